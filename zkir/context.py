@@ -1,0 +1,45 @@
+"""The xDSL context zkir parses and verifies in: builtin, func and zkir's dialects."""
+
+from __future__ import annotations
+
+from xdsl.context import Context
+
+
+def zkir_dialects() -> dict[str, object]:
+    """Dialect name -> factory, imported lazily so start-up stays fast."""
+
+    def ml():
+        from zkir.dialects.ml import ML
+
+        return ML
+
+    def gadget():
+        from zkir.dialects.gadget import Gadget
+
+        return Gadget
+
+    def plonk():
+        from zkir.dialects.plonk import Plonk
+
+        return Plonk
+
+    def builtin():
+        from xdsl.dialects.builtin import Builtin
+
+        return Builtin
+
+    def func():
+        from xdsl.dialects.func import Func
+
+        return Func
+
+    return {"builtin": builtin, "func": func, "ml": ml, "gadget": gadget, "plonk": plonk}
+
+
+def make_context() -> Context:
+    ctx = Context()
+    for name, factory in zkir_dialects().items():
+        ctx.register_dialect(name, factory)
+    # Loaded up front: it owns the dense-resource blobs every printer must find.
+    ctx.load_registered_dialect("builtin")
+    return ctx

@@ -1,0 +1,555 @@
+"""The `ml` dialect: what a model computes, on whole tensors.
+
+This is the level importers produce. The same ops carry two kinds of element type:
+`f32` after import (float semantics) and `!ml.fixed<bits, scale>` after
+`ml-quantize` (the integer round(x * 2^scale), fitting in `bits` signed bits).
+Products of fixed-point values carry the sum of their operands' scales; the
+explicit `ml.rescale` brings a value back down, so every rounding step in the
+fixed-point semantics is an op that the circuit later has to prove.
+
+Layouts follow ONNX: activations NCHW, convolution weights OIHW.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    DenseResourceAttr,
+    IntAttr,
+    IntegerAttr,
+    IntegerType,
+    TensorType,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, SSAValue, TypeAttribute
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    ParametrizedAttribute,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+)
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from zkir.dialects.shapes import (
+    broadcast_shapes,
+    expect_shape,
+    matmul_shape,
+    tensor_type,
+)
+
+# ---------------------------------------------------------------------------
+# Types
+# ---------------------------------------------------------------------------
+
+
+@irdl_attr_definition
+class FixedType(ParametrizedAttribute, TypeAttribute):
+    """A fixed-point real: the integer round(x * 2^scale) in `bits` signed bits."""
+
+    name = "ml.fixed"
+
+    bits: IntAttr
+    scale: IntAttr
+
+    def __init__(self, bits: int | IntAttr, scale: int | IntAttr):
+        super().__init__(
+            IntAttr(bits) if isinstance(bits, int) else bits,
+            IntAttr(scale) if isinstance(scale, int) else scale,
+        )
+
+    def verify(self) -> None:
+        if not 1 <= self.bits.data <= 64:
+            raise VerifyException(
+                f"ml.fixed: bits must be in [1, 64], got {self.bits.data}"
+            )
+        if not 0 <= self.scale.data <= 62:
+            raise VerifyException(
+                f"ml.fixed: scale must be in [0, 62], got {self.scale.data}"
+            )
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<{self.bits.data}, {self.scale.data}>")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> tuple[IntAttr, IntAttr]:
+        parser.parse_punctuation("<", " in ml.fixed")
+        bits = parser.parse_integer(allow_boolean=False, allow_negative=False)
+        parser.parse_punctuation(",", " in ml.fixed")
+        scale = parser.parse_integer(allow_boolean=False, allow_negative=False)
+        parser.parse_punctuation(">", " in ml.fixed")
+        return IntAttr(bits), IntAttr(scale)
+
+
+def is_numeric_element(ty: Attribute) -> bool:
+    return isinstance(ty, FixedType | AnyFloat)
+
+
+def element_of(value: SSAValue, what: str, op_name: str) -> Attribute:
+    el = tensor_type(value, what, op_name).element_type
+    if not is_numeric_element(el):
+        raise VerifyException(
+            f"{op_name}: {what} must hold floats or !ml.fixed values, got {el}"
+        )
+    return el
+
+
+def product_element(lhs: Attribute, rhs: Attribute, op_name: str) -> Attribute:
+    """The element type of a product: the same float, or the sum of the scales."""
+    if isinstance(lhs, FixedType) and isinstance(rhs, FixedType):
+        return FixedType(64, lhs.scale.data + rhs.scale.data)
+    if isinstance(lhs, FixedType) != isinstance(rhs, FixedType) or lhs != rhs:
+        raise VerifyException(
+            f"{op_name}: operand element types {lhs} and {rhs} cannot be multiplied"
+        )
+    return lhs
+
+
+def check_product_result(result: Attribute, expected: Attribute, op_name: str) -> None:
+    """A product's result holds the operands' float type or their summed scale."""
+    if isinstance(expected, FixedType):
+        if (
+            not isinstance(result, FixedType)
+            or result.scale.data != expected.scale.data
+        ):
+            raise VerifyException(
+                f"{op_name}: result element type must be !ml.fixed with scale "
+                f"{expected.scale.data} (the sum of the operand scales), got {result}"
+            )
+    elif result != expected:
+        raise VerifyException(
+            f"{op_name}: result element type must be {expected}, got {result}"
+        )
+
+
+def _int_list(attr: DenseArrayBase) -> tuple[int, ...]:
+    return tuple(int(v) for v in attr.get_values())
+
+
+def _i64_array(values: Sequence[int]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, list(values))
+
+
+# ---------------------------------------------------------------------------
+# Ops
+# ---------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class ConstantOp(IRDLOperation):
+    """A constant tensor: weights as a dense resource blob, small values inline.
+
+    Fixed-point constants store their integers (i64 elements) with the result
+    carrying the `!ml.fixed` element type.
+    """
+
+    name = "ml.constant"
+
+    value = prop_def(DenseIntOrFPElementsAttr | DenseResourceAttr)
+    result = result_def(TensorType)
+
+    assembly_format = "attr-dict `:` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+
+    traits = traits_def(Pure())
+
+    def __init__(self, value: Attribute, result_type: TensorType):
+        super().__init__(properties={"value": value}, result_types=[result_type])
+
+    def verify_(self) -> None:
+        result = tensor_type(self.result, "result", self.name)
+        stored = self.value.get_type()
+        assert isinstance(stored, TensorType)
+        expect_shape(stored.get_shape(), result.get_shape(), self.name, "value")
+        el = result.element_type
+        if isinstance(el, FixedType):
+            if not isinstance(stored.element_type, IntegerType):
+                raise VerifyException(
+                    f"{self.name}: a fixed-point constant must store integers, "
+                    f"got {stored.element_type}"
+                )
+        elif el != stored.element_type:
+            raise VerifyException(
+                f"{self.name}: value element type {stored.element_type} does not "
+                f"match the result's {el}"
+            )
+
+
+class _ElementwiseBinaryOp(IRDLOperation):
+    """Numpy-broadcasting binary op on operands of one element type."""
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = (
+        "$lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` "
+        "`->` type($result)"
+    )
+
+    traits = traits_def(Pure())
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: TensorType):
+        super().__init__(operands=[lhs, rhs], result_types=[result_type])
+
+    def expected_element(self, lhs: Attribute, rhs: Attribute) -> Attribute:
+        if lhs != rhs:
+            raise VerifyException(
+                f"{self.name}: operand element types differ ({lhs} vs {rhs}); "
+                "fixed-point operands must share a scale"
+            )
+        return lhs
+
+    def verify_(self) -> None:
+        lhs_el = element_of(self.lhs, "lhs", self.name)
+        rhs_el = element_of(self.rhs, "rhs", self.name)
+        shape = broadcast_shapes(
+            tensor_type(self.lhs, "lhs", self.name).get_shape(),
+            tensor_type(self.rhs, "rhs", self.name).get_shape(),
+            self.name,
+        )
+        result = tensor_type(self.result, "result", self.name)
+        expect_shape(result.get_shape(), shape, self.name)
+        check_product_result(
+            result.element_type, self.expected_element(lhs_el, rhs_el), self.name
+        )
+
+
+@irdl_op_definition
+class AddOp(_ElementwiseBinaryOp):
+    name = "ml.add"
+
+
+@irdl_op_definition
+class SubOp(_ElementwiseBinaryOp):
+    name = "ml.sub"
+
+
+@irdl_op_definition
+class MulOp(_ElementwiseBinaryOp):
+    """Elementwise product; fixed-point scales add up."""
+
+    name = "ml.mul"
+
+    def expected_element(self, lhs: Attribute, rhs: Attribute) -> Attribute:
+        return product_element(lhs, rhs, self.name)
+
+
+@irdl_op_definition
+class MatmulOp(IRDLOperation):
+    """numpy.matmul: batched, with broadcasting batch dimensions."""
+
+    name = "ml.matmul"
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = (
+        "$lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` "
+        "`->` type($result)"
+    )
+
+    traits = traits_def(Pure())
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: TensorType):
+        super().__init__(operands=[lhs, rhs], result_types=[result_type])
+
+    def verify_(self) -> None:
+        el = product_element(
+            element_of(self.lhs, "lhs", self.name),
+            element_of(self.rhs, "rhs", self.name),
+            self.name,
+        )
+        shape = matmul_shape(
+            tensor_type(self.lhs, "lhs", self.name).get_shape(),
+            tensor_type(self.rhs, "rhs", self.name).get_shape(),
+            self.name,
+        )
+        result = tensor_type(self.result, "result", self.name)
+        expect_shape(result.get_shape(), shape, self.name)
+        check_product_result(result.element_type, el, self.name)
+
+
+def conv2d_output_shape(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    strides: Sequence[int],
+    pads: Sequence[int],
+    dilations: Sequence[int],
+    group: int,
+    op_name: str = "ml.conv2d",
+) -> tuple[int, int, int, int]:
+    """NCHW x OIHW -> NOHW; pads are [top, left, bottom, right] as in ONNX."""
+    if len(input_shape) != 4 or len(weight_shape) != 4:
+        raise VerifyException(
+            f"{op_name}: input and weight must have rank 4 (NCHW, OIHW), got "
+            f"{list(input_shape)} and {list(weight_shape)}"
+        )
+    if len(strides) != 2 or len(dilations) != 2 or len(pads) != 4:
+        raise VerifyException(
+            f"{op_name}: strides and dilations need 2 values and pads 4"
+        )
+    if min(strides) < 1 or min(dilations) < 1 or min(pads) < 0:
+        raise VerifyException(
+            f"{op_name}: strides and dilations must be >= 1 and pads >= 0"
+        )
+    n, c, h, w = input_shape
+    o, ci, kh, kw = weight_shape
+    if group < 1 or c % group or o % group or ci * group != c:
+        raise VerifyException(
+            f"{op_name}: {c} input channels, {o} output channels and {ci} weight "
+            f"input channels do not fit group={group}"
+        )
+    oh = (h + pads[0] + pads[2] - dilations[0] * (kh - 1) - 1) // strides[0] + 1
+    ow = (w + pads[1] + pads[3] - dilations[1] * (kw - 1) - 1) // strides[1] + 1
+    if oh < 1 or ow < 1:
+        raise VerifyException(f"{op_name}: the kernel does not fit the padded input")
+    return (n, o, oh, ow)
+
+
+@irdl_op_definition
+class Conv2dOp(IRDLOperation):
+    """2-D convolution (NCHW, OIHW weights, optional bias per output channel)."""
+
+    name = "ml.conv2d"
+
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    result = result_def(TensorType)
+
+    strides = prop_def(DenseArrayBase.constr(i64))
+    pads = prop_def(DenseArrayBase.constr(i64))
+    dilations = prop_def(DenseArrayBase.constr(i64))
+    group = prop_def(IntegerAttr[IntegerType])
+
+    assembly_format = (
+        "$input `,` $weight (`,` $bias^)? attr-dict `:` `(` type($input) `,` "
+        "type($weight) (`,` type($bias)^)? `)` `->` type($result)"
+    )
+    irdl_options = (ParsePropInAttrDict(),)
+
+    traits = traits_def(Pure())
+
+    def __init__(
+        self,
+        input: SSAValue,
+        weight: SSAValue,
+        bias: SSAValue | None,
+        result_type: TensorType,
+        strides: Sequence[int] = (1, 1),
+        pads: Sequence[int] = (0, 0, 0, 0),
+        dilations: Sequence[int] = (1, 1),
+        group: int = 1,
+    ):
+        super().__init__(
+            operands=[input, weight, [bias] if bias is not None else []],
+            result_types=[result_type],
+            properties={
+                "strides": _i64_array(strides),
+                "pads": _i64_array(pads),
+                "dilations": _i64_array(dilations),
+                "group": IntegerAttr(group, i64),
+            },
+        )
+
+    def verify_(self) -> None:
+        el = product_element(
+            element_of(self.input, "input", self.name),
+            element_of(self.weight, "weight", self.name),
+            self.name,
+        )
+        shape = conv2d_output_shape(
+            tensor_type(self.input, "input", self.name).get_shape(),
+            tensor_type(self.weight, "weight", self.name).get_shape(),
+            _int_list(self.strides),
+            _int_list(self.pads),
+            _int_list(self.dilations),
+            self.group.value.data,
+            self.name,
+        )
+        result = tensor_type(self.result, "result", self.name)
+        expect_shape(result.get_shape(), shape, self.name)
+        check_product_result(result.element_type, el, self.name)
+        if self.bias is not None:
+            bias = tensor_type(self.bias, "bias", self.name)
+            expect_shape(bias.get_shape(), (shape[1],), self.name, "bias")
+            check_product_result(bias.element_type, el, self.name)
+
+
+class _ElementwiseUnaryOp(IRDLOperation):
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, result_type: Attribute | None = None):
+        super().__init__(
+            operands=[input], result_types=[result_type or input.type]
+        )
+
+    def verify_(self) -> None:
+        element_of(self.input, "input", self.name)
+        if self.input.type != self.result.type:
+            raise VerifyException(
+                f"{self.name}: result type {self.result.type} must equal the input "
+                f"type {self.input.type}"
+            )
+
+
+@irdl_op_definition
+class ReluOp(_ElementwiseUnaryOp):
+    name = "ml.relu"
+
+
+@irdl_op_definition
+class RescaleOp(IRDLOperation):
+    """Divide a fixed-point value by 2^(input scale - result scale), rounding.
+
+    Rounding is half away from zero (zkir.interpreter's single definition).
+    """
+
+    name = "ml.rescale"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, result_type: TensorType):
+        super().__init__(operands=[input], result_types=[result_type])
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        dst = tensor_type(self.result, "result", self.name)
+        expect_shape(dst.get_shape(), src.get_shape(), self.name)
+        if not isinstance(src.element_type, FixedType) or not isinstance(
+            dst.element_type, FixedType
+        ):
+            raise VerifyException(f"{self.name}: operand and result must be !ml.fixed")
+        if dst.element_type.scale.data > src.element_type.scale.data:
+            raise VerifyException(
+                f"{self.name}: result scale {dst.element_type.scale.data} exceeds "
+                f"the input scale {src.element_type.scale.data}"
+            )
+
+
+@irdl_op_definition
+class ReshapeOp(IRDLOperation):
+    """Row-major reshape; the target shape is the result type's."""
+
+    name = "ml.reshape"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, result_type: TensorType):
+        super().__init__(operands=[input], result_types=[result_type])
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        dst = tensor_type(self.result, "result", self.name)
+        if src.element_type != dst.element_type:
+            raise VerifyException(f"{self.name}: element types must match")
+        if src.element_count() != dst.element_count():
+            raise VerifyException(
+                f"{self.name}: cannot reshape {list(src.get_shape())} "
+                f"({src.element_count()} elements) to {list(dst.get_shape())} "
+                f"({dst.element_count()} elements)"
+            )
+
+
+@irdl_op_definition
+class TransposeOp(IRDLOperation):
+    """Permute dimensions: result dim i is input dim perm[i]."""
+
+    name = "ml.transpose"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    perm = prop_def(DenseArrayBase.constr(i64))
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, perm: Sequence[int], result_type: TensorType):
+        super().__init__(
+            operands=[input],
+            result_types=[result_type],
+            properties={"perm": _i64_array(perm)},
+        )
+
+    @property
+    def permutation(self) -> tuple[int, ...]:
+        return _int_list(self.perm)
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        dst = tensor_type(self.result, "result", self.name)
+        perm = self.permutation
+        if sorted(perm) != list(range(src.get_num_dims())):
+            raise VerifyException(
+                f"{self.name}: perm {list(perm)} is not a permutation of the "
+                f"{src.get_num_dims()} input dimensions"
+            )
+        shape = src.get_shape()
+        expect_shape(dst.get_shape(), [shape[p] for p in perm], self.name)
+        if src.element_type != dst.element_type:
+            raise VerifyException(f"{self.name}: element types must match")
+
+
+ML = Dialect(
+    "ml",
+    [
+        ConstantOp,
+        AddOp,
+        SubOp,
+        MulOp,
+        MatmulOp,
+        Conv2dOp,
+        ReluOp,
+        RescaleOp,
+        ReshapeOp,
+        TransposeOp,
+    ],
+    [FixedType],
+)
+"""Ops are listed here once; importers and passes extend this list."""
+
+__all__ = [
+    "ML",
+    "FixedType",
+    "ConstantOp",
+    "AddOp",
+    "SubOp",
+    "MulOp",
+    "MatmulOp",
+    "Conv2dOp",
+    "ReluOp",
+    "RescaleOp",
+    "ReshapeOp",
+    "TransposeOp",
+    "conv2d_output_shape",
+]
