@@ -1,0 +1,577 @@
+"""The `plonk` dialect: a PLONKish circuit as the prover will see it.
+
+A `plonk.circuit` holds 2^k rows and named columns (advice: the prover's private
+witness; fixed: part of the verifying key; instance: public values). Constraints:
+- `plonk.gate`: polynomial identities over cells queried at rotations, written
+  as a region of `plonk.query`/`plonk.add`/`plonk.mul`... ending in
+  `plonk.constrain`, which must vanish on every row;
+- `plonk.lookup`: tuples of expressions that must appear in a `plonk.lookup_table`
+  (fixed columns filled from a named integer reference function);
+- `plonk.copy`: equalities between cell ranges (the permutation argument).
+Where the witness goes is tensor-granular: one `plonk.place` is a rectangle of
+rows x columns holding one gadget instance, and one `plonk.copy` wires a whole
+run of cells between placements. The last `blinding_rows + 1` rows belong to the
+prover's zero-knowledge blinding and hold no placement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import (
+    I64,
+    ArrayAttr,
+    IntAttr,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    SymbolNameConstraint,
+    SymbolRefAttr,
+    UnitAttr,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, Operation, Region, SSAValue, TypeAttribute
+from xdsl.irdl import (
+    IRDLOperation,
+    ParametrizedAttribute,
+    ParsePropInAttrDict,
+    irdl_attr_definition,
+    irdl_op_definition,
+    lazy_traits_def,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.parser import Parser
+from xdsl.printer import Printer
+from xdsl.traits import (
+    HasParent,
+    IsTerminator,
+    NoTerminator,
+    Pure,
+    SymbolOpInterface,
+    SymbolTable,
+)
+from xdsl.utils.exceptions import VerifyException
+
+COLUMN_KINDS = ("advice", "fixed", "instance")
+MAX_K = 28
+DEFAULT_BLINDING_ROWS = 5
+
+
+@irdl_attr_definition
+class ExprType(ParametrizedAttribute, TypeAttribute):
+    """A polynomial expression over queried cells, evaluated row by row."""
+
+    name = "plonk.expr"
+
+
+def _i64(value: int) -> IntegerAttr:
+    return IntegerAttr(value, i64)
+
+
+def _symbols(names: Sequence[str]) -> ArrayAttr[SymbolRefAttr]:
+    return ArrayAttr([SymbolRefAttr(n) for n in names])
+
+
+def enclosing_circuit(op: Operation) -> CircuitOp:
+    parent = op.parent_op()
+    while parent is not None and not isinstance(parent, CircuitOp):
+        parent = parent.parent_op()
+    if parent is None:
+        raise VerifyException(f"{op.name}: must be nested in a plonk.circuit")
+    return parent
+
+
+def _resolve(op: Operation, ref: SymbolRefAttr, cls: type, what: str):
+    found = SymbolTable.lookup_symbol(enclosing_circuit(op), ref)
+    if not isinstance(found, cls):
+        raise VerifyException(
+            f"{op.name}: @{ref.root_reference.data} is not a {what} of the circuit"
+        )
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Circuit structure
+# ---------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class CircuitOp(IRDLOperation):
+    """2^k rows, its columns, constraints and the placement of every gadget."""
+
+    name = "plonk.circuit"
+
+    sym_name = prop_def(SymbolNameConstraint())
+    k = prop_def(IntegerAttr[I64])
+    blinding_rows = prop_def(IntegerAttr[I64], default_value=_i64(DEFAULT_BLINDING_ROWS))
+    body = region_def("single_block")
+
+    assembly_format = "$sym_name `k` `=` $k attr-dict-with-keyword $body"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(SymbolOpInterface(), SymbolTable(), NoTerminator())
+
+    def __init__(
+        self, sym_name: str, k: int, body: Region, blinding_rows: int = DEFAULT_BLINDING_ROWS
+    ):
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(sym_name),
+                "k": _i64(k),
+                "blinding_rows": _i64(blinding_rows),
+            },
+            regions=[body],
+        )
+
+    @property
+    def rows(self) -> int:
+        return 1 << self.k.value.data
+
+    @property
+    def usable_rows(self) -> int:
+        """Rows a placement may use: all but the blinding rows and the last row."""
+        return self.rows - self.blinding_rows.value.data - 1
+
+    def columns(self, kind: str | None = None) -> list[ColumnOp]:
+        return [
+            op
+            for op in self.body.ops
+            if isinstance(op, ColumnOp) and (kind is None or op.kind.data == kind)
+        ]
+
+    def verify_(self) -> None:
+        k = self.k.value.data
+        if not 1 <= k <= MAX_K:
+            raise VerifyException(f"{self.name}: k must be in [1, {MAX_K}], got {k}")
+        if self.blinding_rows.value.data < 0 or self.usable_rows < 1:
+            raise VerifyException(
+                f"{self.name}: {self.blinding_rows.value.data} blinding rows leave no "
+                f"usable row of the {self.rows}"
+            )
+
+
+@irdl_op_definition
+class ColumnOp(IRDLOperation):
+    """A column; `equality` enables copy constraints on it."""
+
+    name = "plonk.column"
+
+    sym_name = prop_def(SymbolNameConstraint())
+    kind = prop_def(StringAttr)
+    equality = opt_prop_def(UnitAttr)
+
+    assembly_format = "$sym_name $kind (`equality` $equality^)? attr-dict"
+    traits = lazy_traits_def(lambda: (SymbolOpInterface(), HasParent(CircuitOp)))
+
+    def __init__(self, sym_name: str, kind: str, equality: bool = False):
+        props: dict[str, Attribute] = {
+            "sym_name": StringAttr(sym_name),
+            "kind": StringAttr(kind),
+        }
+        if equality:
+            props["equality"] = UnitAttr()
+        super().__init__(properties=props)
+
+    def verify_(self) -> None:
+        if self.kind.data not in COLUMN_KINDS:
+            raise VerifyException(
+                f"{self.name}: column @{self.sym_name.data} has kind "
+                f"'{self.kind.data}', expected one of {', '.join(COLUMN_KINDS)}"
+            )
+
+
+# ---------------------------------------------------------------------------
+# Polynomial expressions (bodies of gates and lookups)
+# ---------------------------------------------------------------------------
+
+
+class _ConstraintBodyOp(IRDLOperation):
+    """Ops that hold a polynomial body: gates and lookups."""
+
+    def constrained(self) -> ConstrainOp:
+        last = self.body.block.last_op  # pyright: ignore[reportAttributeAccessIssue]
+        if not isinstance(last, ConstrainOp):
+            raise VerifyException(f"{self.name}: body must end in plonk.constrain")
+        return last
+
+
+@irdl_op_definition
+class QueryOp(IRDLOperation):
+    """The cell of `column` at the current row plus `rotation`."""
+
+    name = "plonk.query"
+
+    column = prop_def(SymbolRefAttr)
+    rotation = prop_def(IntAttr)
+    result = result_def(ExprType)
+
+    traits = traits_def(Pure())
+
+    def __init__(self, column: str, rotation: int = 0):
+        super().__init__(
+            properties={"column": SymbolRefAttr(column), "rotation": IntAttr(rotation)},
+            result_types=[ExprType()],
+        )
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.column.root_reference.data)
+        printer.print_string(f"[{self.rotation.data}]")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> QueryOp:
+        column = parser.parse_symbol_name()
+        parser.parse_punctuation("[")
+        rotation = parser.parse_integer(allow_boolean=False)
+        parser.parse_punctuation("]")
+        return cls(column.data, rotation)
+
+    def verify_(self) -> None:
+        column = _resolve(self, self.column, ColumnOp, "column")
+        circuit = enclosing_circuit(self)
+        rotation = self.rotation.data
+        if abs(rotation) >= circuit.usable_rows:
+            raise VerifyException(
+                f"{self.name}: rotation {rotation} of @{column.sym_name.data} is out "
+                f"of range for {circuit.usable_rows} usable rows"
+            )
+
+
+@irdl_op_definition
+class ConstOp(IRDLOperation):
+    """A field constant (an integer; negatives mean p - |v|)."""
+
+    name = "plonk.const"
+
+    value = prop_def(IntAttr)
+    result = result_def(ExprType)
+
+    traits = traits_def(Pure())
+
+    def __init__(self, value: int):
+        super().__init__(properties={"value": IntAttr(value)}, result_types=[ExprType()])
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f" {self.value.data}")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ConstOp:
+        return cls(parser.parse_integer(allow_boolean=False))
+
+
+class _ExprBinaryOp(IRDLOperation):
+    lhs = operand_def(ExprType)
+    rhs = operand_def(ExprType)
+    result = result_def(ExprType)
+
+    assembly_format = "$lhs `,` $rhs attr-dict"
+    traits = traits_def(Pure())
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
+        super().__init__(operands=[lhs, rhs], result_types=[ExprType()])
+
+
+@irdl_op_definition
+class AddOp(_ExprBinaryOp):
+    name = "plonk.add"
+
+
+@irdl_op_definition
+class SubOp(_ExprBinaryOp):
+    name = "plonk.sub"
+
+
+@irdl_op_definition
+class MulOp(_ExprBinaryOp):
+    name = "plonk.mul"
+
+
+@irdl_op_definition
+class ConstrainOp(IRDLOperation):
+    """Ends a gate (each operand must vanish) or a lookup (the looked-up tuple)."""
+
+    name = "plonk.constrain"
+
+    exprs = var_operand_def(ExprType)
+
+    assembly_format = "$exprs attr-dict"
+    traits = traits_def(IsTerminator())
+
+    def __init__(self, exprs: Sequence[SSAValue]):
+        super().__init__(operands=[exprs])
+
+    def verify_(self) -> None:
+        if not self.exprs:
+            raise VerifyException(f"{self.name}: needs at least one expression")
+
+
+@irdl_op_definition
+class GateOp(_ConstraintBodyOp):
+    """A custom gate: every constrained expression is zero on every row."""
+
+    name = "plonk.gate"
+
+    gate_name = prop_def(StringAttr)
+    body = region_def("single_block")
+
+    assembly_format = "$gate_name attr-dict-with-keyword $body"
+    traits = lazy_traits_def(lambda: (HasParent(CircuitOp),))
+
+    def __init__(self, gate_name: str, body: Region):
+        super().__init__(properties={"gate_name": StringAttr(gate_name)}, regions=[body])
+
+    def verify_(self) -> None:
+        if not self.gate_name.data:
+            raise VerifyException(f"{self.name}: gate name must not be empty")
+        self.constrained()
+
+
+@irdl_op_definition
+class LookupTableOp(IRDLOperation):
+    """Fixed columns tabulating `fn` over a `bits`-bit signed input range.
+
+    `fn = "range"` is the one-column range table; any other name is an integer
+    reference nonlinearity (input column, output column).
+    """
+
+    name = "plonk.lookup_table"
+
+    sym_name = prop_def(SymbolNameConstraint())
+    fn = prop_def(StringAttr)
+    bits = prop_def(IntegerAttr[IntegerType])
+    columns = prop_def(ArrayAttr[SymbolRefAttr])
+
+    assembly_format = "$sym_name attr-dict"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = lazy_traits_def(lambda: (SymbolOpInterface(), HasParent(CircuitOp)))
+
+    def __init__(self, sym_name: str, fn: str, bits: int, columns: Sequence[str]):
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(sym_name),
+                "fn": StringAttr(fn),
+                "bits": _i64(bits),
+                "columns": _symbols(columns),
+            }
+        )
+
+    @property
+    def arity(self) -> int:
+        return len(self.columns.data)
+
+    def verify_(self) -> None:
+        from zkir.interpreter.nonlinear import NONLINEARITIES
+
+        fn = self.fn.data
+        expected = 1 if fn == "range" else 2
+        if fn != "range" and fn not in NONLINEARITIES:
+            raise VerifyException(
+                f"{self.name}: unknown table function '{fn}' (known: range, "
+                f"{', '.join(sorted(NONLINEARITIES))})"
+            )
+        if self.arity != expected:
+            raise VerifyException(
+                f"{self.name}: a '{fn}' table has {expected} column(s), got {self.arity}"
+            )
+        circuit = enclosing_circuit(self)
+        if 1 << self.bits.value.data > circuit.usable_rows:
+            raise VerifyException(
+                f"{self.name}: a {self.bits.value.data}-bit table does not fit in "
+                f"{circuit.usable_rows} usable rows"
+            )
+        for ref in self.columns.data:
+            column = _resolve(self, ref, ColumnOp, "column")
+            if column.kind.data != "fixed":
+                raise VerifyException(
+                    f"{self.name}: table column @{column.sym_name.data} must be fixed"
+                )
+
+
+@irdl_op_definition
+class LookupOp(_ConstraintBodyOp):
+    """On every row, the constrained tuple of expressions is a row of `table`."""
+
+    name = "plonk.lookup"
+
+    lookup_name = prop_def(StringAttr)
+    table = prop_def(SymbolRefAttr)
+    body = region_def("single_block")
+
+    assembly_format = "$lookup_name $table attr-dict-with-keyword $body"
+    traits = lazy_traits_def(lambda: (HasParent(CircuitOp),))
+
+    def __init__(self, lookup_name: str, table: str, body: Region):
+        super().__init__(
+            properties={"lookup_name": StringAttr(lookup_name), "table": SymbolRefAttr(table)},
+            regions=[body],
+        )
+
+    def verify_(self) -> None:
+        table = _resolve(self, self.table, LookupTableOp, "lookup table")
+        n = len(self.constrained().exprs)
+        if n != table.arity:
+            raise VerifyException(
+                f"{self.name} '{self.lookup_name.data}': looks up {n} expression(s) "
+                f"in @{table.sym_name.data}, which has {table.arity} column(s)"
+            )
+
+
+# ---------------------------------------------------------------------------
+# Tensor-level placement and wiring
+# ---------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class PlaceOp(IRDLOperation):
+    """One gadget instance occupying rows [row, row + rows) of `columns`."""
+
+    name = "plonk.place"
+
+    sym_name = prop_def(SymbolNameConstraint())
+    gadget = prop_def(StringAttr)
+    row = prop_def(IntegerAttr[IntegerType])
+    rows = prop_def(IntegerAttr[IntegerType])
+    columns = prop_def(ArrayAttr[SymbolRefAttr])
+
+    assembly_format = "$sym_name attr-dict"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = lazy_traits_def(lambda: (SymbolOpInterface(), HasParent(CircuitOp)))
+
+    def __init__(
+        self, sym_name: str, gadget: str, row: int, rows: int, columns: Sequence[str]
+    ):
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(sym_name),
+                "gadget": StringAttr(gadget),
+                "row": _i64(row),
+                "rows": _i64(rows),
+                "columns": _symbols(columns),
+            }
+        )
+
+    @property
+    def row_range(self) -> range:
+        start = self.row.value.data
+        return range(start, start + self.rows.value.data)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [ref.root_reference.data for ref in self.columns.data]
+
+    def verify_(self) -> None:
+        start, count = self.row.value.data, self.rows.value.data
+        if start < 0 or count < 1:
+            raise VerifyException(
+                f"{self.name} @{self.sym_name.data}: needs row >= 0 and rows >= 1, "
+                f"got row={start}, rows={count}"
+            )
+        if not self.columns.data:
+            raise VerifyException(f"{self.name} @{self.sym_name.data}: no columns")
+        names = self.column_names
+        if len(set(names)) != len(names):
+            raise VerifyException(f"{self.name} @{self.sym_name.data}: repeated column")
+        for ref in self.columns.data:
+            _resolve(self, ref, ColumnOp, "column")
+        usable = enclosing_circuit(self).usable_rows
+        if start + count > usable:
+            raise VerifyException(
+                f"{self.name} @{self.sym_name.data}: rows [{start}, {start + count}) "
+                f"exceed the {usable} usable rows"
+            )
+
+
+@irdl_op_definition
+class CopyOp(IRDLOperation):
+    """`count` cells of one column of `src`, equal to those of one column of `dst`.
+
+    Rows are offsets inside each placement; the runs are contiguous rows.
+    """
+
+    name = "plonk.copy"
+
+    src = prop_def(SymbolRefAttr)
+    src_column = prop_def(SymbolRefAttr)
+    src_row = prop_def(IntegerAttr[IntegerType])
+    dst = prop_def(SymbolRefAttr)
+    dst_column = prop_def(SymbolRefAttr)
+    dst_row = prop_def(IntegerAttr[IntegerType])
+    count = prop_def(IntegerAttr[IntegerType])
+
+    assembly_format = "attr-dict"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = lazy_traits_def(lambda: (HasParent(CircuitOp),))
+
+    def __init__(
+        self,
+        src: str,
+        src_column: str,
+        src_row: int,
+        dst: str,
+        dst_column: str,
+        dst_row: int,
+        count: int,
+    ):
+        super().__init__(
+            properties={
+                "src": SymbolRefAttr(src),
+                "src_column": SymbolRefAttr(src_column),
+                "src_row": _i64(src_row),
+                "dst": SymbolRefAttr(dst),
+                "dst_column": SymbolRefAttr(dst_column),
+                "dst_row": _i64(dst_row),
+                "count": _i64(count),
+            }
+        )
+
+    def _check_end(self, place_ref: SymbolRefAttr, col_ref: SymbolRefAttr, row: int) -> None:
+        place = _resolve(self, place_ref, PlaceOp, "placement")
+        column = _resolve(self, col_ref, ColumnOp, "column")
+        col = column.sym_name.data
+        if col not in place.column_names:
+            raise VerifyException(
+                f"{self.name}: column @{col} is not one of placement "
+                f"@{place.sym_name.data}'s columns"
+            )
+        if column.equality is None:
+            raise VerifyException(
+                f"{self.name}: column @{col} is not equality-enabled"
+            )
+        count = self.count.value.data
+        if row < 0 or row + count > place.rows.value.data:
+            raise VerifyException(
+                f"{self.name}: rows [{row}, {row + count}) fall outside placement "
+                f"@{place.sym_name.data} of {place.rows.value.data} rows"
+            )
+
+    def verify_(self) -> None:
+        if self.count.value.data < 1:
+            raise VerifyException(f"{self.name}: count must be >= 1")
+        self._check_end(self.src, self.src_column, self.src_row.value.data)
+        self._check_end(self.dst, self.dst_column, self.dst_row.value.data)
+
+
+Plonk = Dialect(
+    "plonk",
+    [
+        CircuitOp,
+        ColumnOp,
+        QueryOp,
+        ConstOp,
+        AddOp,
+        SubOp,
+        MulOp,
+        ConstrainOp,
+        GateOp,
+        LookupTableOp,
+        LookupOp,
+        PlaceOp,
+        CopyOp,
+    ],
+    [ExprType],
+)
