@@ -18,10 +18,12 @@ from xdsl.dialects.builtin import (
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     DenseResourceAttr,
+    FloatAttr,
     IntAttr,
     IntegerAttr,
     IntegerType,
     TensorType,
+    f64,
     i64,
 )
 from xdsl.ir import Attribute, Dialect, SSAValue, TypeAttribute
@@ -36,6 +38,8 @@ from xdsl.irdl import (
     prop_def,
     result_def,
     traits_def,
+    var_operand_def,
+    var_result_def,
 )
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
@@ -46,6 +50,8 @@ from zkir.dialects.shapes import (
     broadcast_shapes,
     expect_shape,
     matmul_shape,
+    normalise_axes,
+    reduced_shape,
     tensor_type,
 )
 
@@ -520,6 +526,555 @@ class TransposeOp(IRDLOperation):
             raise VerifyException(f"{self.name}: element types must match")
 
 
+
+
+def _f64(value: float) -> FloatAttr:
+    return FloatAttr(float(value), f64)
+
+
+def _same_element(a: TensorType, b: TensorType, op_name: str) -> None:
+    if a.element_type != b.element_type:
+        raise VerifyException(
+            f"{op_name}: element types must match ({a.element_type} vs "
+            f"{b.element_type})"
+        )
+
+
+# -- elementwise nonlinearities ----------------------------------------------
+# In fixed point each is the integer reference function of the same name in
+# zkir.interpreter.nonlinear, input and result at one scale.
+
+
+@irdl_op_definition
+class SigmoidOp(_ElementwiseUnaryOp):
+    name = "ml.sigmoid"
+
+
+@irdl_op_definition
+class TanhOp(_ElementwiseUnaryOp):
+    name = "ml.tanh"
+
+
+@irdl_op_definition
+class GeluOp(_ElementwiseUnaryOp):
+    """x * Phi(x), the exact (erf) form."""
+
+    name = "ml.gelu"
+
+
+@irdl_op_definition
+class ErfOp(_ElementwiseUnaryOp):
+    name = "ml.erf"
+
+
+@irdl_op_definition
+class ExpOp(_ElementwiseUnaryOp):
+    name = "ml.exp"
+
+
+@irdl_op_definition
+class SqrtOp(_ElementwiseUnaryOp):
+    name = "ml.sqrt"
+
+
+@irdl_op_definition
+class RsqrtOp(_ElementwiseUnaryOp):
+    name = "ml.rsqrt"
+
+
+@irdl_op_definition
+class ReciprocalOp(_ElementwiseUnaryOp):
+    name = "ml.reciprocal"
+
+
+@irdl_op_definition
+class NegOp(_ElementwiseUnaryOp):
+    name = "ml.neg"
+
+
+@irdl_op_definition
+class ClipOp(_ElementwiseUnaryOp):
+    """Clamp to [min, max] (relu6 is clip 0..6); bounds are reals at any scale."""
+
+    name = "ml.clip"
+
+    min = prop_def(FloatAttr)
+    max = prop_def(FloatAttr)
+
+    irdl_options = (ParsePropInAttrDict(),)
+
+    def __init__(self, input: SSAValue, lo: float, hi: float):
+        IRDLOperation.__init__(
+            self,
+            operands=[input],
+            result_types=[input.type],
+            properties={"min": _f64(lo), "max": _f64(hi)},
+        )
+
+    def verify_(self) -> None:
+        super().verify_()
+        if self.min.value.data > self.max.value.data:
+            raise VerifyException(f"{self.name}: min exceeds max")
+
+
+@irdl_op_definition
+class DivOp(_ElementwiseBinaryOp):
+    """Elementwise quotient (float). ml-quantize turns it into a product with
+    the reciprocal, so it never holds fixed-point operands."""
+
+    name = "ml.div"
+
+    def expected_element(self, lhs: Attribute, rhs: Attribute) -> Attribute:
+        if isinstance(lhs, FixedType) or isinstance(rhs, FixedType):
+            raise VerifyException(
+                f"{self.name}: fixed-point division is a product with "
+                "ml.reciprocal; ml.div takes floats only"
+            )
+        return super().expected_element(lhs, rhs)
+
+
+@irdl_op_definition
+class MaxOp(_ElementwiseBinaryOp):
+    name = "ml.max"
+
+
+@irdl_op_definition
+class WhereOp(IRDLOperation):
+    """select(cond, x, y) elementwise with broadcasting; cond is an integer mask."""
+
+    name = "ml.where"
+
+    cond = operand_def(TensorType)
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = (
+        "$cond `,` $lhs `,` $rhs attr-dict `:` `(` type($cond) `,` type($lhs) `,` "
+        "type($rhs) `)` `->` type($result)"
+    )
+    traits = traits_def(Pure())
+
+    def __init__(self, cond: SSAValue, lhs: SSAValue, rhs: SSAValue, result_type: TensorType):
+        super().__init__(operands=[cond, lhs, rhs], result_types=[result_type])
+
+    def verify_(self) -> None:
+        c = tensor_type(self.cond, "cond", self.name)
+        a = tensor_type(self.lhs, "lhs", self.name)
+        b = tensor_type(self.rhs, "rhs", self.name)
+        if not isinstance(c.element_type, IntegerType):
+            raise VerifyException(f"{self.name}: cond must hold integers (non-zero: lhs)")
+        _same_element(a, b, self.name)
+        shape = broadcast_shapes(
+            broadcast_shapes(c.get_shape(), a.get_shape(), self.name),
+            b.get_shape(),
+            self.name,
+        )
+        result = tensor_type(self.result, "result", self.name)
+        expect_shape(result.get_shape(), shape, self.name)
+        _same_element(a, result, self.name)
+
+
+# -- reductions ----------------------------------------------------------------
+
+
+class _ReduceOp(IRDLOperation):
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    axes = prop_def(DenseArrayBase.constr(i64))
+    keepdims = prop_def(IntegerAttr[IntegerType])
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(
+        self, input: SSAValue, axes: Sequence[int], keepdims: bool, result_type: TensorType
+    ):
+        super().__init__(
+            operands=[input],
+            result_types=[result_type],
+            properties={
+                "axes": _i64_array(axes),
+                "keepdims": IntegerAttr(int(keepdims), i64),
+            },
+        )
+
+    @property
+    def axis_list(self) -> tuple[int, ...]:
+        return _int_list(self.axes)
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        element_of(self.input, "input", self.name)
+        axes = normalise_axes(self.axis_list, src.get_num_dims(), self.name)
+        dst = tensor_type(self.result, "result", self.name)
+        expect_shape(
+            dst.get_shape(),
+            reduced_shape(src.get_shape(), axes, bool(self.keepdims.value.data)),
+            self.name,
+        )
+        _same_element(src, dst, self.name)
+
+
+@irdl_op_definition
+class ReduceSumOp(_ReduceOp):
+    name = "ml.reduce_sum"
+
+
+@irdl_op_definition
+class ReduceMaxOp(_ReduceOp):
+    name = "ml.reduce_max"
+
+
+@irdl_op_definition
+class ReduceMeanOp(_ReduceOp):
+    """Sum divided by the element count (a rounded constant division in fixed)."""
+
+    name = "ml.reduce_mean"
+
+
+@irdl_op_definition
+class SoftmaxOp(IRDLOperation):
+    """exp(x - max) / sum along one axis."""
+
+    name = "ml.softmax"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    axis = prop_def(IntegerAttr[IntegerType])
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, axis: int):
+        super().__init__(
+            operands=[input],
+            result_types=[input.type],
+            properties={"axis": IntegerAttr(axis, i64)},
+        )
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        element_of(self.input, "input", self.name)
+        normalise_axes([self.axis.value.data], src.get_num_dims(), self.name)
+        if self.result.type != src:
+            raise VerifyException(f"{self.name}: result type must equal the input type")
+
+
+@irdl_op_definition
+class LayerNormOp(IRDLOperation):
+    """(x - mean) / sqrt(var + epsilon) * scale + bias over the trailing axes
+    from `axis` on; scale and bias have those trailing dimensions."""
+
+    name = "ml.layer_norm"
+
+    input = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    result = result_def(TensorType)
+    axis = prop_def(IntegerAttr[IntegerType])
+    epsilon = prop_def(FloatAttr)
+
+    assembly_format = (
+        "$input `,` $scale `,` $bias attr-dict `:` `(` type($input) `,` "
+        "type($scale) `,` type($bias) `)` `->` type($result)"
+    )
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(
+        self, input: SSAValue, scale: SSAValue, bias: SSAValue, axis: int, epsilon: float
+    ):
+        super().__init__(
+            operands=[input, scale, bias],
+            result_types=[input.type],
+            properties={"axis": IntegerAttr(axis, i64), "epsilon": _f64(epsilon)},
+        )
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        element_of(self.input, "input", self.name)
+        (axis,) = normalise_axes([self.axis.value.data], src.get_num_dims(), self.name)
+        tail = src.get_shape()[axis:]
+        for what, v in (("scale", self.scale), ("bias", self.bias)):
+            ty = tensor_type(v, what, self.name)
+            expect_shape(ty.get_shape(), tail, self.name, what)
+        if self.result.type != src:
+            raise VerifyException(f"{self.name}: result type must equal the input type")
+
+
+# -- pooling -------------------------------------------------------------------
+
+
+def pool2d_output_shape(
+    input_shape: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    pads: Sequence[int],
+    op_name: str,
+) -> tuple[int, ...]:
+    """NCHW pooling; pads are [top, left, bottom, right] as in ONNX."""
+    if len(input_shape) != 4 or len(kernel) != 2 or len(strides) != 2 or len(pads) != 4:
+        raise VerifyException(
+            f"{op_name}: needs an NCHW input, 2 kernel dims, 2 strides and 4 pads"
+        )
+    if min(kernel) < 1 or min(strides) < 1 or min(pads) < 0:
+        raise VerifyException(f"{op_name}: kernel and strides must be >= 1, pads >= 0")
+    n, c, h, w = input_shape
+    oh = (h + pads[0] + pads[2] - kernel[0]) // strides[0] + 1
+    ow = (w + pads[1] + pads[3] - kernel[1]) // strides[1] + 1
+    if oh < 1 or ow < 1:
+        raise VerifyException(f"{op_name}: the window does not fit the padded input")
+    return (n, c, oh, ow)
+
+
+class _PoolOp(IRDLOperation):
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    kernel = prop_def(DenseArrayBase.constr(i64))
+    strides = prop_def(DenseArrayBase.constr(i64))
+    pads = prop_def(DenseArrayBase.constr(i64))
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        element_of(self.input, "input", self.name)
+        dst = tensor_type(self.result, "result", self.name)
+        shape = pool2d_output_shape(
+            src.get_shape(),
+            _int_list(self.kernel),
+            _int_list(self.strides),
+            _int_list(self.pads),
+            self.name,
+        )
+        expect_shape(dst.get_shape(), shape, self.name)
+        _same_element(src, dst, self.name)
+
+
+@irdl_op_definition
+class MaxPoolOp(_PoolOp):
+    """Window maximum; padding never wins (it is -infinity)."""
+
+    name = "ml.max_pool"
+
+    def __init__(self, input: SSAValue, kernel, strides, pads, result_type: TensorType):
+        super().__init__(
+            operands=[input],
+            result_types=[result_type],
+            properties={
+                "kernel": _i64_array(kernel),
+                "strides": _i64_array(strides),
+                "pads": _i64_array(pads),
+            },
+        )
+
+
+@irdl_op_definition
+class AvgPoolOp(_PoolOp):
+    """Window mean; count_include_pad = 0 divides by the in-bounds count."""
+
+    name = "ml.avg_pool"
+
+    count_include_pad = prop_def(IntegerAttr[IntegerType])
+
+    def __init__(
+        self,
+        input: SSAValue,
+        kernel,
+        strides,
+        pads,
+        count_include_pad: bool,
+        result_type: TensorType,
+    ):
+        super().__init__(
+            operands=[input],
+            result_types=[result_type],
+            properties={
+                "kernel": _i64_array(kernel),
+                "strides": _i64_array(strides),
+                "pads": _i64_array(pads),
+                "count_include_pad": IntegerAttr(int(count_include_pad), i64),
+            },
+        )
+
+
+# -- data movement -------------------------------------------------------------
+
+
+@irdl_op_definition
+class ConcatOp(IRDLOperation):
+    name = "ml.concat"
+
+    inputs = var_operand_def(TensorType)
+    result = result_def(TensorType)
+    axis = prop_def(IntegerAttr[IntegerType])
+
+    assembly_format = "$inputs attr-dict `:` `(` type($inputs) `)` `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(self, inputs: Sequence[SSAValue], axis: int, result_type: TensorType):
+        super().__init__(
+            operands=[list(inputs)],
+            result_types=[result_type],
+            properties={"axis": IntegerAttr(axis, i64)},
+        )
+
+    def verify_(self) -> None:
+        if not self.inputs:
+            raise VerifyException(f"{self.name}: needs at least one input")
+        types = [tensor_type(v, "input", self.name) for v in self.inputs]
+        rank = types[0].get_num_dims()
+        (axis,) = normalise_axes([self.axis.value.data], rank, self.name)
+        total = 0
+        for ty in types:
+            _same_element(types[0], ty, self.name)
+            shape = list(ty.get_shape())
+            ref = list(types[0].get_shape())
+            if len(shape) != rank or shape[:axis] + shape[axis + 1 :] != ref[:axis] + ref[axis + 1 :]:
+                raise VerifyException(
+                    f"{self.name}: input shapes {[list(t.get_shape()) for t in types]} "
+                    f"differ outside axis {axis}"
+                )
+            total += shape[axis]
+        expected = list(types[0].get_shape())
+        expected[axis] = total
+        dst = tensor_type(self.result, "result", self.name)
+        expect_shape(dst.get_shape(), expected, self.name)
+        _same_element(types[0], dst, self.name)
+
+
+@irdl_op_definition
+class PadOp(IRDLOperation):
+    """Constant padding; pads = [begin_0.., end_0..] as in ONNX, value a real."""
+
+    name = "ml.pad"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    pads = prop_def(DenseArrayBase.constr(i64))
+    value = prop_def(FloatAttr)
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, pads: Sequence[int], value: float, result_type: TensorType):
+        super().__init__(
+            operands=[input],
+            result_types=[result_type],
+            properties={"pads": _i64_array(pads), "value": _f64(value)},
+        )
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        pads = _int_list(self.pads)
+        rank = src.get_num_dims()
+        if len(pads) != 2 * rank or min(pads, default=0) < 0:
+            raise VerifyException(
+                f"{self.name}: needs {2 * rank} non-negative pads, got {list(pads)}"
+            )
+        shape = [d + pads[i] + pads[i + rank] for i, d in enumerate(src.get_shape())]
+        dst = tensor_type(self.result, "result", self.name)
+        expect_shape(dst.get_shape(), shape, self.name)
+        _same_element(src, dst, self.name)
+
+
+def slice_length(dim: int, start: int, end: int, step: int) -> int:
+    return len(range(*slice(start, end, step).indices(dim)))
+
+
+@irdl_op_definition
+class SliceOp(IRDLOperation):
+    """x[start_i:end_i:step_i] on every dimension (python slice semantics)."""
+
+    name = "ml.slice"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    starts = prop_def(DenseArrayBase.constr(i64))
+    ends = prop_def(DenseArrayBase.constr(i64))
+    steps = prop_def(DenseArrayBase.constr(i64))
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, starts, ends, steps, result_type: TensorType):
+        super().__init__(
+            operands=[input],
+            result_types=[result_type],
+            properties={
+                "starts": _i64_array(starts),
+                "ends": _i64_array(ends),
+                "steps": _i64_array(steps),
+            },
+        )
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        starts, ends, steps = (
+            _int_list(self.starts),
+            _int_list(self.ends),
+            _int_list(self.steps),
+        )
+        rank = src.get_num_dims()
+        if not len(starts) == len(ends) == len(steps) == rank:
+            raise VerifyException(f"{self.name}: needs {rank} starts, ends and steps")
+        if 0 in steps:
+            raise VerifyException(f"{self.name}: steps must be non-zero")
+        shape = [
+            slice_length(d, a, b, c)
+            for d, a, b, c in zip(src.get_shape(), starts, ends, steps)
+        ]
+        dst = tensor_type(self.result, "result", self.name)
+        expect_shape(dst.get_shape(), shape, self.name)
+        _same_element(src, dst, self.name)
+
+
+@irdl_op_definition
+class GatherOp(IRDLOperation):
+    """numpy.take(data, indices, axis): embeddings; indices are integers."""
+
+    name = "ml.gather"
+
+    data = operand_def(TensorType)
+    indices = operand_def(TensorType)
+    result = result_def(TensorType)
+    axis = prop_def(IntegerAttr[IntegerType])
+
+    assembly_format = (
+        "$data `,` $indices attr-dict `:` `(` type($data) `,` type($indices) `)` "
+        "`->` type($result)"
+    )
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(self, data: SSAValue, indices: SSAValue, axis: int, result_type: TensorType):
+        super().__init__(
+            operands=[data, indices],
+            result_types=[result_type],
+            properties={"axis": IntegerAttr(axis, i64)},
+        )
+
+    def verify_(self) -> None:
+        src = tensor_type(self.data, "data", self.name)
+        idx = tensor_type(self.indices, "indices", self.name)
+        if not isinstance(idx.element_type, IntegerType):
+            raise VerifyException(f"{self.name}: indices must be integers")
+        (axis,) = normalise_axes([self.axis.value.data], src.get_num_dims(), self.name)
+        shape = list(src.get_shape())
+        expected = shape[:axis] + list(idx.get_shape()) + shape[axis + 1 :]
+        dst = tensor_type(self.result, "result", self.name)
+        expect_shape(dst.get_shape(), expected, self.name)
+        _same_element(src, dst, self.name)
+
+
 ML = Dialect(
     "ml",
     [
@@ -527,12 +1082,36 @@ ML = Dialect(
         AddOp,
         SubOp,
         MulOp,
+        DivOp,
+        MaxOp,
         MatmulOp,
         Conv2dOp,
         ReluOp,
         RescaleOp,
         ReshapeOp,
         TransposeOp,
+        SigmoidOp,
+        TanhOp,
+        GeluOp,
+        ErfOp,
+        ExpOp,
+        SqrtOp,
+        RsqrtOp,
+        ReciprocalOp,
+        NegOp,
+        ClipOp,
+        WhereOp,
+        ReduceSumOp,
+        ReduceMaxOp,
+        ReduceMeanOp,
+        SoftmaxOp,
+        LayerNormOp,
+        MaxPoolOp,
+        AvgPoolOp,
+        ConcatOp,
+        PadOp,
+        SliceOp,
+        GatherOp,
     ],
     [FixedType],
 )
@@ -545,11 +1124,36 @@ __all__ = [
     "AddOp",
     "SubOp",
     "MulOp",
+    "DivOp",
+    "MaxOp",
     "MatmulOp",
     "Conv2dOp",
     "ReluOp",
     "RescaleOp",
     "ReshapeOp",
     "TransposeOp",
+    "SigmoidOp",
+    "TanhOp",
+    "GeluOp",
+    "ErfOp",
+    "ExpOp",
+    "SqrtOp",
+    "RsqrtOp",
+    "ReciprocalOp",
+    "NegOp",
+    "ClipOp",
+    "WhereOp",
+    "ReduceSumOp",
+    "ReduceMaxOp",
+    "ReduceMeanOp",
+    "SoftmaxOp",
+    "LayerNormOp",
+    "MaxPoolOp",
+    "AvgPoolOp",
+    "ConcatOp",
+    "PadOp",
+    "SliceOp",
+    "GatherOp",
     "conv2d_output_shape",
+    "pool2d_output_shape",
 ]

@@ -1,0 +1,414 @@
+"""Emit `ml` ops with inferred static shapes; shared by the ONNX and TFLite importers.
+
+Both importers speak to this one builder, so a model means the same `ml` ops
+whichever format it arrived in. A value is either an SSA value or a numpy array
+(a constant not yet placed in the IR): ops whose inputs are all constants are
+folded with the interpreter's own kernels, so shape arithmetic (Shape, Gather,
+Concat, Reshape chains of exported models) never reaches the IR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseIntOrFPElementsAttr,
+    DictionaryAttr,
+    IntegerType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    f32,
+    i64,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+
+from zkir.dialects import ml
+from zkir.dialects.resources import dense_attr
+from zkir.interpreter import kernels
+
+Value = SSAValue | np.ndarray
+
+
+def _v(x):
+    """numpy scalars and python numbers become 0-d arrays (constants)."""
+    return x if isinstance(x, SSAValue | np.ndarray) else np.asarray(x)
+
+
+def _np_float(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, dtype=np.float32)
+
+
+def element_for(dtype: np.dtype) -> Attribute:
+    if dtype.kind == "f":
+        return f32
+    if dtype.kind in "iub":
+        return i64
+    raise ValueError(f"no ml element type for {dtype}")
+
+
+def shape_of(v: Value) -> tuple[int, ...]:
+    if isinstance(v, np.ndarray):
+        return tuple(v.shape)
+    ty = v.type
+    assert isinstance(ty, TensorType)
+    return tuple(ty.get_shape())
+
+
+def is_float(v: Value) -> bool:
+    if isinstance(v, np.ndarray):
+        return v.dtype.kind == "f"
+    ty = v.type
+    assert isinstance(ty, TensorType)
+    return not isinstance(ty.element_type, IntegerType)
+
+
+class MLBuilder:
+    """Appends ml ops to the body of `func.func @main`."""
+
+    def __init__(self) -> None:
+        self.block = Block()
+        self.arg_names: list[str] = []
+        self._const_count = 0
+
+    # -- graph boundary ------------------------------------------------------
+
+    def add_input(self, name: str, shape: Sequence[int], dtype: np.dtype) -> SSAValue:
+        ty = TensorType(element_for(np.dtype(dtype)), list(shape))
+        arg = self.block.insert_arg(ty, len(self.block.args))
+        arg.name_hint = _hint(name)
+        self.arg_names.append(name)
+        return arg
+
+    def finish(self, outputs: Sequence[tuple[str, Value]]) -> ModuleOp:
+        values = [self.materialise(v, name) for name, v in outputs]
+        self.block.add_op(func.ReturnOp(*values))
+        fn = func.FuncOp(
+            "main",
+            ([a.type for a in self.block.args], [v.type for v in values]),
+            Region(self.block),
+            arg_attrs=ArrayAttr(
+                [DictionaryAttr({"ml.name": StringAttr(n)}) for n in self.arg_names]
+            ),
+            res_attrs=ArrayAttr(
+                [DictionaryAttr({"ml.name": StringAttr(n)}) for n, _ in outputs]
+            ),
+        )
+        return ModuleOp([fn])
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _emit(self, op: Operation, hint: str | None = None) -> SSAValue:
+        self.block.add_op(op)
+        result = op.results[0]
+        if hint:
+            result.name_hint = _hint(hint)
+        return result
+
+    def materialise(self, v: Value, name: str = "const") -> SSAValue:
+        if isinstance(v, SSAValue):
+            return v
+        arr = np.array(v, order="C")  # (ascontiguousarray makes 0-d arrays 1-d)
+        if arr.dtype.kind == "f":
+            arr = arr.astype(np.float32)
+        else:
+            arr = arr.astype(np.int64)
+        ty = TensorType(element_for(arr.dtype), list(arr.shape))
+        self._const_count += 1
+        if arr.ndim == 0:
+            # dense_attr goes through np.ascontiguousarray, which makes 0-d arrays 1-d.
+            attr = DenseIntOrFPElementsAttr.from_list(ty, [arr.item()])
+        else:
+            attr = dense_attr(arr, name)
+        return self._emit(ml.ConstantOp(attr, ty), name)
+
+    @staticmethod
+    def _ty(like: Value, shape: Sequence[int]) -> TensorType:
+        el = f32 if is_float(like) else i64
+        if isinstance(like, SSAValue):
+            ty = like.type
+            assert isinstance(ty, TensorType)
+            el = ty.element_type
+        return TensorType(el, list(shape))
+
+    # -- elementwise -----------------------------------------------------------
+
+    _BINARY: dict[str, tuple[type[Operation], Callable]] = {
+        "add": (ml.AddOp, np.add),
+        "sub": (ml.SubOp, np.subtract),
+        "mul": (ml.MulOp, np.multiply),
+        "div": (ml.DivOp, np.divide),
+        "max": (ml.MaxOp, np.maximum),
+    }
+
+    def binary(self, kind: str, a: Value, b: Value, hint: str | None = None) -> Value:
+        op_cls, fn = self._BINARY[kind]
+        a, b = _v(a), _v(b)
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+            out = fn(a, b)
+            if kind == "div" and a.dtype.kind in "iu" and b.dtype.kind in "iu":
+                out = np.trunc(out).astype(np.int64)
+            return out
+        shape = np.broadcast_shapes(shape_of(a), shape_of(b))
+        like = a if isinstance(a, SSAValue) else b
+        return self._emit(
+            op_cls(
+                self.materialise(a, f"{hint}_lhs"),
+                self.materialise(b, f"{hint}_rhs"),
+                self._ty(like, shape),
+            ),
+            hint,
+        )
+
+    def unary(self, kind: str, x: Value, hint: str | None = None) -> Value:
+        from zkir.interpreter.float_interp import UNARY_FLOAT
+
+        op_cls = UNARY_OPS[kind]
+        if isinstance(x, np.ndarray):
+            return UNARY_FLOAT[op_cls.name](_np_float(x))
+        return self._emit(op_cls(x), hint)
+
+    def clip(self, x: Value, lo: float, hi: float, hint: str | None = None) -> Value:
+        if isinstance(x, np.ndarray):
+            return np.clip(x, lo, hi)
+        return self._emit(ml.ClipOp(x, lo, hi), hint)
+
+    def where(self, cond: Value, a: Value, b: Value, hint: str | None = None) -> Value:
+        cond, a, b = _v(cond), _v(a), _v(b)
+        if all(isinstance(v, np.ndarray) for v in (cond, a, b)):
+            return kernels.where(cond, a, b)  # type: ignore[arg-type]
+        shape = np.broadcast_shapes(shape_of(cond), shape_of(a), shape_of(b))
+        like = a if isinstance(a, SSAValue) else b
+        if isinstance(cond, np.ndarray):
+            cond = cond.astype(np.int64)
+        return self._emit(
+            ml.WhereOp(
+                self.materialise(cond, f"{hint}_cond"),
+                self.materialise(a, f"{hint}_x"),
+                self.materialise(b, f"{hint}_y"),
+                self._ty(like, shape),
+            ),
+            hint,
+        )
+
+    # -- linear algebra ----------------------------------------------------------
+
+    def matmul(self, a: Value, b: Value, hint: str | None = None) -> Value:
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+            return np.matmul(a, b)
+        sa, sb = shape_of(a), shape_of(b)
+        # ml.matmul is rank >= 2: vectors become matrices and are squeezed back.
+        if len(sa) == 1:
+            a = self.reshape(a, (1, sa[0]))
+        if len(sb) == 1:
+            b = self.reshape(b, (sb[0], 1))
+        shape = np.broadcast_shapes(shape_of(a)[:-2], shape_of(b)[:-2]) + (
+            shape_of(a)[-2],
+            shape_of(b)[-1],
+        )
+        like = a if isinstance(a, SSAValue) else b
+        out = self._emit(
+            ml.MatmulOp(
+                self.materialise(a, f"{hint}_a"),
+                self.materialise(b, f"{hint}_weight"),
+                self._ty(like, shape),
+            ),
+            hint,
+        )
+        if len(sa) == 1 or len(sb) == 1:
+            keep = list(shape)
+            if len(sb) == 1:
+                keep.pop(-1)
+            if len(sa) == 1:
+                keep.pop(-2 if len(sb) > 1 else -1)
+            out = self.reshape(out, tuple(keep))
+        return out
+
+    def conv2d(
+        self,
+        x: Value,
+        w: Value,
+        b: Value | None,
+        strides: Sequence[int],
+        pads: Sequence[int],
+        dilations: Sequence[int],
+        group: int,
+        hint: str | None = None,
+    ) -> Value:
+        shape = ml.conv2d_output_shape(
+            shape_of(x), shape_of(w), strides, pads, dilations, group
+        )
+        xs = self.materialise(x, f"{hint}_input")
+        return self._emit(
+            ml.Conv2dOp(
+                xs,
+                self.materialise(w, f"{hint}_weight"),
+                None if b is None else self.materialise(b, f"{hint}_bias"),
+                self._ty(xs, shape),
+                strides,
+                pads,
+                dilations,
+                group,
+            ),
+            hint,
+        )
+
+    # -- reductions and normalisations -------------------------------------------
+
+    _REDUCE = {
+        "sum": (ml.ReduceSumOp, kernels.reduce_sum),
+        "max": (ml.ReduceMaxOp, kernels.reduce_max),
+        "mean": (ml.ReduceMeanOp, lambda x, a, k: np.mean(x, axis=tuple(a), keepdims=k)),
+    }
+
+    def reduce(
+        self, kind: str, x: Value, axes: Sequence[int], keepdims: bool, hint: str | None = None
+    ) -> Value:
+        op_cls, fn = self._REDUCE[kind]
+        rank = len(shape_of(x))
+        axes = sorted({a + rank if a < 0 else a for a in axes})
+        if isinstance(x, np.ndarray):
+            return fn(x, axes, keepdims)
+        shape = [
+            1 if i in axes else d
+            for i, d in enumerate(shape_of(x))
+            if keepdims or i not in axes
+        ]
+        return self._emit(op_cls(x, axes, keepdims, self._ty(x, shape)), hint)
+
+    def softmax(self, x: Value, axis: int, hint: str | None = None) -> Value:
+        x = self.materialise(x, f"{hint}_input")
+        return self._emit(ml.SoftmaxOp(x, axis), hint)
+
+    def layer_norm(
+        self, x: Value, scale: Value, bias: Value, axis: int, eps: float, hint: str | None = None
+    ) -> Value:
+        xs = self.materialise(x, f"{hint}_input")
+        rank = len(shape_of(x))
+        axis = axis + rank if axis < 0 else axis
+        tail = shape_of(x)[axis:]
+        scale = np.broadcast_to(scale, tail).copy() if isinstance(scale, np.ndarray) else scale
+        bias = np.broadcast_to(bias, tail).copy() if isinstance(bias, np.ndarray) else bias
+        return self._emit(
+            ml.LayerNormOp(
+                xs,
+                self.materialise(scale, f"{hint}_scale"),
+                self.materialise(bias, f"{hint}_bias"),
+                axis,
+                eps,
+            ),
+            hint,
+        )
+
+    def max_pool(self, x: Value, kernel, strides, pads, hint: str | None = None) -> Value:
+        xs = self.materialise(x, f"{hint}_input")
+        shape = ml.pool2d_output_shape(shape_of(x), kernel, strides, pads, "ml.max_pool")
+        return self._emit(ml.MaxPoolOp(xs, kernel, strides, pads, self._ty(xs, shape)), hint)
+
+    def avg_pool(
+        self, x: Value, kernel, strides, pads, count_include_pad: bool, hint: str | None = None
+    ) -> Value:
+        xs = self.materialise(x, f"{hint}_input")
+        shape = ml.pool2d_output_shape(shape_of(x), kernel, strides, pads, "ml.avg_pool")
+        return self._emit(
+            ml.AvgPoolOp(xs, kernel, strides, pads, count_include_pad, self._ty(xs, shape)),
+            hint,
+        )
+
+    # -- data movement -----------------------------------------------------------
+
+    def reshape(self, x: Value, shape: Sequence[int], hint: str | None = None) -> Value:
+        shape = tuple(int(d) for d in shape)
+        if isinstance(x, np.ndarray):
+            return x.reshape(shape)
+        if shape == shape_of(x):
+            return x
+        return self._emit(ml.ReshapeOp(x, self._ty(x, shape)), hint)
+
+    def transpose(self, x: Value, perm: Sequence[int], hint: str | None = None) -> Value:
+        perm = [int(p) for p in perm]
+        if isinstance(x, np.ndarray):
+            return np.transpose(x, perm)
+        if perm == list(range(len(perm))):
+            return x
+        shape = [shape_of(x)[p] for p in perm]
+        return self._emit(ml.TransposeOp(x, perm, self._ty(x, shape)), hint)
+
+    def concat(self, xs: Sequence[Value], axis: int, hint: str | None = None) -> Value:
+        rank = len(shape_of(xs[0]))
+        axis = axis + rank if axis < 0 else axis
+        if all(isinstance(v, np.ndarray) for v in xs):
+            return kernels.concat(xs, axis)  # type: ignore[arg-type]
+        xs = [v for v in xs if shape_of(v)[axis] != 0]
+        if len(xs) == 1:
+            return xs[0]
+        like = next(v for v in xs if isinstance(v, SSAValue))
+        shape = list(shape_of(xs[0]))
+        shape[axis] = sum(shape_of(v)[axis] for v in xs)
+        values = [self.materialise(v, f"{hint}_part") for v in xs]
+        return self._emit(ml.ConcatOp(values, axis, self._ty(like, shape)), hint)
+
+    def pad(self, x: Value, pads: Sequence[int], value: float, hint: str | None = None) -> Value:
+        pads = [int(p) for p in pads]
+        if isinstance(x, np.ndarray):
+            return kernels.pad(x, pads, value)
+        if not any(pads):
+            return x
+        rank = len(pads) // 2
+        shape = [d + pads[i] + pads[i + rank] for i, d in enumerate(shape_of(x))]
+        return self._emit(ml.PadOp(x, pads, value, self._ty(x, shape)), hint)
+
+    def slice(self, x: Value, starts, ends, steps, hint: str | None = None) -> Value:
+        """Python-slice semantics per dimension; bounds are normalised here."""
+        dims = shape_of(x)
+        norm = [slice(a, b, c).indices(d) for a, b, c, d in zip(starts, ends, steps, dims)]
+        starts = [s for s, _, _ in norm]
+        steps = [c for _, _, c in norm]
+        # A negative stop of -1 means "before index 0": keep it expressible.
+        ends = [e if e >= 0 else -(d + 1) for (_, e, _), d in zip(norm, dims)]
+        if isinstance(x, np.ndarray):
+            return kernels.slice_(x, starts, ends, steps)
+        shape = [ml.slice_length(d, a, b, c) for d, a, b, c in zip(dims, starts, ends, steps)]
+        if tuple(shape) == dims and all(c == 1 for c in steps):
+            return x
+        return self._emit(ml.SliceOp(x, starts, ends, steps, self._ty(x, shape)), hint)
+
+    def gather(self, data: Value, indices: Value, axis: int, hint: str | None = None) -> Value:
+        rank = len(shape_of(data))
+        axis = axis + rank if axis < 0 else axis
+        if isinstance(data, np.ndarray) and isinstance(indices, np.ndarray):
+            return kernels.gather(data, indices, axis)
+        if isinstance(indices, np.ndarray):
+            dim = shape_of(data)[axis]
+            indices = np.where(indices < 0, indices + dim, indices).astype(np.int64)
+        shape = list(shape_of(data))
+        shape[axis : axis + 1] = list(shape_of(indices))
+        ds = self.materialise(data, f"{hint}_table")
+        return self._emit(
+            ml.GatherOp(ds, self.materialise(indices, f"{hint}_indices"), axis, self._ty(ds, shape)),
+            hint,
+        )
+
+
+UNARY_OPS: dict[str, type[Operation]] = {
+    "relu": ml.ReluOp,
+    "sigmoid": ml.SigmoidOp,
+    "tanh": ml.TanhOp,
+    "gelu": ml.GeluOp,
+    "erf": ml.ErfOp,
+    "exp": ml.ExpOp,
+    "sqrt": ml.SqrtOp,
+    "rsqrt": ml.RsqrtOp,
+    "reciprocal": ml.ReciprocalOp,
+    "neg": ml.NegOp,
+}
+
+
+def _hint(name: str) -> str | None:
+    clean = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    if not clean or not (clean[0].isalpha() or clean[0] == "_"):
+        clean = "v" + clean
+    return clean
