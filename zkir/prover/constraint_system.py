@@ -1,0 +1,160 @@
+"""The circuit description: columns, gates, lookups, equality-enabled columns.
+
+Why: one object every stage (keygen, prover, verifier, mock) reads, with the
+degree and blinding bookkeeping (how many rows are usable, how the permutation
+argument is chunked) derived in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+
+from .errors import CircuitError
+from .expression import ADVICE, FIXED, INSTANCE, Column, Expression, Query, _lift
+
+
+@dataclass
+class Gate:
+    name: str
+    polys: list[Expression]
+
+
+@dataclass
+class Lookup:
+    name: str
+    inputs: list[Expression]
+    table: list[Expression]
+
+
+@dataclass
+class ConstraintSystem:
+    num_advice: int = 0
+    num_fixed: int = 0
+    num_instance: int = 0
+    names: dict = dc_field(default_factory=dict)
+    gates: list[Gate] = dc_field(default_factory=list)
+    lookups: list[Lookup] = dc_field(default_factory=list)
+    equality: list[Column] = dc_field(default_factory=list)
+
+    # -- columns ----------------------------------------------------------------
+    def advice_column(self, name: str | None = None) -> Column:
+        c = Column(ADVICE, self.num_advice)
+        self.num_advice += 1
+        self.names[c] = name or f"advice{c.index}"
+        return c
+
+    def fixed_column(self, name: str | None = None) -> Column:
+        c = Column(FIXED, self.num_fixed)
+        self.num_fixed += 1
+        self.names[c] = name or f"fixed{c.index}"
+        return c
+
+    def selector(self, name: str | None = None) -> Column:
+        """A selector is a fixed column holding 0/1."""
+        return self.fixed_column(name or f"selector{self.num_fixed}")
+
+    def instance_column(self, name: str | None = None) -> Column:
+        c = Column(INSTANCE, self.num_instance)
+        self.num_instance += 1
+        self.names[c] = name or f"instance{c.index}"
+        return c
+
+    def enable_equality(self, *cols: Column) -> None:
+        for c in cols:
+            self._check_col(c)
+            if c not in self.equality:
+                self.equality.append(c)
+
+    def _check_col(self, c: Column) -> None:
+        limit = {ADVICE: self.num_advice, FIXED: self.num_fixed, INSTANCE: self.num_instance}[c.kind]
+        if not 0 <= c.index < limit:
+            raise CircuitError(f"column {c!r} does not exist in this constraint system")
+
+    # -- constraints -------------------------------------------------------------
+    def create_gate(self, name: str, polys) -> Gate:
+        if isinstance(polys, Expression):
+            polys = [polys]
+        polys = [_lift(p) for p in polys]
+        for p in polys:
+            for q in p.queries():
+                self._check_col(q.column)
+        g = Gate(name, polys)
+        self.gates.append(g)
+        return g
+
+    def add_lookup(self, name: str, inputs, table) -> Lookup:
+        """Every row's tuple `inputs` must appear as a row of `table`; the table
+        is made of fixed-column expressions at rotation 0."""
+        inputs = [_lift(e) for e in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
+        table = [Query(t) if isinstance(t, Column) else _lift(t)
+                 for t in (table if isinstance(table, (list, tuple)) else [table])]
+        if len(inputs) != len(table) or not inputs:
+            raise CircuitError(f"lookup {name!r}: {len(inputs)} inputs for {len(table)} table columns")
+        for t in table:
+            for q in t.queries():
+                if q.column.kind != FIXED or q.rotation != 0:
+                    raise CircuitError(f"lookup {name!r}: table may only query fixed columns at rotation 0")
+        for e in inputs + table:
+            for q in e.queries():
+                self._check_col(q.column)
+        lk = Lookup(name, inputs, table)
+        self.lookups.append(lk)
+        return lk
+
+    # -- derived quantities ----------------------------------------------------
+    def lookup_degree(self, lk: Lookup) -> int:
+        df = max(e.degree() for e in lk.inputs)
+        dt = max(e.degree() for e in lk.table)
+        # active * (dphi * (beta + f) * (beta + t) - m (beta + f) + (beta + t))
+        return 2 + max(df, 1) + max(dt, 1)
+
+    def degree(self) -> int:
+        """Max degree of any constraint polynomial (at least 3)."""
+        d = 3
+        for g in self.gates:
+            for p in g.polys:
+                d = max(d, p.degree())
+        for lk in self.lookups:
+            d = max(d, self.lookup_degree(lk))
+        return d
+
+    def permutation_chunk(self) -> int:
+        return self.degree() - 2
+
+    def advice_queries(self) -> dict[int, set[int]]:
+        out: dict[int, set[int]] = {}
+        for e in self.all_expressions():
+            for q in e.queries():
+                if q.column.kind == ADVICE:
+                    out.setdefault(q.column.index, set()).add(q.rotation)
+        return out
+
+    def blinding_factors(self) -> int:
+        """Random rows at the bottom of every advice column (halo2's rule:
+        enough to hide every opening, plus two for the permutation product)."""
+        qs = self.advice_queries()
+        most = max((len(r) for r in qs.values()), default=1)
+        return max(3, most) + 2
+
+    def usable_rows(self, k: int) -> int:
+        u = (1 << k) - self.blinding_factors() - 1
+        if u < 1:
+            raise CircuitError(f"2^{k} rows leave no usable rows after blinding")
+        return u
+
+    def all_expressions(self) -> list[Expression]:
+        out = [p for g in self.gates for p in g.polys]
+        for lk in self.lookups:
+            out += lk.inputs + lk.table
+        return out
+
+    def queries(self) -> list[Query]:
+        """Every distinct (column, rotation) query, in a deterministic order."""
+        qs: set[Query] = set()
+        for e in self.all_expressions():
+            qs |= e.queries()
+        order = {ADVICE: 0, FIXED: 1, INSTANCE: 2}
+        return sorted(qs, key=lambda q: (order[q.column.kind], q.column.index, q.rotation))
+
+    def name_of(self, c: Column) -> str:
+        return self.names.get(c, repr(c))

@@ -1,0 +1,287 @@
+"""Polynomial expressions over (column, rotation) queries.
+
+Why: gates and lookup inputs are written once as expression trees and then
+evaluated three ways — over whole coset-domain vectors (prover quotient), over
+whole row vectors (mock prover, lookup witnesses) and at a single point
+(verifier) — by one evaluator parameterised by how a query is resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Union
+
+import numpy as np
+
+from . import field as F
+
+P = F.P
+
+ADVICE, FIXED, INSTANCE = "advice", "fixed", "instance"
+_KINDS = (ADVICE, FIXED, INSTANCE)
+
+
+@dataclass(frozen=True)
+class Column:
+    kind: str
+    index: int
+
+    def __post_init__(self):
+        if self.kind not in _KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+
+    def query(self, rotation: int = 0) -> "Query":
+        return Query(self, rotation)
+
+    def cur(self) -> "Query":
+        return Query(self, 0)
+
+    def next(self) -> "Query":
+        return Query(self, 1)
+
+    def prev(self) -> "Query":
+        return Query(self, -1)
+
+    def __repr__(self) -> str:
+        return f"{self.kind}[{self.index}]"
+
+
+class Expression:
+    """Base class; supports +, -, * with expressions and ints."""
+
+    def degree(self) -> int:
+        raise NotImplementedError
+
+    def __add__(self, o): return Sum(self, _lift(o))
+    def __radd__(self, o): return Sum(_lift(o), self)
+    def __sub__(self, o): return Sum(self, Neg(_lift(o)))
+    def __rsub__(self, o): return Sum(_lift(o), Neg(self))
+    def __neg__(self): return Neg(self)
+
+    def __mul__(self, o):
+        if isinstance(o, int):
+            return Scaled(self, o)
+        return Product(self, _lift(o))
+
+    def __rmul__(self, o):
+        if isinstance(o, int):
+            return Scaled(self, o)
+        return Product(_lift(o), self)
+
+    def queries(self) -> set["Query"]:
+        out: set[Query] = set()
+        _collect(self, out)
+        return out
+
+
+def _lift(x) -> Expression:
+    if isinstance(x, Expression):
+        return x
+    if isinstance(x, (int, np.integer)):
+        return Constant(int(x))
+    raise TypeError(f"cannot use {type(x).__name__} in a circuit expression")
+
+
+@dataclass(frozen=True, eq=True)
+class Constant(Expression):
+    value: int
+
+    def __post_init__(self):
+        object.__setattr__(self, "value", int(self.value) % P)
+
+    def degree(self) -> int:
+        return 0
+
+
+@dataclass(frozen=True, eq=True)
+class Query(Expression):
+    column: Column
+    rotation: int = 0
+
+    def degree(self) -> int:
+        return 1
+
+    def __repr__(self) -> str:
+        return f"{self.column!r}@{self.rotation}"
+
+
+@dataclass(frozen=True, eq=False)
+class Sum(Expression):
+    a: Expression
+    b: Expression
+
+    def degree(self) -> int:
+        return max(self.a.degree(), self.b.degree())
+
+
+@dataclass(frozen=True, eq=False)
+class Product(Expression):
+    a: Expression
+    b: Expression
+
+    def degree(self) -> int:
+        return self.a.degree() + self.b.degree()
+
+
+@dataclass(frozen=True, eq=False)
+class Scaled(Expression):
+    a: Expression
+    factor: int
+
+    def __post_init__(self):
+        object.__setattr__(self, "factor", int(self.factor) % P)
+
+    def degree(self) -> int:
+        return self.a.degree()
+
+
+@dataclass(frozen=True, eq=False)
+class Neg(Expression):
+    a: Expression
+
+    def degree(self) -> int:
+        return self.a.degree()
+
+
+def _collect(e: Expression, out: set) -> None:
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Query):
+            out.add(x)
+        elif isinstance(x, (Sum, Product)):
+            stack += [x.a, x.b]
+        elif isinstance(x, (Scaled, Neg)):
+            stack.append(x.a)
+
+
+# ---------------------------------------------------------------- evaluation
+# A value is either an int (a constant, broadcast lazily) or a field vector.
+Value = Union[int, np.ndarray]
+
+
+def evaluate_vec(e: Expression, resolve: Callable[[Query], np.ndarray], n: int) -> np.ndarray:
+    """Evaluate over whole vectors of length n; resolve(query) gives a field vector."""
+    cache: dict = {}
+    v = _ev(e, resolve, cache)
+    if isinstance(v, int):
+        out = F.zeros(n)
+        if v:
+            out[:] = F.scalar(v)
+        return out
+    return v
+
+
+def _ev(e: Expression, resolve, cache) -> Value:
+    if isinstance(e, Constant):
+        return e.value
+    if isinstance(e, Query):
+        if e not in cache:
+            cache[e] = resolve(e)
+        return cache[e]
+    if isinstance(e, Sum):
+        a = _ev(e.a, resolve, cache)
+        b = _ev(e.b, resolve, cache)
+        if isinstance(a, int) and isinstance(b, int):
+            return (a + b) % P
+        if isinstance(a, int):
+            return F.add_scalar(b, a)
+        if isinstance(b, int):
+            return F.add_scalar(a, b)
+        return F.add(a, b)
+    if isinstance(e, Product):
+        a = _ev(e.a, resolve, cache)
+        b = _ev(e.b, resolve, cache)
+        if isinstance(a, int) and isinstance(b, int):
+            return a * b % P
+        if isinstance(a, int):
+            return F.mul_scalar(b, a)
+        if isinstance(b, int):
+            return F.mul_scalar(a, b)
+        return F.mul(a, b)
+    if isinstance(e, Scaled):
+        a = _ev(e.a, resolve, cache)
+        if isinstance(a, int):
+            return a * e.factor % P
+        return F.mul_scalar(a, e.factor)
+    if isinstance(e, Neg):
+        a = _ev(e.a, resolve, cache)
+        if isinstance(a, int):
+            return (-a) % P
+        return F.neg(a)
+    raise TypeError(f"not an expression: {e!r}")
+
+
+def evaluate_point(e: Expression, resolve: Callable[[Query], int]) -> int:
+    """Evaluate with every query resolved to a field element (Python int)."""
+    if isinstance(e, Constant):
+        return e.value
+    if isinstance(e, Query):
+        return resolve(e) % P
+    if isinstance(e, Sum):
+        return (evaluate_point(e.a, resolve) + evaluate_point(e.b, resolve)) % P
+    if isinstance(e, Product):
+        return evaluate_point(e.a, resolve) * evaluate_point(e.b, resolve) % P
+    if isinstance(e, Scaled):
+        return evaluate_point(e.a, resolve) * e.factor % P
+    if isinstance(e, Neg):
+        return (-evaluate_point(e.a, resolve)) % P
+    raise TypeError(f"not an expression: {e!r}")
+
+
+# ---------------------------------------------------------------- encoding
+_T_CONST, _T_QUERY, _T_SUM, _T_PROD, _T_SCALED, _T_NEG = range(1, 7)
+_KIND_CODE = {ADVICE: 0, FIXED: 1, INSTANCE: 2}
+_CODE_KIND = {v: k for k, v in _KIND_CODE.items()}
+
+
+def encode(e: Expression, out: bytearray) -> None:
+    if isinstance(e, Constant):
+        out.append(_T_CONST)
+        out += e.value.to_bytes(32, "little")
+    elif isinstance(e, Query):
+        out.append(_T_QUERY)
+        out.append(_KIND_CODE[e.column.kind])
+        out += e.column.index.to_bytes(4, "little")
+        out += int(e.rotation).to_bytes(4, "little", signed=True)
+    elif isinstance(e, (Sum, Product)):
+        out.append(_T_SUM if isinstance(e, Sum) else _T_PROD)
+        encode(e.a, out)
+        encode(e.b, out)
+    elif isinstance(e, Scaled):
+        out.append(_T_SCALED)
+        out += e.factor.to_bytes(32, "little")
+        encode(e.a, out)
+    elif isinstance(e, Neg):
+        out.append(_T_NEG)
+        encode(e.a, out)
+    else:
+        raise TypeError(f"not an expression: {e!r}")
+
+
+def decode(r, depth: int = 0) -> Expression:
+    """Decode from a reader with .u8(), .u32(), .i32(), .fe() methods."""
+    from .errors import ProofFormatError
+
+    if depth > 256:
+        raise ProofFormatError("expression nested too deeply")
+    t = r.u8()
+    if t == _T_CONST:
+        return Constant(r.fe())
+    if t == _T_QUERY:
+        kind = r.u8()
+        if kind not in _CODE_KIND:
+            raise ProofFormatError(f"bad column kind {kind}")
+        idx = r.u32()
+        rot = r.i32()
+        return Query(Column(_CODE_KIND[kind], idx), rot)
+    if t == _T_SUM:
+        return Sum(decode(r, depth + 1), decode(r, depth + 1))
+    if t == _T_PROD:
+        return Product(decode(r, depth + 1), decode(r, depth + 1))
+    if t == _T_SCALED:
+        f = r.fe()
+        return Scaled(decode(r, depth + 1), f)
+    if t == _T_NEG:
+        return Neg(decode(r, depth + 1))
+    raise ProofFormatError(f"bad expression tag {t}")

@@ -1,0 +1,143 @@
+"""Key generation: fixed columns and the copy permutation become commitments.
+
+Why: everything that depends only on the circuit (fixed values, sigma
+polynomials, the l_0 / l_last / l_active selectors, the extended-domain forms)
+is computed once here; the verifying key is the small commitment-only part and
+its digest seeds every proof transcript.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field as dc_field
+
+import numpy as np
+from py_arkworks_bls12381 import G1Point, G2Point
+
+from . import field as F
+from . import permutation as perm
+from .constraint_system import ConstraintSystem
+from .errors import CircuitError
+from .kzg import SRS, commit_lagrange
+from .poly import Domain
+
+P = F.P
+
+
+def ext_log_for(degree: int) -> int:
+    """Smallest e with 2^e >= degree - 1 (quotient has degree < (degree-1) n)."""
+    e = 0
+    while (1 << e) < degree - 1:
+        e += 1
+    return e
+
+
+def as_field_column(values, n: int, limit: int, what: str) -> np.ndarray:
+    """An int array (or (m, 4) uint64 field vector) padded with zeros to n rows."""
+    if isinstance(values, np.ndarray) and values.dtype == np.uint64 and values.ndim == 2 and values.shape[1] == 4:
+        vec = values
+    else:
+        arr = np.asarray(values)
+        if arr.ndim != 1:
+            raise CircuitError(f"{what}: expected a 1-D integer array, got shape {arr.shape}")
+        if arr.size and arr.dtype.kind not in "iub":
+            raise CircuitError(f"{what}: expected integers, got dtype {arr.dtype}")
+        if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise CircuitError(f"{what}: values exceed int64")
+        vec = F.from_int64(arr.astype(np.int64))
+    if vec.shape[0] > limit:
+        raise CircuitError(f"{what}: {vec.shape[0]} rows but only {limit} usable rows")
+    out = F.zeros(n)
+    out[: vec.shape[0]] = vec
+    return out
+
+
+@dataclass
+class VerifyingKey:
+    k: int
+    cs: ConstraintSystem
+    fixed_commitments: list[G1Point]
+    sigma_commitments: list[G1Point]
+    g1: G1Point
+    g2: G2Point
+    g2_tau: G2Point
+    digest: bytes = b""
+
+    def __post_init__(self):
+        self.domain = Domain(self.k, ext_log_for(self.cs.degree()))
+        self.usable = self.cs.usable_rows(self.k)
+        if not self.digest:
+            from .serialize import vk_body_bytes
+
+            self.digest = hashlib.blake2b(vk_body_bytes(self), digest_size=32).digest()
+
+
+@dataclass
+class ProvingKey:
+    vk: VerifyingKey
+    srs: SRS
+    fixed_values: list[np.ndarray]
+    sigma_values: list[np.ndarray]
+    permutation: np.ndarray
+    # derived (not serialized)
+    fixed_coeffs: list[np.ndarray] = dc_field(default_factory=list)
+    fixed_ext: list[np.ndarray] = dc_field(default_factory=list)
+    sigma_coeffs: list[np.ndarray] = dc_field(default_factory=list)
+    sigma_ext: list[np.ndarray] = dc_field(default_factory=list)
+    l0_ext: np.ndarray | None = None
+    llast_ext: np.ndarray | None = None
+    lactive_ext: np.ndarray | None = None
+    x_ext: np.ndarray | None = None
+
+    def __post_init__(self):
+        dom = self.vk.domain
+        n, u = dom.n, self.vk.usable
+        self.fixed_coeffs = [dom.lagrange_to_coeff(v) for v in self.fixed_values]
+        self.fixed_ext = [dom.coeff_to_extended(c) for c in self.fixed_coeffs]
+        self.sigma_coeffs = [dom.lagrange_to_coeff(v) for v in self.sigma_values]
+        self.sigma_ext = [dom.coeff_to_extended(c) for c in self.sigma_coeffs]
+        l0 = F.zeros(n)
+        l0[0] = F.scalar(1)
+        llast = F.zeros(n)
+        llast[u] = F.scalar(1)
+        lactive = F.zeros(n)
+        lactive[:u] = F.scalar(1)
+        self.l0_ext = dom.lagrange_to_extended(l0)
+        self.llast_ext = dom.lagrange_to_extended(llast)
+        self.lactive_ext = dom.lagrange_to_extended(lactive)
+        self.x_ext = F.powers(F.root_of_unity(dom.ext_k), dom.ext_n, start=dom.g)
+
+    @property
+    def lagrange_points(self) -> list[G1Point]:
+        return self.srs.lagrange(self.vk.k)
+
+    @property
+    def monomial_points(self) -> list[G1Point]:
+        return self.srs.monomial(self.vk.k)
+
+
+def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None = None
+           ) -> tuple[ProvingKey, VerifyingKey]:
+    """Build keys for circuit `cs` with fixed column values and copy constraints.
+
+    fixed: one integer array per fixed column (padded with zeros to 2^k rows).
+    copies: ((col_a, row_a), (col_b, row_b)) pairs or (col_a, rows_a, col_b, rows_b)."""
+    k = srs.k if k is None else k
+    if k > srs.k:
+        raise CircuitError(f"circuit needs 2^{k} rows but the SRS has 2^{srs.k}")
+    n = 1 << k
+    u = cs.usable_rows(k)
+    if len(fixed) != cs.num_fixed:
+        raise CircuitError(f"expected {cs.num_fixed} fixed columns, got {len(fixed)}")
+    fixed_values = [as_field_column(v, n, n, f"fixed column {i}")
+                    for i, v in enumerate(fixed)]
+    pa, pb = perm.normalize_copies(list(copies), cs.equality, u)
+    permutation = perm.build_sigma(len(cs.equality), n, u, pa, pb)
+    omega = F.root_of_unity(k)
+    sigma_values = perm.sigma_columns(len(cs.equality), n, omega, permutation)
+    lag = srs.lagrange(k)
+    fixed_c = [commit_lagrange(lag, v) for v in fixed_values]
+    sigma_c = [commit_lagrange(lag, v) for v in sigma_values]
+    vk = VerifyingKey(k, cs, fixed_c, sigma_c, srs.g1[0], srs.g2, srs.g2_tau)
+    pk = ProvingKey(vk, srs, fixed_values, sigma_values, permutation)
+    return pk, vk

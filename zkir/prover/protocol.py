@@ -1,0 +1,65 @@
+"""The parts of the protocol prover and verifier must agree on exactly.
+
+Why: the list of constraints (in y-power order) and the list of openings
+(polynomial, rotation) are defined once here; the prover evaluates them on
+coset vectors, the verifier on the evaluations at the challenge x.
+"""
+
+from __future__ import annotations
+
+from . import lookup as lk
+from . import permutation as perm
+from .constraint_system import ConstraintSystem
+
+PROOF_MAGIC = b"ZKIRPRF"
+PROOF_VERSION = 1
+
+
+def num_chunks(cs: ConstraintSystem) -> int:
+    return len(perm.chunks(len(cs.equality), cs.permutation_chunk()))
+
+
+def num_quotient_pieces(cs: ConstraintSystem) -> int:
+    return cs.degree() - 1
+
+
+def opening_plan(cs: ConstraintSystem, usable: int) -> list[tuple[tuple, int]]:
+    """Every (polynomial key, rotation) the proof opens, in transcript order.
+    Instance columns are not opened: the verifier evaluates them itself."""
+    plan: list[tuple[tuple, int]] = []
+    for q in cs.queries():
+        if q.column.kind != "instance":
+            plan.append(((q.column.kind, q.column.index), q.rotation))
+    for j in range(len(cs.equality)):
+        plan.append((("sigma", j), 0))
+    nc = num_chunks(cs)
+    for c in range(nc):
+        plan.append((("z", c), 0))
+        plan.append((("z", c), 1))
+        if c < nc - 1:
+            plan.append((("z", c), usable))
+    for i in range(len(cs.lookups)):
+        plan.append((("m", i), 0))
+        plan.append((("phi", i), 0))
+        plan.append((("phi", i), 1))
+    for i in range(num_quotient_pieces(cs)):
+        plan.append((("h", i), 0))
+    return plan
+
+
+def constraints(cs: ConstraintSystem, get, evalexpr, theta: int, beta: int, gamma: int):
+    """Yield every constraint value (vector or point), in the fixed order:
+    gate polynomials, permutation, lookups."""
+    for g in cs.gates:
+        for p in g.polys:
+            yield evalexpr(p)
+    yield from perm.constraints(get, len(cs.equality), cs.permutation_chunk(), beta, gamma)
+    for i in range(len(cs.lookups)):
+        yield from lk.constraints(get, i, beta)
+
+
+def lookup_compressed(cs: ConstraintSystem, i: int, evalexpr, theta: int):
+    lkp = cs.lookups[i]
+    f = lk.compress([evalexpr(e) for e in lkp.inputs], theta)
+    t = lk.compress([evalexpr(e) for e in lkp.table], theta)
+    return f, t

@@ -1,0 +1,262 @@
+"""The prover: witness -> commitments -> quotient -> GWC multi-point opening.
+
+Round structure (each commitment is absorbed by the Blake2b transcript):
+  vk digest, instance  ->  advice commitments  -> theta
+  -> lookup multiplicities m  -> beta, gamma
+  -> permutation products z, lookup running sums phi  -> y
+  -> quotient pieces h_i  -> x  -> evaluations  -> v  -> one witness W per
+  distinct opening point  (the verifier then draws u and does one pairing check).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+
+from . import field as F
+from . import lookup as lk
+from . import permutation as perm
+from . import protocol
+from .errors import CircuitError, SynthesisError
+from .expression import Query, evaluate_vec
+from .keygen import ProvingKey, as_field_column
+from .kzg import commit_coeff, commit_lagrange
+from .transcript import TranscriptWriter
+
+P = F.P
+
+
+def _instance_bytes(inst: list[np.ndarray]) -> bytes:
+    parts = [len(inst).to_bytes(4, "little")]
+    for v in inst:
+        parts.append(v.shape[0].to_bytes(4, "little"))
+        parts.append(F.to_le_bytes(v).tobytes())
+    return b"".join(parts)
+
+
+def prepare_instance(cs, instance: Sequence, usable: int) -> list[np.ndarray]:
+    """Instance columns as field vectors of their given length (no padding)."""
+    if len(instance) != cs.num_instance:
+        raise CircuitError(f"expected {cs.num_instance} instance columns, got {len(instance)}")
+    out = []
+    for i, v in enumerate(instance):
+        vec = as_field_column(v, len(v) if not (isinstance(v, np.ndarray) and v.ndim == 2) else v.shape[0],
+                              usable, f"instance column {i}")
+        out.append(vec)
+    return out
+
+
+def prepare_advice(cs, advice: Sequence, n: int, usable: int, rng) -> list[np.ndarray]:
+    if len(advice) != cs.num_advice:
+        raise CircuitError(f"expected {cs.num_advice} advice columns, got {len(advice)}")
+    out = []
+    for i, v in enumerate(advice):
+        col = as_field_column(v, n, usable, f"advice column {cs.name_of(cs_col(cs, 'advice', i))}")
+        col[usable:] = perm.random_field(n - usable, rng)
+        out.append(col)
+    return out
+
+
+def cs_col(cs, kind, i):
+    from .expression import Column
+
+    return Column(kind, i)
+
+
+def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: bool = True,
+          seed: int | None = None, timings: dict | None = None) -> bytes:
+    """Prove that `advice` satisfies the circuit of `pk` with public `instance`.
+
+    advice/instance: one integer array (or field vector) per column, at most
+    `usable` rows each.  check=True runs the mock prover first and raises
+    SynthesisError on a violated constraint; check=False proves anyway (the
+    proof will then be rejected) — used by soundness tests.
+    seed: make the blinding deterministic (tests only)."""
+    t_start = time.perf_counter()
+    tm = {"witness": 0.0, "commitments": 0.0, "lookups": 0.0, "permutation": 0.0,
+          "quotient": 0.0, "openings": 0.0}
+    vk = pk.vk
+    cs = vk.cs
+    dom = vk.domain
+    n, u = dom.n, vk.usable
+    rng = np.random.default_rng(seed) if seed is not None else np.random.default_rng()
+    # Python's random bytes (rng.bytes) come from the numpy generator; with no seed it is OS-seeded.
+    inst = prepare_instance(cs, instance, u)
+    adv = prepare_advice(cs, advice, n, u, rng)
+    inst_full = []
+    for v in inst:
+        col = F.zeros(n)
+        col[: v.shape[0]] = v
+        inst_full.append(col)
+    if check:
+        from .mock import MockProver
+
+        mp = MockProver(cs, vk.k, adv, pk.fixed_values, inst_full, pk.permutation, field_input=True)
+        fails = mp.verify()
+        if fails:
+            raise SynthesisError(f"witness violates the circuit: {fails[0]}"
+                                 + (f" (and {len(fails) - 1} more)" if len(fails) > 1 else ""))
+    tm["witness"] += time.perf_counter() - t_start
+
+    tr = TranscriptWriter(b"zkir-plonk")
+    tr.absorb(b"vk", vk.digest)
+    tr.absorb(b"instance", _instance_bytes(inst))
+    lag = pk.lagrange_points
+    mono = pk.monomial_points
+
+    # ---- advice
+    t0 = time.perf_counter()
+    for col in adv:
+        tr.write_point(commit_lagrange(lag, col))
+    tm["commitments"] += time.perf_counter() - t0
+    theta = tr.challenge()
+
+    def lag_resolve(q: Query) -> np.ndarray:
+        src = {"advice": adv, "fixed": pk.fixed_values, "instance": inst_full}[q.column.kind][q.column.index]
+        return np.roll(src, -q.rotation, axis=0) if q.rotation else src
+
+    # ---- lookups: multiplicities
+    t0 = time.perf_counter()
+    ms, f_lag, t_lag = [], [], []
+    for i, lkp in enumerate(cs.lookups):
+        ins = [evaluate_vec(e, lag_resolve, n) for e in lkp.inputs]
+        tab = [evaluate_vec(e, lag_resolve, n) for e in lkp.table]
+        m_int, _missing = lk.multiplicities([c[:u] for c in ins], [c[:u] for c in tab])
+        m = F.zeros(n)
+        m[:u] = F.from_int64(m_int)
+        m[u:] = perm.random_field(n - u, rng)
+        ms.append(m)
+        f_lag.append(lk.compress(ins, theta))
+        t_lag.append(lk.compress(tab, theta))
+    tm["lookups"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for m in ms:
+        tr.write_point(commit_lagrange(lag, m))
+    tm["commitments"] += time.perf_counter() - t0
+    beta = tr.challenge()
+    gamma = tr.challenge()
+
+    # ---- permutation
+    t0 = time.perf_counter()
+    eq_vals = [lag_resolve(Query(c, 0)) for c in cs.equality]
+    zs = perm.grand_products(eq_vals, pk.sigma_values, n, u, dom.omega, beta, gamma,
+                             cs.permutation_chunk(), rng)
+    z_commits = [commit_lagrange(lag, z) for z in zs]
+    tm["permutation"] += time.perf_counter() - t0
+    for c in z_commits:
+        tr.write_point(c)
+
+    # ---- lookups: running sums
+    t0 = time.perf_counter()
+    phis = []
+    for i in range(len(cs.lookups)):
+        phi = F.zeros(n)
+        phi[: u + 1] = lk.running_sum(f_lag[i], t_lag[i], ms[i], beta, u)
+        phi[u + 1:] = perm.random_field(n - u - 1, rng)
+        phis.append(phi)
+    phi_commits = [commit_lagrange(lag, phi) for phi in phis]
+    tm["lookups"] += time.perf_counter() - t0
+    for c in phi_commits:
+        tr.write_point(c)
+    y = tr.challenge()
+
+    # ---- quotient
+    t0 = time.perf_counter()
+    coeffs: dict[tuple, np.ndarray] = {}
+    ext: dict[tuple, np.ndarray] = {}
+    for i, col in enumerate(adv):
+        coeffs[("advice", i)] = dom.lagrange_to_coeff(col)
+        ext[("advice", i)] = dom.coeff_to_extended(coeffs[("advice", i)])
+    for i in range(cs.num_fixed):
+        coeffs[("fixed", i)] = pk.fixed_coeffs[i]
+        ext[("fixed", i)] = pk.fixed_ext[i]
+    for i, col in enumerate(inst_full):
+        ext[("instance", i)] = dom.lagrange_to_extended(col)
+    for name, vals in (("z", zs), ("m", ms), ("phi", phis)):
+        for i, v in enumerate(vals):
+            coeffs[(name, i)] = dom.lagrange_to_coeff(v)
+            ext[(name, i)] = dom.coeff_to_extended(coeffs[(name, i)])
+    for j in range(len(cs.equality)):
+        coeffs[("sigma", j)] = pk.sigma_coeffs[j]
+
+    def ext_resolve(q: Query) -> np.ndarray:
+        return dom.rotate_extended(ext[(q.column.kind, q.column.index)], q.rotation)
+
+    def evalexpr(e):
+        return evaluate_vec(e, ext_resolve, dom.ext_n)
+
+    f_ext, t_ext = [], []
+    for i in range(len(cs.lookups)):
+        f, t = protocol.lookup_compressed(cs, i, evalexpr, theta)
+        f_ext.append(f)
+        t_ext.append(t)
+
+    def get(name, *a):
+        if name == "col":
+            c = cs.equality[a[0]]
+            return ext[(c.kind, c.index)]
+        if name == "sigma":
+            return pk.sigma_ext[a[0]]
+        if name in ("z", "phi"):
+            rot = u if a[1] == "last" else a[1]
+            return dom.rotate_extended(ext[(name, a[0])], rot)
+        if name == "m":
+            return ext[("m", a[0])]
+        if name == "f":
+            return f_ext[a[0]]
+        if name == "t":
+            return t_ext[a[0]]
+        if name == "l0":
+            return pk.l0_ext
+        if name == "llast":
+            return pk.llast_ext
+        if name == "lactive":
+            return pk.lactive_ext
+        if name == "X":
+            return pk.x_ext
+        raise KeyError(name)
+
+    acc = F.zeros(dom.ext_n)
+    for c in protocol.constraints(cs, get, evalexpr, theta, beta, gamma):
+        if isinstance(c, int):
+            c = F.add_scalar(F.zeros(dom.ext_n), c)
+        F.scale_add_inplace(acc, c, y)
+    h = dom.extended_to_coeff(dom.divide_by_vanishing(acc))
+    del acc, ext, f_ext, t_ext
+    pieces = protocol.num_quotient_pieces(cs)
+    for i in range(pieces):
+        coeffs[("h", i)] = np.ascontiguousarray(h[i * n:(i + 1) * n])
+    tm["quotient"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    h_commits = [commit_coeff(mono, coeffs[("h", i)]) for i in range(pieces)]
+    tm["commitments"] += time.perf_counter() - t0
+    for c in h_commits:
+        tr.write_point(c)
+    x = tr.challenge()
+
+    # ---- evaluations and GWC opening
+    t0 = time.perf_counter()
+    plan = protocol.opening_plan(cs, u)
+    evals: dict[tuple, int] = {}
+    for key, rot in plan:
+        e = F.horner(coeffs[key], dom.rotate_point(x, rot))
+        evals[(key, rot)] = e
+        tr.write_scalar(e)
+    v = tr.challenge()
+    groups: dict[int, list[tuple]] = {}
+    for key, rot in plan:
+        groups.setdefault(rot, []).append(key)
+    for rot in sorted(groups):
+        z = dom.rotate_point(x, rot)
+        comb = F.zeros(n)
+        for key in reversed(groups[rot]):
+            F.scale_add_inplace(comb, coeffs[key], v)
+        q = F.div_linear(comb, z)  # remainder (the combined evaluation) dropped
+        tr.write_point(commit_coeff(mono, q))
+    tm["openings"] += time.perf_counter() - t0
+    tm["total"] = time.perf_counter() - t_start
+    if timings is not None:
+        timings.update(tm)
+    return protocol.PROOF_MAGIC + bytes([protocol.PROOF_VERSION]) + bytes(tr.out)

@@ -1,0 +1,195 @@
+"""The verifier: replay the transcript, check the quotient identity at x, then
+one batched pairing check for every opening (GWC).
+
+Why: verification must be cheap (a few ms) and must say which check failed.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from py_arkworks_bls12381 import GT
+
+from . import field as F
+from . import protocol
+from .errors import CircuitError, ProofFormatError, VerificationError
+from .expression import Query, evaluate_point
+from .keygen import VerifyingKey
+from .kzg import msm_ints
+from .poly import _batch_inv_ints
+from .prover import _instance_bytes, prepare_instance
+from .transcript import TranscriptReader
+
+P = F.P
+
+
+def _instance_at(dom, vals: list[int], point: int) -> int:
+    """sum_i vals[i] L_i(point)."""
+    if not vals:
+        return 0
+    zh = dom.vanishing_at(point)
+    ws = [1] * len(vals)
+    for i in range(1, len(vals)):
+        ws[i] = ws[i - 1] * dom.omega % P
+    dens = [dom.n * (point - w) % P for w in ws]
+    invs = _batch_inv_ints(dens)
+    s = 0
+    for v, w, d in zip(vals, ws, invs):
+        if v:
+            s += v * w % P * d
+    return s % P * zh % P
+
+
+def verify(vk: VerifyingKey, instance: Sequence, proof: bytes) -> bool:
+    """True if `proof` is valid for `instance`; raises VerificationError otherwise."""
+    cs = vk.cs
+    dom = vk.domain
+    n, u = dom.n, vk.usable
+    if not isinstance(proof, (bytes, bytearray, memoryview)):
+        raise ProofFormatError(f"proof must be bytes, not {type(proof).__name__}")
+    proof = bytes(proof)
+    hl = len(protocol.PROOF_MAGIC) + 1
+    if len(proof) < hl or proof[: hl - 1] != protocol.PROOF_MAGIC:
+        raise ProofFormatError("not a zkir proof (bad magic)" if len(proof) >= hl else "proof truncated (no header)")
+    if proof[hl - 1] != protocol.PROOF_VERSION:
+        raise ProofFormatError(f"unsupported proof version {proof[hl - 1]}")
+    try:
+        inst = prepare_instance(cs, instance, u)
+    except CircuitError as e:
+        raise VerificationError(f"bad instance: {e}") from None
+    tr = TranscriptReader(proof[hl:], b"zkir-plonk")
+    tr.absorb(b"vk", vk.digest)
+    tr.absorb(b"instance", _instance_bytes(inst))
+
+    comm: dict[tuple, object] = {}
+    for i in range(cs.num_advice):
+        comm[("advice", i)] = tr.read_point(f"advice commitment {i}")
+    theta = tr.challenge()
+    for i in range(len(cs.lookups)):
+        comm[("m", i)] = tr.read_point(f"lookup multiplicity commitment {i}")
+    beta = tr.challenge()
+    gamma = tr.challenge()
+    for c in range(protocol.num_chunks(cs)):
+        comm[("z", c)] = tr.read_point(f"permutation product commitment {c}")
+    for i in range(len(cs.lookups)):
+        comm[("phi", i)] = tr.read_point(f"lookup sum commitment {i}")
+    y = tr.challenge()
+    pieces = protocol.num_quotient_pieces(cs)
+    for i in range(pieces):
+        comm[("h", i)] = tr.read_point(f"quotient piece {i}")
+    x = tr.challenge()
+    plan = protocol.opening_plan(cs, u)
+    evals: dict[tuple, int] = {}
+    for key, rot in plan:
+        evals[(key, rot)] = tr.read_scalar(f"evaluation of {key[0]} {key[1]} at rotation {rot}")
+    v = tr.challenge()
+    points = sorted({rot for _, rot in plan})
+    w_commits = [tr.read_point(f"opening witness {j}") for j in range(len(points))]
+    uch = tr.challenge()
+    tr.finish()
+
+    for i in range(cs.num_fixed):
+        comm[("fixed", i)] = vk.fixed_commitments[i]
+    for j in range(len(cs.equality)):
+        comm[("sigma", j)] = vk.sigma_commitments[j]
+
+    # ---- quotient identity at x
+    inst_ints = [F.to_ints(c) for c in inst]
+    inst_cache: dict[tuple, int] = {}
+
+    def inst_eval(idx: int, rot: int) -> int:
+        if (idx, rot) not in inst_cache:
+            inst_cache[(idx, rot)] = _instance_at(dom, inst_ints[idx], dom.rotate_point(x, rot))
+        return inst_cache[(idx, rot)]
+
+    def resolve(q: Query) -> int:
+        if q.column.kind == "instance":
+            return inst_eval(q.column.index, q.rotation)
+        return evals[((q.column.kind, q.column.index), q.rotation)]
+
+    lrows = dom.lagrange_at(x, [0, u] + list(range(u + 1, n)))
+    l0, llast = lrows[0], lrows[1]
+    lblind = sum(lrows[2:]) % P
+    lactive = (1 - llast - lblind) % P
+    fs, ts = [], []
+    for i in range(len(cs.lookups)):
+        f, t = protocol.lookup_compressed(cs, i, lambda e: evaluate_point(e, resolve), theta)
+        fs.append(f)
+        ts.append(t)
+
+    def get(name, *a):
+        if name == "col":
+            c = cs.equality[a[0]]
+            if c.kind == "instance":
+                return inst_eval(c.index, 0)
+            return evals[((c.kind, c.index), 0)]
+        if name == "sigma":
+            return evals[(("sigma", a[0]), 0)]
+        if name in ("z", "phi"):
+            rot = u if a[1] == "last" else a[1]
+            return evals[((name, a[0]), rot)]
+        if name == "m":
+            return evals[(("m", a[0]), 0)]
+        if name == "f":
+            return fs[a[0]]
+        if name == "t":
+            return ts[a[0]]
+        if name == "l0":
+            return l0
+        if name == "llast":
+            return llast
+        if name == "lactive":
+            return lactive
+        if name == "X":
+            return x
+        raise KeyError(name)
+
+    acc = 0
+    for c in protocol.constraints(cs, get, lambda e: evaluate_point(e, resolve), theta, beta, gamma):
+        acc = (acc * y + c) % P
+    xn = pow(x, n, P)
+    h_at_x = 0
+    for i in reversed(range(pieces)):
+        h_at_x = (h_at_x * xn + evals[(("h", i), 0)]) % P
+    if acc != h_at_x * (xn - 1) % P:
+        raise VerificationError("quotient identity failed at challenge point x "
+                                "(a gate, lookup or copy constraint does not hold)")
+
+    # ---- GWC batched opening: e(sum u^j W_j, [tau]) == e(sum u^j (F_j - y_j + z_j W_j), [1])
+    groups: dict[int, list[tuple]] = {}
+    for key, rot in plan:
+        groups.setdefault(rot, []).append(key)
+    lhs_pts, lhs_sc = [], []
+    rhs: dict[int, int] = {}  # index into point list -> scalar
+    rhs_pts = []
+    idx_of: dict[int, int] = {}
+
+    def add_rhs(pt, s):
+        k_ = id(pt)
+        if k_ not in idx_of:
+            idx_of[k_] = len(rhs_pts)
+            rhs_pts.append(pt)
+            rhs[idx_of[k_]] = 0
+        rhs[idx_of[k_]] = (rhs[idx_of[k_]] + s) % P
+
+    g_scalar = 0
+    uj = 1
+    for j, rot in enumerate(points):
+        z = dom.rotate_point(x, rot)
+        vi = 1
+        y_comb = 0
+        for key in groups[rot]:
+            add_rhs(comm[key], uj * vi % P)
+            y_comb = (y_comb + vi * evals[(key, rot)]) % P
+            vi = vi * v % P
+        g_scalar = (g_scalar - uj * y_comb) % P
+        lhs_pts.append(w_commits[j])
+        lhs_sc.append(uj)
+        add_rhs(w_commits[j], uj * z % P)
+        uj = uj * uch % P
+    add_rhs(vk.g1, g_scalar)
+    lhs = msm_ints(lhs_pts, lhs_sc)
+    rhs_pt = msm_ints(rhs_pts, [rhs[i] for i in range(len(rhs_pts))])
+    if not GT.pairing_check([lhs, -rhs_pt], [vk.g2_tau, vk.g2]):
+        raise VerificationError("pairing check failed (an opening does not match its commitment)")
+    return True
