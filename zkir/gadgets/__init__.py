@@ -1,0 +1,23 @@
+"""The gadget library: each gadget's gates, lookups, cost in rows, and witness."""
+
+from zkir.gadgets.accumulate import DotGadget, SumGadget
+from zkir.gadgets.base import Assignment, Gadget, LookupSpec, PortCells
+from zkir.gadgets.elementwise import AddGadget, MulGadget, SubGadget
+from zkir.gadgets.lookup import LookupGadget
+from zkir.gadgets.rescale import RescaleGadget
+from zkir.gadgets.tables import TableSpec
+
+__all__ = [
+    "AddGadget",
+    "Assignment",
+    "DotGadget",
+    "Gadget",
+    "LookupGadget",
+    "LookupSpec",
+    "MulGadget",
+    "PortCells",
+    "RescaleGadget",
+    "SubGadget",
+    "SumGadget",
+    "TableSpec",
+]

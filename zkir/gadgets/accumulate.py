@@ -1,0 +1,170 @@
+"""Dot products and sums as running accumulations over rows.
+
+An item (one output value) spans `ceil(length / per_row)` consecutive rows; each
+row adds its share to an accumulator cell in the last slot, chained from the row
+above by the `chain` selector (0 on an item's first row). Cells past an item's
+length are padding and are wired to zero (port `zeros`), or a prover could hide
+arbitrary terms in them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from zkir.gadgets.base import Assignment, CellFn, Gadget, PortCells, SelectorFn
+
+
+def _item_rows(length: int, per_row: int) -> int:
+    return max(1, -(-length // per_row))
+
+
+def _chain_selector(items: int, rows_per_item: int) -> np.ndarray:
+    chain = np.ones((items, rows_per_item), dtype=np.int64)
+    chain[:, 0] = 0
+    return chain.ravel()
+
+
+def _running_sums(terms: np.ndarray, rows_per_item: int, per_row: int) -> np.ndarray:
+    """terms (items, rows_per_item * per_row) -> accumulator per row, flat."""
+    items = terms.shape[0]
+    per_row_sums = terms.reshape(items, rows_per_item, per_row).sum(axis=2)
+    return np.cumsum(per_row_sums, axis=1).ravel()
+
+
+class DotGadget(Gadget):
+    """out[b, m, n] = sum_k lhs[b, m, k] * rhs[b, k, n], exact in the field."""
+
+    kind = "dot"
+    selector_roles = ("q", "chain")
+
+    @property
+    def per_row(self) -> int:
+        return (self.columns - 1) // 2
+
+    def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
+        p, acc = self.per_row, self.columns - 1
+        total = cell(acc, 0) - selector("chain") * cell(acc, -1)
+        for j in range(p):
+            total = total - cell(j, 0) * cell(p + j, 0)
+        return [("dot", [selector("q") * total])]
+
+    @staticmethod
+    def _dims(lhs: tuple[int, ...], rhs: tuple[int, ...]) -> tuple[int, int, int, int]:
+        batch = int(np.prod(lhs[:-2], dtype=np.int64))
+        return batch, lhs[-2], lhs[-1], rhs[-1]
+
+    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
+        b, m, k, n = self._dims(shapes["lhs"], shapes["rhs"])
+        return b * m * n * _item_rows(k, self.per_row)
+
+    def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
+        lhs = np.asarray(inputs["lhs"], dtype=np.int64)
+        rhs = np.asarray(inputs["rhs"], dtype=np.int64)
+        b, m, k, n = self._dims(lhs.shape, rhs.shape)
+        x = lhs.reshape(b, m, k)
+        w = np.broadcast_to(rhs, (*lhs.shape[:-2], k, n)).reshape(b, k, n)
+        p, r = self.per_row, _item_rows(k, self.per_row)
+        kp = r * p
+        items = b * m * n
+        # item (b, m, n) row t slot j holds x[b, m, t*p + j] and w[b, t*p + j, n]
+        xs = np.zeros((b, m, n, kp), dtype=np.int64)
+        xs[..., :k] = x[:, :, None, :]
+        ws = np.zeros((b, m, n, kp), dtype=np.int64)
+        ws[..., :k] = np.transpose(w, (0, 2, 1))[:, None, :, :]
+        xs, ws = xs.reshape(items, kp), ws.reshape(items, kp)
+        acc = _running_sums(xs * ws, r, p)
+        cells = np.zeros((items * r, self.columns), dtype=np.int64)
+        cells[:, :p] = xs.reshape(items * r, p)
+        cells[:, p : 2 * p] = ws.reshape(items * r, p)
+        cells[:, self.columns - 1] = acc
+        out = acc.reshape(items, r)[:, -1].reshape(*lhs.shape[:-2], m, n)
+
+        # ports: the cell of term kk of item i is (slot kk % p, row i*r + kk//p)
+        item = np.arange(items, dtype=np.int64).reshape(b, m, n)
+        kk = np.arange(k, dtype=np.int64)
+        lhs_elem = (np.arange(b * m, dtype=np.int64).reshape(b, m, 1, 1) * k + kk).repeat(n, 2)
+        rhs_elem = np.arange(b)[:, None, None, None] * (k * n) + kk[None, None, None, :] * n + np.arange(n)[None, None, :, None]
+        rhs_elem = np.broadcast_to(rhs_elem, (b, m, n, k))
+        term_row = item[..., None] * r + kk // p
+        term_slot = np.broadcast_to(kk % p, (b, m, n, k))
+        pad = np.arange(k, kp, dtype=np.int64)
+        pad_row = (np.arange(items, dtype=np.int64)[:, None] * r + pad // p).ravel()
+        pad_slot = np.broadcast_to(pad % p, (items, kp - k)).ravel()
+        rhs_shape = (*lhs.shape[:-2], k, n)
+        return Assignment(
+            cells=cells,
+            selectors={"q": np.ones(items * r, dtype=np.int64), "chain": _chain_selector(items, r)},
+            ports={
+                "lhs": PortCells(lhs.shape, lhs_elem.ravel(), term_slot.ravel(), term_row.ravel()),
+                "rhs": PortCells(rhs_shape, rhs_elem.ravel(), term_slot.ravel() + p, term_row.ravel()),
+                "out": PortCells.dense(
+                    out.shape,
+                    np.full(items, self.columns - 1, dtype=np.int64),
+                    np.arange(items, dtype=np.int64) * r + r - 1,
+                ),
+                "zeros": PortCells((len(pad_row),), np.arange(len(pad_row), dtype=np.int64), pad_slot, pad_row),
+            },
+            outputs={"out": out},
+        )
+
+
+class SumGadget(Gadget):
+    """out[g] = sum_l input[g, l]: the reduced axes come last (the wiring moves them)."""
+
+    kind = "sum"
+    selector_roles = ("q", "chain")
+
+    @classmethod
+    def min_columns(cls) -> int:
+        return 2
+
+    @property
+    def per_row(self) -> int:
+        return self.columns - 1
+
+    def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
+        acc = self.columns - 1
+        total = cell(acc, 0) - selector("chain") * cell(acc, -1)
+        for j in range(self.per_row):
+            total = total - cell(j, 0)
+        return [("sum", [selector("q") * total])]
+
+    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
+        shape = shapes["input"]
+        groups = int(np.prod(shape[:-1], dtype=np.int64))
+        return groups * _item_rows(shape[-1], self.per_row)
+
+    def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
+        values = np.asarray(inputs["input"], dtype=np.int64)
+        length = values.shape[-1]
+        groups = values.size // max(length, 1)
+        p, r = self.per_row, _item_rows(length, self.per_row)
+        terms = np.zeros((groups, r * p), dtype=np.int64)
+        terms[:, :length] = values.reshape(groups, length)
+        acc = _running_sums(terms, r, p)
+        cells = np.zeros((groups * r, self.columns), dtype=np.int64)
+        cells[:, :p] = terms.reshape(groups * r, p)
+        cells[:, -1] = acc
+        out = acc.reshape(groups, r)[:, -1].reshape(values.shape[:-1])
+        ll = np.arange(length, dtype=np.int64)
+        g = np.arange(groups, dtype=np.int64)[:, None]
+        pad = np.arange(length, r * p, dtype=np.int64)
+        pad_row = (g * r + pad // p).ravel()
+        return Assignment(
+            cells=cells,
+            selectors={"q": np.ones(groups * r, dtype=np.int64), "chain": _chain_selector(groups, r)},
+            ports={
+                "input": PortCells.dense(values.shape, np.broadcast_to(ll % p, (groups, length)), g * r + ll // p),
+                "out": PortCells.dense(out.shape, np.full(groups, p, dtype=np.int64), g.ravel() * r + r - 1),
+                "zeros": PortCells(
+                    (len(pad_row),),
+                    np.arange(len(pad_row), dtype=np.int64),
+                    np.broadcast_to(pad % p, (groups, len(pad))).ravel(),
+                    pad_row,
+                ),
+            },
+            outputs={"out": out},
+        )

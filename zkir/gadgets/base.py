@@ -1,0 +1,181 @@
+"""What a gadget is: gates over a band of advice columns, its cost, its witness.
+
+A gadget instance fills a rectangle of `rows x columns` advice cells. Its gates
+are written once, as Python functions over an abstract algebra: `cell(slot,
+rotation)` and `selector(name)` return values supporting `+ - *` and ints. The
+same function then builds plonk-dialect ops (convert-gadget-to-plonk), evaluates
+on numpy integer columns (the gadget tests and the cell checker), and, through
+the plonk dialect, becomes the prover's constraint system.
+
+Tensors enter and leave a gadget through *ports*: for every element of a port's
+tensor, the cells (slot, row offset) that hold it. Wiring between gadgets is a
+copy constraint between port cells, so a reshape or transpose costs nothing.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+CellFn = Callable[[int, int], Any]
+"""cell(slot, rotation) -> an algebra value for advice slot `slot` of the band."""
+SelectorFn = Callable[[str], Any]
+"""selector(role) -> the algebra value of the gadget's selector column `role`."""
+
+
+@dataclass(frozen=True)
+class PortCells:
+    """Cells holding a tensor: element `elem[i]` sits at (`slot[i]`, `row[i]`).
+
+    An element may sit in several cells (a dot product reuses each input once per
+    output); every one of them is wired to the producer's cell.
+    """
+
+    shape: tuple[int, ...]
+    elem: np.ndarray
+    slot: np.ndarray
+    row: np.ndarray
+
+    def __post_init__(self) -> None:
+        n = int(np.prod(self.shape, dtype=np.int64))
+        if not (len(self.elem) == len(self.slot) == len(self.row)):
+            raise ValueError("port cell arrays differ in length")
+        if len(self.elem) and (self.elem.min() < 0 or self.elem.max() >= n):
+            raise ValueError(f"port cells name elements outside a tensor of {n}")
+
+    @staticmethod
+    def dense(shape: Sequence[int], slot: np.ndarray, row: np.ndarray) -> PortCells:
+        """One cell per element, in row-major element order."""
+        n = int(np.prod(shape, dtype=np.int64))
+        return PortCells(tuple(shape), np.arange(n, dtype=np.int64), slot.ravel(), row.ravel())
+
+    def first_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """(slot, row) of one cell per element, in element order: the canonical copy."""
+        n = int(np.prod(self.shape, dtype=np.int64))
+        order = np.argsort(self.elem, kind="stable")
+        firsts = order[np.r_[True, np.diff(self.elem[order]) != 0]]
+        if len(firsts) != n:
+            raise ValueError("a port leaves some of its tensor's elements in no cell")
+        return self.slot[firsts], self.row[firsts]
+
+
+@dataclass
+class Assignment:
+    """A gadget instance's witness: its rectangle, selector pattern and ports."""
+
+    cells: np.ndarray
+    """(rows, columns) int64 cell values of the band."""
+    selectors: dict[str, np.ndarray]
+    """role -> (rows,) 0/1 (or small int) values of that selector column."""
+    ports: dict[str, PortCells]
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    """Output tensors the gadget computed (also readable from the cells)."""
+
+    @property
+    def rows(self) -> int:
+        return self.cells.shape[0]
+
+
+@dataclass(frozen=True)
+class LookupSpec:
+    """Every row's `inputs` tuple must be a row of table `table`."""
+
+    name: str
+    inputs: list[Any]
+    table: str
+
+
+class Gadget(ABC):
+    """One kind of gadget, configured for a band of `columns` advice columns."""
+
+    kind: ClassVar[str]
+    """The gadget dialect op it implements (without the dialect prefix)."""
+    selector_roles: ClassVar[tuple[str, ...]] = ("q",)
+
+    def __init__(self, columns: int):
+        if columns < self.min_columns():
+            raise ValueError(
+                f"gadget '{self.kind}' needs at least {self.min_columns()} advice "
+                f"columns, got {columns}"
+            )
+        self.columns = columns
+
+    @classmethod
+    def min_columns(cls) -> int:
+        return 3
+
+    @property
+    def key(self) -> str:
+        """Distinguishes gadgets whose gates differ (e.g. by divisor)."""
+        return self.kind
+
+    @abstractmethod
+    def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
+        """(gate name, polynomials that vanish on every row)."""
+
+    def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
+        return []
+
+    def tables(self) -> dict[str, Mapping[str, int]]:
+        """Lookup tables this gadget needs: name -> {fn, bits}."""
+        return {}
+
+    @abstractmethod
+    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
+        """Rows one instance takes for input tensors of these shapes (its cost)."""
+
+    @abstractmethod
+    def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
+        """Fill the rectangle from whole input tensors (numpy, no loop per cell)."""
+
+    def degree(self) -> int:
+        """The highest degree of its gates (counted with the numpy algebra)."""
+        degrees = _DegreeCounter.of_gates(self)
+        return max(degrees, default=1)
+
+
+def packed_items(n_items: int, per_row: int, width: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """Rows, slot and row of item i when `per_row` items of `width` cells share a row.
+
+    Item i's j-th cell is at slot `width * (i % per_row) + j`, row `i // per_row`.
+    """
+    rows = max(1, -(-n_items // per_row))
+    i = np.arange(n_items, dtype=np.int64)
+    return rows, width * (i % per_row), i // per_row
+
+
+class _Degree:
+    """The algebra of polynomial degrees, to read a gate's degree off its definition."""
+
+    def __init__(self, d: int):
+        self.d = d
+
+    def __add__(self, o: Any) -> _Degree:
+        return _Degree(max(self.d, o.d if isinstance(o, _Degree) else 0))
+
+    __radd__ = __add__
+    __sub__ = __add__
+    __rsub__ = __add__
+
+    def __neg__(self) -> _Degree:
+        return self
+
+    def __mul__(self, o: Any) -> _Degree:
+        return _Degree(self.d + (o.d if isinstance(o, _Degree) else 0))
+
+    __rmul__ = __mul__
+
+
+class _DegreeCounter:
+    @staticmethod
+    def of_gates(gadget: Gadget) -> list[int]:
+        polys = [
+            p
+            for _, ps in gadget.gates(lambda s, r: _Degree(1), lambda n: _Degree(1))
+            for p in ps
+        ]
+        return [p.d if isinstance(p, _Degree) else 0 for p in polys]

@@ -1,0 +1,92 @@
+"""A nonlinearity by table: each (x, y) pair must be a row of (x, fn(x)).
+
+The table tabulates zkir.interpreter.nonlinear's integer reference function over
+[-2^(bits-1), 2^(bits-1)), so the circuit computes exactly what the fixed-point
+interpreter does, and an input outside that range cannot be proven.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from zkir.gadgets.base import (
+    Assignment,
+    CellFn,
+    Gadget,
+    LookupSpec,
+    PortCells,
+    SelectorFn,
+    packed_items,
+)
+from zkir.gadgets.tables import TableSpec
+
+
+class LookupGadget(Gadget):
+    kind = "lookup"
+
+    def __init__(self, columns: int, fn: str, table_bits: int, in_scale: int = 0, out_scale: int = 0):
+        super().__init__(columns)
+        self.table = TableSpec(fn, table_bits, in_scale, out_scale)
+
+    @classmethod
+    def min_columns(cls) -> int:
+        return 2
+
+    @property
+    def key(self) -> str:
+        return f"lookup_{self.table.name}"
+
+    @property
+    def per_row(self) -> int:
+        return self.columns // 2
+
+    def tables(self) -> dict[str, TableSpec]:
+        return {self.table.name: self.table}
+
+    def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
+        return []
+
+    def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
+        q = selector("q")
+        return [
+            LookupSpec(f"{self.key}_{j}", [q, q * cell(2 * j, 0), q * cell(2 * j + 1, 0)], self.table.name)
+            for j in range(self.per_row)
+        ]
+
+    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
+        n = int(np.prod(shapes["input"], dtype=np.int64))
+        return max(1, -(-n // self.per_row))
+
+    def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
+        x = np.asarray(inputs["input"], dtype=np.int64)
+        lo, hi = self.table.input_range()
+        if x.size and (x.min() < lo or x.max() >= hi):
+            raise OverflowError(
+                f"lookup '{self.table.fn}': input range [{int(x.min())}, {int(x.max())}] "
+                f"exceeds the {self.table.bits}-bit table [{lo}, {hi})"
+            )
+        from zkir.interpreter.nonlinear import NONLINEARITIES
+
+        y = np.asarray(
+            NONLINEARITIES[self.table.fn](x, in_scale=self.table.in_scale, out_scale=self.table.out_scale),
+            dtype=np.int64,
+        )
+        rows, slot, row = packed_items(x.size, self.per_row, 2)
+        cells = np.zeros((rows, self.columns), dtype=np.int64)
+        cells[row, slot] = x.ravel()
+        cells[row, slot + 1] = y.ravel()
+        # Unused slots hold (0, fn(0)), a row of the table.
+        used = np.zeros((rows, self.per_row), dtype=bool)
+        used.ravel()[: x.size] = True
+        free_row, free_item = np.nonzero(~used)
+        zero_out = NONLINEARITIES[self.table.fn](np.zeros(1, dtype=np.int64), in_scale=self.table.in_scale, out_scale=self.table.out_scale)
+        cells[free_row, 2 * free_item + 1] = int(np.asarray(zero_out).ravel()[0])
+        return Assignment(
+            cells,
+            {"q": np.ones(rows, dtype=np.int64)},
+            {"input": PortCells.dense(x.shape, slot, row), "out": PortCells.dense(x.shape, slot + 1, row)},
+            {"out": y},
+        )
