@@ -82,6 +82,8 @@ def normalize_copies(copies, equality: list[Column], usable: int) -> tuple[np.nd
 def build_sigma(num_cols: int, n: int, usable: int, pos_a: np.ndarray, pos_b: np.ndarray) -> np.ndarray:
     """Permutation of flat positions (slot * n + row); identity outside copies."""
     total = num_cols * usable
+    if total == 0:
+        return np.zeros(0, np.int64)
     root = _union_find(total, pos_a.astype(np.int64), pos_b.astype(np.int64))
     ids = np.arange(total)
     order = np.lexsort((ids, root))

@@ -27,9 +27,12 @@ def opening_plan(cs: ConstraintSystem, usable: int) -> list[tuple[tuple, int]]:
     """Every (polynomial key, rotation) the proof opens, in transcript order.
     Instance columns are not opened: the verifier evaluates them itself."""
     plan: list[tuple[tuple, int]] = []
-    for q in cs.queries():
-        if q.column.kind != "instance":
-            plan.append(((q.column.kind, q.column.index), q.rotation))
+    qs = {(q.column.kind, q.column.index, q.rotation) for q in cs.queries()}
+    qs |= {(c.kind, c.index, 0) for c in cs.equality}  # the permutation reads them at x
+    order = {"advice": 0, "fixed": 1, "instance": 2}
+    for kind, idx, rot in sorted(qs, key=lambda t: (order[t[0]], t[1], t[2])):
+        if kind != "instance":
+            plan.append(((kind, idx), rot))
     for j in range(len(cs.equality)):
         plan.append((("sigma", j), 0))
     nc = num_chunks(cs)

@@ -1,0 +1,209 @@
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from zkir.prover import (ConstraintSystem, MockProver, ProofFormatError, SynthesisError,
+                         VerificationError, keygen, prove, verify)
+
+from prover_circuits import fib_circuit, mul_lookup_circuit, srs_for, wide_circuit
+
+
+def _keys(c):
+    return keygen(srs_for(c.k), c.cs, c.fixed, c.copies)
+
+
+def _mock(c, advice=None, instance=None):
+    return MockProver(c.cs, c.k, advice if advice is not None else c.advice, c.fixed,
+                      instance if instance is not None else c.instance, copies=c.copies).verify()
+
+
+@pytest.mark.parametrize("make", [mul_lookup_circuit, fib_circuit, wide_circuit])
+def test_completeness(make):
+    c = make()
+    assert _mock(c) == []
+    pk, vk = _keys(c)
+    proof = prove(pk, c.advice, c.instance)
+    assert verify(vk, c.instance, proof) is True
+
+
+def test_proofs_are_randomised_but_both_verify():
+    c = mul_lookup_circuit()
+    pk, vk = _keys(c)
+    p1 = prove(pk, c.advice, c.instance)
+    p2 = prove(pk, c.advice, c.instance)
+    assert p1 != p2
+    assert verify(vk, c.instance, p1) and verify(vk, c.instance, p2)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(4, 6), st.integers(1, 4), st.integers(0, 2**32 - 1), st.booleans())
+def test_random_circuits_complete(k, ncols, seed, with_lookup):
+    """Random linear-combination + product gates over random columns, a random
+    copy structure among equal cells, optional lookup."""
+    rng = np.random.default_rng(seed)
+    cs = ConstraintSystem()
+    xs = [cs.advice_column() for _ in range(ncols)]
+    out = cs.advice_column("out")
+    q = cs.selector("q")
+    coefs = [int(v) for v in rng.integers(-5, 6, ncols)]
+    rot = int(rng.integers(0, 2))
+    expr = out.cur()
+    for cf, x in zip(coefs, xs):
+        expr = expr - cf * x.query(rot)
+    expr = expr - xs[0].cur() * xs[-1].cur()
+    cs.create_gate("rand", q.cur() * expr)
+    if with_lookup:
+        t = cs.fixed_column("t")
+        cs.add_lookup("lk", [xs[0].cur()], [t])
+    cs.enable_equality(*xs, out)
+    n, u = 1 << k, cs.usable_rows(k)
+    vals = [rng.integers(-8, 8, u) for _ in range(ncols)]
+    qv = np.zeros(n, np.int64)
+    qv[: u - 1] = 1
+    o = np.zeros(u, np.int64)
+    for cf, v in zip(coefs, vals):
+        o[: u - 1] += cf * (v[rot: rot + u - 1])
+    o[: u - 1] += vals[0][: u - 1] * vals[-1][: u - 1]
+    fixed = [qv]
+    if with_lookup:
+        tv = np.zeros(n, np.int64)
+        tv[:16] = np.arange(-8, 8)
+        fixed.append(tv)
+    # copies between every pair of equal cells in column 0 / out
+    copies = []
+    allcols = xs + [out]
+    allvals = vals + [o]
+    for _ in range(5):
+        i, j = rng.integers(0, len(allcols), 2)
+        r1, r2 = rng.integers(0, u, 2)
+        if allvals[i][r1] == allvals[j][r2]:
+            copies.append(((allcols[i], int(r1)), (allcols[j], int(r2))))
+    assert MockProver(cs, k, allvals, fixed, [], copies=copies).verify() == []
+    pk, vk = keygen(srs_for(k), cs, fixed, copies)
+    assert verify(vk, [], prove(pk, allvals, []))
+
+
+# ------------------------------------------------------------------ soundness
+def test_wrong_gate_cell_rejected_and_named():
+    c = mul_lookup_circuit()
+    bad = [v.copy() for v in c.advice]
+    bad[1][6] += 1  # b at row 6: c != a * b there (a[6] != 0 ensured below)
+    bad[0][6] = 3
+    bad[2][6] = 3 * c.advice[1][6]
+    fails = _mock(c, bad)
+    assert [(f.kind, f.name, f.row) for f in fails] == [("gate", "mul", 6)]
+    assert "b[6]" in fails[0].cells
+    pk, vk = _keys(c)
+    with pytest.raises(SynthesisError, match="mul"):
+        prove(pk, bad, c.instance)
+    proof = prove(pk, bad, c.instance, check=False)
+    with pytest.raises(VerificationError, match="quotient identity"):
+        verify(vk, c.instance, proof)
+
+
+def test_broken_copy_rejected_and_named():
+    c = mul_lookup_circuit()
+    bad = [v.copy() for v in c.advice]
+    bad[0][0] = 1  # copy a[0] == c[0] broken; keep gate true: c[0] = a[0]*b[0] would change
+    bad[2][0] = bad[1][0]  # c = 1 * b ; so c[0] = b[0] != a[0] = 1 unless b[0] == 1
+    if bad[1][0] == 1:
+        bad[1][0] = 2
+        bad[2][0] = 2
+    fails = _mock(c, bad)
+    assert fails and all(f.kind == "copy" for f in fails)
+    assert {f.row for f in fails} == {0}
+    assert any("a[0]" in f.cells for f in fails)
+    pk, vk = _keys(c)
+    proof = prove(pk, bad, c.instance, check=False)
+    with pytest.raises(VerificationError):
+        verify(vk, c.instance, proof)
+
+
+def test_missing_lookup_value_rejected_and_named():
+    c = mul_lookup_circuit()
+    bad = [v.copy() for v in c.advice]
+    bad[0][9] = 16  # not in range16 table
+    bad[2][9] = 16 * bad[1][9]
+    fails = _mock(c, bad)
+    assert [(f.kind, f.name, f.row) for f in fails] == [("lookup", "range16", 9)]
+    assert fails[0].cells == {"input0": 16}
+    pk, vk = _keys(c)
+    proof = prove(pk, bad, c.instance, check=False)
+    with pytest.raises(VerificationError, match="quotient identity"):
+        verify(vk, c.instance, proof)
+
+
+def test_altered_instance_rejected():
+    c = mul_lookup_circuit()
+    pk, vk = _keys(c)
+    proof = prove(pk, c.advice, c.instance)
+    with pytest.raises(VerificationError):
+        verify(vk, [c.instance[0] + 1], proof)
+    with pytest.raises(VerificationError):
+        verify(vk, [np.array([c.instance[0][0], 0])], proof)
+
+
+def test_flipped_byte_rejected():
+    c = mul_lookup_circuit()
+    pk, vk = _keys(c)
+    proof = bytearray(prove(pk, c.advice, c.instance))
+    rng = np.random.default_rng(0)
+    for pos in list(rng.integers(8, len(proof), 6)) + [8, len(proof) - 1]:
+        bad = bytearray(proof)
+        bad[pos] ^= 0x01
+        with pytest.raises(VerificationError):
+            verify(vk, c.instance, bytes(bad))
+
+
+def test_truncated_and_extended_proof_rejected():
+    c = mul_lookup_circuit()
+    pk, vk = _keys(c)
+    proof = prove(pk, c.advice, c.instance)
+    for cut in (0, 5, 8, 100, len(proof) - 1):
+        with pytest.raises(ProofFormatError, match="truncated"):
+            verify(vk, c.instance, proof[:cut])
+    with pytest.raises(ProofFormatError, match="trailing"):
+        verify(vk, c.instance, proof + b"\0")
+
+
+def test_proof_against_other_circuit_vk_rejected():
+    c1 = mul_lookup_circuit(seed=0)
+    pk1, vk1 = _keys(c1)
+    proof = prove(pk1, c1.advice, c1.instance)
+    # same shape, different fixed table: different vk
+    c2 = mul_lookup_circuit(seed=0)
+    c2.fixed[1] = c2.fixed[1].copy()
+    c2.fixed[1][20] = 99
+    _, vk2 = _keys(c2)
+    with pytest.raises(VerificationError):
+        verify(vk2, c1.instance, proof)
+    # a completely different circuit
+    c3 = fib_circuit()
+    _, vk3 = _keys(c3)
+    with pytest.raises(VerificationError):
+        verify(vk3, c3.instance, proof)
+
+
+def test_gate_active_on_blinding_rows_is_reported():
+    cs = ConstraintSystem()
+    a = cs.advice_column("a")
+    cs.create_gate("always", a.cur() * a.cur() - a.cur())  # no selector
+    k = 4
+    u = cs.usable_rows(k)
+    fails = MockProver(cs, k, [np.ones(u, np.int64)], []).verify()
+    assert fails and all(f.row >= u for f in fails) and "blinding" in fails[0].cells["note"]
+
+
+def test_bad_inputs_clear_errors():
+    c = mul_lookup_circuit()
+    pk, vk = _keys(c)
+    from zkir.prover import CircuitError
+
+    with pytest.raises(CircuitError, match="expected 3 advice"):
+        prove(pk, c.advice[:2], c.instance)
+    with pytest.raises(CircuitError, match="usable rows"):
+        prove(pk, [np.zeros(1 << c.k, np.int64)] * 3, c.instance)
+    with pytest.raises(CircuitError, match="not equality-enabled"):
+        keygen(srs_for(c.k), c.cs, c.fixed, [((c.cols["b"], 0), (c.cols["a"], 1))])
+    with pytest.raises(CircuitError, match="integers"):
+        prove(pk, [np.zeros(3, np.float64)] * 3, c.instance)
