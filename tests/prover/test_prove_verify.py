@@ -57,7 +57,7 @@ def test_random_circuits_complete(k, ncols, seed, with_lookup):
         cs.add_lookup("lk", [xs[0].cur()], [t])
     cs.enable_equality(*xs, out)
     n, u = 1 << k, cs.usable_rows(k)
-    vals = [rng.integers(-8, 8, u) for _ in range(ncols)]
+    vals = [rng.integers(-4, 4, u) for _ in range(ncols)]  # the 8-entry table fits in u rows
     qv = np.zeros(n, np.int64)
     qv[: u - 1] = 1
     o = np.zeros(u, np.int64)
@@ -67,7 +67,7 @@ def test_random_circuits_complete(k, ncols, seed, with_lookup):
     fixed = [qv]
     if with_lookup:
         tv = np.zeros(n, np.int64)
-        tv[:16] = np.arange(-8, 8)
+        tv[:8] = np.arange(-4, 4)
         fixed.append(tv)
     # copies between every pair of equal cells in column 0 / out
     copies = []
