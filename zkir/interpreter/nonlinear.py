@@ -2,21 +2,212 @@
 
 The fixed-point interpreter, the witness generator and the circuit's lookup
 tables all call these, so the circuit reproduces the fixed-point semantics exactly.
-Each takes and returns int64 numpy arrays of fixed-point integers.
+Each takes int64 numpy arrays of fixed-point integers at `scale` (x_real =
+x / 2^scale) and returns int64 at the same scale.
+
+Every function is built so that a lookup table of bounded size implements it:
+
+| function   | table input                                 | table size       |
+|------------|---------------------------------------------|------------------|
+| relu       | none (a comparison)                         | -                |
+| sigmoid    | x clamped to [-16, 16]                      | 2^(scale+5) + 1  |
+| tanh       | x clamped to [-10, 10]                      | 2^(scale+4.4)    |
+| erf        | x clamped to [-6, 6]                        | 2^(scale+3.6)    |
+| gelu       | relu(x) + table(x clamped to [-8, 8])       | 2^(scale+4) + 1  |
+| exp        | 2^k * table(f): k = floor(t), f = frac(t),  | 2^scale          |
+|            | t = x * log2(e); any x, result shifted by k |                  |
+| reciprocal | table(top scale+1 bits of |x|), then shift  | 2^scale + 1      |
+| sqrt       | none: y = round(sqrt(x * 2^s)) is checked   | -                |
+|            | by y^2 <= .. < (y+1)^2 range checks          |                  |
+| rsqrt      | reciprocal(sqrt(x))                         | as reciprocal    |
+
+Outside its clamp range each bounded function is flat to within half a unit
+at scales up to 16, so clamping changes no output. `table(name, scale)` lists
+the (input, output) pairs a lookup argument would use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import erf as _erf_scalar
 
 import numpy as np
+
+from zkir.interpreter.rounding import rescale
 
 Nonlinearity = Callable[..., np.ndarray]
 
 
+def _i64(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.int64)
+
+
+def _round(v: np.ndarray) -> np.ndarray:
+    """Reals to integers, half away from zero (the rule of zkir.interpreter.rounding)."""
+    return (np.sign(v) * np.floor(np.abs(v) + 0.5)).astype(np.int64)
+
+
+def _erf(v: np.ndarray) -> np.ndarray:
+    try:
+        from scipy.special import erf
+
+        return erf(v)
+    except ImportError:  # pragma: no cover
+        return np.vectorize(_erf_scalar, otypes=[np.float64])(v)
+
+
+def _bounded(fn: Callable[[np.ndarray], np.ndarray], bound: float):
+    """f on x clamped to [-bound, bound]: a table over 2*bound*2^s + 1 inputs."""
+
+    def ref(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
+        lim = int(bound * 2**scale)
+        xc = np.clip(_i64(x), -lim, lim)
+        return _round(fn(xc.astype(np.float64) / 2**scale) * 2**scale)
+
+    ref.clamp = bound  # type: ignore[attr-defined]
+    return ref
+
+
 def relu(x: np.ndarray, **_: int) -> np.ndarray:
-    return np.maximum(np.asarray(x, dtype=np.int64), 0)
+    return np.maximum(_i64(x), 0)
 
 
-NONLINEARITIES: dict[str, Nonlinearity] = {"relu": relu}
+sigmoid = _bounded(lambda v: 1.0 / (1.0 + np.exp(-v)), 16.0)
+tanh = _bounded(np.tanh, 10.0)
+erf = _bounded(_erf, 6.0)
+_gelu_minus_relu = _bounded(lambda v: v * 0.5 * (1.0 + _erf(v / np.sqrt(2.0))) - np.maximum(v, 0), 8.0)
+
+
+def gelu(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
+    """relu(x) + (gelu - relu)(x): the correction is bounded, so a table holds it."""
+    return relu(x) + _gelu_minus_relu(x, scale)
+
+
+def exp_table(f: np.ndarray, scale: int) -> np.ndarray:
+    """round(2^(f / 2^scale) * 2^scale) for f in [0, 2^scale): values in [2^s, 2^(s+1)]."""
+    return _round(np.exp2(_i64(f).astype(np.float64) / 2**scale) * 2**scale)
+
+
+_LOG2E = 1.4426950408889634
+_LOG2E_EXTRA = 16  # log2(e) is held at scale + 16 bits, so t has ~1 unit of error
+
+
+def exp(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
+    """e^x = 2^t with t = x log2(e) = k + f: table(f) shifted left by k (right,
+    rounding, when k < 0). Results beyond 2^62 raise OverflowError."""
+    x = _i64(x)
+    log2e = int(round(_LOG2E * 2 ** (scale + _LOG2E_EXTRA)))
+    if np.any(np.abs(x) > (2**62) // log2e):
+        raise OverflowError(f"exp: e^{(np.abs(x).max() / 2**scale):.3g} is out of range")
+    t = rescale(x * log2e, scale + _LOG2E_EXTRA)
+    k = t >> scale  # floor
+    f = t - (k << scale)
+    mant = exp_table(f, scale)
+    if np.any(k > 62 - scale - 1):
+        raise OverflowError(f"exp: e^{(x.max() / 2**scale):.3g} does not fit 64 bits at scale {scale}")
+    left = mant << np.clip(k, 0, None)
+    right = rescale_var(mant, np.clip(-k, 0, 62))
+    return np.where(k >= 0, left, right)
+
+
+def rescale_var(x: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """rescale with an element-wise shift (>= 0), half away from zero."""
+    x = _i64(x)
+    shift = _i64(shift)
+    half = np.where(shift > 0, np.int64(1) << np.clip(shift - 1, 0, 62), 0)
+    mag = (np.abs(x) + half) >> shift
+    return np.where(x < 0, -mag, mag)
+
+
+def _bit_length(a: np.ndarray) -> np.ndarray:
+    """Bit length of positive int64 values, exactly (frexp is exact up to 2^53,
+    the correction covers the rest)."""
+    a = _i64(a)
+    n = np.frexp(a.astype(np.float64))[1].astype(np.int64)
+    # float rounding may overshoot by one near powers of two above 2^53
+    over = (n > 0) & ((np.int64(1) << np.clip(n - 1, 0, 62)) > a)
+    return n - over
+
+
+def reciprocal_table(u: np.ndarray, mant_bits: int) -> np.ndarray:
+    """round(2^(2M) / u) for u in [2^(M-1), 2^M]."""
+    return _round(float(2 ** (2 * mant_bits)) / _i64(u).astype(np.float64))
+
+
+def reciprocal(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
+    """1/x: the integer round(2^(2s) / x) up to the table's precision.
+
+    |x| is normalised to M = scale+1 significant bits (rounded half away),
+    looked up, and shifted back. x = 0 is read as the smallest positive value
+    1 (so 1/0 saturates to 2^(2s) instead of failing).
+    """
+    x = _i64(x)
+    mant = scale + 1
+    a = np.maximum(np.abs(x), 1)
+    n = _bit_length(a)
+    down = np.clip(n - mant, 0, 62)
+    up = np.clip(mant - n, 0, 62)
+    u = np.where(n > mant, rescale_var(a, down), a << up)
+    r = reciprocal_table(u, mant)
+    e = 2 * scale - mant - n  # result = r * 2^e
+    out = np.where(e >= 0, r << np.clip(e, 0, 62), rescale_var(r, np.clip(-e, 0, 62)))
+    return np.where(x < 0, -out, out)
+
+
+def isqrt(n: np.ndarray) -> np.ndarray:
+    """floor(sqrt(n)) for 0 <= n < 2^63, exactly."""
+    n = _i64(n)
+    y = np.floor(np.sqrt(n.astype(np.float64))).astype(np.int64)
+    for _ in range(2):
+        y = np.where(y * y > n, y - 1, y)
+        y = np.where((y + 1) * (y + 1) <= n, y + 1, y)
+    return y
+
+
+def sqrt(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
+    """round(sqrt(x * 2^s)) (negative x read as 0); needs x < 2^(62 - s)."""
+    x = np.maximum(_i64(x), 0)
+    if np.any(x >= 2 ** (62 - scale)):
+        raise OverflowError(f"sqrt: input does not fit 62 bits after scaling by 2^{scale}")
+    n = x << scale
+    y = isqrt(n)
+    return np.where(n - y * y > y, y + 1, y)
+
+
+def rsqrt(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
+    return reciprocal(sqrt(x, scale), scale)
+
+
+NONLINEARITIES: dict[str, Nonlinearity] = {
+    "relu": relu,
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "erf": erf,
+    "gelu": gelu,
+    "exp": exp,
+    "reciprocal": reciprocal,
+    "sqrt": sqrt,
+    "rsqrt": rsqrt,
+}
 """Name -> integer reference function; `gadget.lookup` names one of these."""
+
+
+def table(name: str, scale: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (inputs, outputs) of the lookup table behind a bounded nonlinearity."""
+    if name in ("sigmoid", "tanh", "erf"):
+        fn = NONLINEARITIES[name]
+        lim = int(fn.clamp * 2**scale)  # type: ignore[attr-defined]
+        xs = np.arange(-lim, lim + 1, dtype=np.int64)
+        return xs, fn(xs, scale)
+    if name == "gelu":
+        lim = int(_gelu_minus_relu.clamp * 2**scale)  # type: ignore[attr-defined]
+        xs = np.arange(-lim, lim + 1, dtype=np.int64)
+        return xs, _gelu_minus_relu(xs, scale)
+    if name == "exp":
+        fs = np.arange(0, 2**scale, dtype=np.int64)
+        return fs, exp_table(fs, scale)
+    if name in ("reciprocal", "rsqrt"):
+        m = scale + 1
+        us = np.arange(2 ** (m - 1), 2**m + 1, dtype=np.int64)
+        return us, reciprocal_table(us, m)
+    raise KeyError(f"{name} has no lookup table")

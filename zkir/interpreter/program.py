@@ -36,11 +36,11 @@ def main_function(module: ModuleOp) -> func.FuncOp:
     raise ModelError("the module has no func.func to run")
 
 
-def _specs(types, attrs, default: str) -> list[TensorSpec]:
+def _specs(types, attrs, default: str, hints=None) -> list[TensorSpec]:
     out = []
     for i, ty in enumerate(types):
         assert isinstance(ty, TensorType)
-        name = f"{default}{i}"
+        name = (hints[i] if hints and hints[i] else None) or f"{default}{i}"
         if attrs is not None:
             entry = attrs.data[i].data.get("ml.name")
             if isinstance(entry, StringAttr):
@@ -51,7 +51,8 @@ def _specs(types, attrs, default: str) -> list[TensorSpec]:
 
 
 def input_specs(fn: func.FuncOp) -> list[TensorSpec]:
-    return _specs(fn.function_type.inputs.data, fn.arg_attrs, "input")
+    hints = [a.name_hint for a in fn.body.block.args] if fn.body.blocks else None
+    return _specs(fn.function_type.inputs.data, fn.arg_attrs, "input", hints)
 
 
 def output_specs(fn: func.FuncOp) -> list[TensorSpec]:

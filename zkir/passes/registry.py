@@ -13,6 +13,7 @@ from xdsl.passes import ModulePass
 
 _PASSES: dict[str, str] = {
     # name: "module:Class"
+    "ml-quantize": "zkir.passes.quantize:MLQuantizePass",
     "ml-canonicalize": "zkir.passes.ml_canonicalize:MLCanonicalizePass",
     "gadget-canonicalize": "zkir.passes.gadget_canonicalize:GadgetCanonicalizePass",
     "plonk-verify-layout": "zkir.passes.plonk_verify_layout:PlonkVerifyLayoutPass",

@@ -1,0 +1,72 @@
+"""Fixed-point interpreter: op semantics and overflow reports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from xdsl.parser import Parser
+
+from zkir.context import make_context
+from zkir.interpreter.fixed_interp import FixedPointOverflow, fixed_layer_norm, fixed_softmax, run_fixed
+
+
+def _module(text: str):
+    return Parser(make_context(), text).parse_module()
+
+
+def test_matmul_rescale_rounds_half_away_from_zero():
+    m = _module(
+        """
+func.func @main(%x: tensor<1x2x!ml.fixed<32, 2>>) -> tensor<1x1x!ml.fixed<32, 2>> {
+  %w = ml.constant {value = dense<[[2], [3]]> : tensor<2x1xi64>} : tensor<2x1x!ml.fixed<32, 2>>
+  %p = ml.matmul %x, %w : (tensor<1x2x!ml.fixed<32, 2>>, tensor<2x1x!ml.fixed<32, 2>>) -> tensor<1x1x!ml.fixed<64, 4>>
+  %r = ml.rescale %p : tensor<1x1x!ml.fixed<64, 4>> -> tensor<1x1x!ml.fixed<32, 2>>
+  func.return %r : tensor<1x1x!ml.fixed<32, 2>>
+}"""
+    )
+    # x = [0.25, -1.0] -> ints [1, -4]; w ints [2, 3] (0.5, 0.75)
+    # product ints 1*2 + -4*3 = -10 at scale 4 = -0.625 -> -10/4 = -2.5 -> -3
+    (out,) = run_fixed(m, np.array([[0.25, -1.0]]))
+    assert out.raw.tolist() == [[-3]] and out.scale == 2
+    assert out.value.tolist() == [[-0.75]]
+
+
+def test_overflow_of_the_declared_width_names_the_op():
+    m = _module(
+        """
+func.func @main(%x: tensor<4x!ml.fixed<16, 8>>) -> tensor<4x!ml.fixed<16, 8>> {
+  %y = ml.add %x, %x : (tensor<4x!ml.fixed<16, 8>>, tensor<4x!ml.fixed<16, 8>>) -> tensor<4x!ml.fixed<16, 8>>
+  func.return %y : tensor<4x!ml.fixed<16, 8>>
+}"""
+    )
+    assert run_fixed(m, np.array([1.0, 2, 3, 60]))[0].value.tolist() == [2, 4, 6, 120]
+    with pytest.raises(FixedPointOverflow, match=r"ml.add \(%y\): value 35840 .* does not fit !ml.fixed<16, 8>"):
+        run_fixed(m, np.array([1.0, 2, 3, 70]))
+
+
+def test_int64_overflow_in_a_matmul_is_caught_before_it_wraps():
+    m = _module(
+        """
+func.func @main(%x: tensor<1x4x!ml.fixed<64, 20>>, %w: tensor<4x1x!ml.fixed<64, 20>>) -> tensor<1x1x!ml.fixed<64, 40>> {
+  %p = ml.matmul %x, %w : (tensor<1x4x!ml.fixed<64, 20>>, tensor<4x1x!ml.fixed<64, 20>>) -> tensor<1x1x!ml.fixed<64, 40>>
+  func.return %p : tensor<1x1x!ml.fixed<64, 40>>
+}"""
+    )
+    with pytest.raises(FixedPointOverflow, match="ml.matmul: a sum of products"):
+        run_fixed(m, {"x": np.full((1, 4), 5000.0), "w": np.full((4, 1), 5000.0)})
+
+
+def test_softmax_and_layer_norm_track_the_float_results():
+    rng = np.random.default_rng(3)
+    s = 12
+    x = rng.normal(size=(5, 16)) * 3
+    q = np.round(x * 2**s).astype(np.int64)
+    sm = fixed_softmax(q, 1, s) / 2**s
+    ref = np.exp(x - x.max(1, keepdims=True))
+    ref /= ref.sum(1, keepdims=True)
+    assert np.abs(sm - ref).max() < 3e-3
+    g, b = rng.normal(size=16), rng.normal(size=16)
+    ln = fixed_layer_norm(q, np.round(g * 2**s).astype(np.int64), np.round(b * 2**s).astype(np.int64), 1, 1e-5, s) / 2**s
+    mu, var = x.mean(1, keepdims=True), x.var(1, keepdims=True)
+    ref = (x - mu) / np.sqrt(var + 1e-5) * g + b
+    assert np.abs(ln - ref).max() < 1e-2

@@ -1,0 +1,102 @@
+"""ml-quantize: structure of the fixed-point IR and agreement with the float model."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from xdsl.parser import Parser
+from xdsl.passes import PassPipeline
+
+from zkir.context import make_context
+from zkir.dialects import ml
+from zkir.dialects.ml import FixedType
+from zkir.frontends.onnx import import_onnx
+from zkir.interpreter.fixed_interp import run_fixed
+from zkir.interpreter.float_interp import run_float
+from zkir.passes.quantize import MLQuantizePass
+from zkir.passes.registry import available_passes
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+sys.path.insert(0, str(EXAMPLES))
+from digits_data import digits_split  # noqa: E402
+
+
+def _quantized(module, s):
+    q = module.clone()
+    MLQuantizePass(scale_bits=s).apply(make_context(), q)
+    q.verify()
+    return q
+
+
+@pytest.fixture(scope="module")
+def digits():
+    _, _, x, y = digits_split()
+    return x, y
+
+
+@pytest.mark.parametrize("name,shape", [("digits_mlp", (-1, 64)), ("digits_cnn", (-1, 1, 8, 8))])
+def test_digits_fixed_point_agrees_with_float(digits, name, shape):
+    x, _ = digits
+    x = x.reshape(shape)
+    module = import_onnx(EXAMPLES / name / "model.onnx", list(x.shape))
+    ref = run_float(module, x)[0]
+    out = run_fixed(_quantized(module, 10), x)[0]
+    assert out.scale == 10
+    assert (out.value.argmax(1) == ref.argmax(1)).mean() >= 0.99
+    assert np.abs(out.value - ref).max() < 0.1
+
+
+def test_bias_is_added_at_twice_the_scale_before_the_rescale(digits):
+    module = import_onnx(EXAMPLES / "digits_mlp" / "model.onnx", [1, 64])
+    q = _quantized(module, 8)
+    ops = [op for op in q.walk() if op.name.startswith("ml.")]
+    names = [op.name for op in ops]
+    assert names.count("ml.matmul") == 3 and names.count("ml.rescale") == 3
+    for op in ops:
+        if isinstance(op, ml.MatmulOp):
+            assert op.result.type.element_type == FixedType(64, 16)
+            (add,) = [u.operation for u in op.result.uses]
+            assert isinstance(add, ml.AddOp)
+            bias = add.rhs.owner
+            assert isinstance(bias, ml.ConstantOp)
+            assert bias.result.type.element_type.scale.data == 16
+            (resc,) = [u.operation for u in add.result.uses]
+            assert isinstance(resc, ml.RescaleOp)
+            assert resc.result.type.element_type == FixedType(32, 8)
+
+
+def test_quantized_ir_prints_parses_and_runs_the_same(digits):
+    x, _ = digits
+    module = import_onnx(EXAMPLES / "digits_cnn" / "model.onnx", [4, 1, 8, 8])
+    q = _quantized(module, 8)
+    again = Parser(make_context(), str(q)).parse_module()
+    a = run_fixed(q, x[:4].reshape(4, 1, 8, 8))[0].raw
+    b = run_fixed(again, x[:4].reshape(4, 1, 8, 8))[0].raw
+    np.testing.assert_array_equal(a, b)
+
+
+def test_pass_runs_from_a_pipeline_string():
+    module = import_onnx(EXAMPLES / "digits_mlp" / "model.onnx", [1, 64])
+    PassPipeline.parse_spec(available_passes(), "ml-quantize{scale-bits=6}").apply(make_context(), module)
+    arg = module.body.block.first_op.body.block.args[0]
+    assert arg.type.element_type == FixedType(32, 6)
+
+
+def test_division_becomes_a_product(digits):
+    text = """
+func.func @main(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %c = ml.constant {value = dense<4.0> : tensor<4xf32>} : tensor<4xf32>
+  %a = ml.div %x, %c : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %b = ml.div %a, %y : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  func.return %b : tensor<4xf32>
+}"""
+    module = Parser(make_context(), text).parse_module()
+    q = _quantized(module, 12)
+    names = [op.name for op in q.walk()]
+    assert "ml.div" not in names and "ml.reciprocal" in names
+    xs = {"x": np.array([1.0, -2.0, 3.0, 8.0]), "y": np.array([0.5, 2.0, -3.0, 0.25])}
+    got = run_fixed(q, xs)[0].value
+    np.testing.assert_allclose(got, xs["x"] / 4 / xs["y"], atol=2e-3)

@@ -1,0 +1,264 @@
+"""`ml-quantize{scale-bits=N}`: float ml ops -> the same ops on `!ml.fixed`.
+
+Every activation and weight is held at scale s = scale-bits (x -> round(x*2^s)).
+A product (mul, matmul, conv2d) carries scale 2s; it is brought back to s by an
+explicit `ml.rescale` inserted just before the first consumer that needs scale
+s, so a bias added to a product (a constant add right after a matmul, or a
+conv2d's bias operand) is quantized at 2s and added before the rescale.
+Division becomes a product: by a constant c, with the constant 1/c; by a value
+v, with `ml.reciprocal(v)`. Integer tensors (indices, masks) are unchanged.
+The fixed-point meaning of every op is zkir.interpreter.fixed_interp's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    FunctionType,
+    IntegerType,
+    ModuleOp,
+    TensorType,
+    i64,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
+
+from zkir.dialects import ml
+from zkir.dialects.ml import FixedType
+from zkir.dialects.resources import dense_attr, to_numpy
+from zkir.interpreter.rounding import quantize
+
+PRODUCT_BITS = 64
+
+
+class QuantizeError(DiagnosticException):
+    pass
+
+
+@dataclass(frozen=True)
+class MLQuantizePass(ModulePass):
+    """Float ml -> fixed-point ml at scale `scale_bits`, activations in `bits` bits."""
+
+    name = "ml-quantize"
+
+    scale_bits: int = 8
+    bits: int = 32
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if not 1 <= self.scale_bits <= 24:
+            raise QuantizeError(f"ml-quantize: scale-bits must be in [1, 24], got {self.scale_bits}")
+        for fn in [o for o in op.ops if isinstance(o, func.FuncOp)]:
+            _FunctionQuantizer(self.scale_bits, self.bits).run(fn)
+
+
+def _is_float_tensor(ty: Attribute) -> bool:
+    return isinstance(ty, TensorType) and not isinstance(ty.element_type, IntegerType | FixedType)
+
+
+@dataclass
+class _FunctionQuantizer:
+    s: int
+    bits: int
+    block: Block = field(default_factory=Block)
+    # float SSA value -> (new value, its scale) ; scale None for integer tensors
+    vals: dict[SSAValue, tuple[SSAValue, int | None]] = field(default_factory=dict)
+    consts: dict[SSAValue, np.ndarray] = field(default_factory=dict)
+    at_s: dict[SSAValue, SSAValue] = field(default_factory=dict)
+    uses: dict[SSAValue, int] = field(default_factory=dict)
+
+    # -- types -----------------------------------------------------------------
+
+    def fixed(self, shape, scale: int | None = None) -> TensorType:
+        scale = self.s if scale is None else scale
+        bits = self.bits if scale == self.s else PRODUCT_BITS
+        return TensorType(FixedType(bits, scale), list(shape))
+
+    def emit(self, op: Operation, like: SSAValue | None = None) -> SSAValue:
+        self.block.add_op(op)
+        res = op.results[0]
+        if like is not None and like.name_hint:
+            res.name_hint = like.name_hint
+        return res
+
+    # -- operands ----------------------------------------------------------------
+
+    def const(self, array: np.ndarray, scale: int, name: str) -> SSAValue:
+        q = quantize(array, scale)
+        return self.emit(ml.ConstantOp(dense_attr(q, name), self.fixed(array.shape, scale)))
+
+    def scaled(self, v: SSAValue) -> tuple[SSAValue, int | None]:
+        """The new value of a float value, at whatever scale it currently has."""
+        if v in self.consts:
+            arr = self.consts[v]
+            if arr.dtype.kind != "f":
+                new = self.emit(ml.ConstantOp(dense_attr(arr.astype(np.int64), "ints"), TensorType(i64, list(arr.shape))))
+                return new, None
+            return self.const(arr, self.s, (v.name_hint or "w")), self.s
+        return self.vals[v]
+
+    def at(self, v: SSAValue) -> SSAValue:
+        """The new value at scale s (a rescale is inserted once if it is a product)."""
+        if v in self.consts:
+            return self.scaled(v)[0]
+        new, scale = self.vals[v]
+        if scale is None or scale == self.s:
+            return new
+        if v not in self.at_s:
+            ty = new.type
+            assert isinstance(ty, TensorType)
+            self.at_s[v] = self.emit(ml.RescaleOp(new, self.fixed(ty.get_shape())), v)
+        return self.at_s[v]
+
+    def set(self, old: SSAValue, new: SSAValue, scale: int | None) -> None:
+        self.vals[old] = (new, scale)
+
+    # -- the walk ----------------------------------------------------------------
+
+    def run(self, fn: func.FuncOp) -> None:
+        old = fn.body.block
+        for op in old.ops:
+            for operand in op.operands:
+                self.uses[operand] = self.uses.get(operand, 0) + 1
+        for arg in old.args:
+            ty = arg.type
+            if _is_float_tensor(ty):
+                new = self.block.insert_arg(self.fixed(ty.get_shape()), len(self.block.args))
+                self.set(arg, new, self.s)
+            else:
+                new = self.block.insert_arg(ty, len(self.block.args))
+                self.set(arg, new, None)
+            new.name_hint = arg.name_hint
+        for op in old.ops:
+            if isinstance(op, func.ReturnOp):
+                outs = [self.at(v) for v in op.operands]
+                self.block.add_op(func.ReturnOp(*outs))
+                break
+            self.quantize_op(op)
+        fn.body.detach_block(old)
+        fn.body.add_block(self.block)
+        fn.function_type = FunctionType.from_lists(
+            [a.type for a in self.block.args], [v.type for v in outs]
+        )
+
+    def quantize_op(self, op: Operation) -> None:
+        res = op.results[0] if op.results else None
+        if isinstance(op, ml.ConstantOp):
+            self.consts[op.result] = to_numpy(op.value)
+            return
+        if res is not None and not _is_float_tensor(res.type):
+            raise QuantizeError(f"ml-quantize: {op.name} on integer tensors is not supported")
+        handler = getattr(self, "q_" + op.name.removeprefix("ml."), None)
+        if handler is None:
+            raise QuantizeError(f"ml-quantize: no fixed-point rule for {op.name}")
+        handler(op)
+
+    # -- arithmetic ----------------------------------------------------------------
+
+    def _shape(self, v: SSAValue):
+        return v.type.get_shape()  # type: ignore[attr-defined]
+
+    def q_add(self, op, cls=ml.AddOp):
+        a, b = op.lhs, op.rhs
+        shape = self._shape(op.result)
+        # bias on a product: add at the product's scale, before the rescale
+        for prod, const in ((a, b), (b, a)):
+            if const in self.consts and prod in self.vals and self.uses.get(prod) == 1:
+                pv, ps = self.vals[prod]
+                if ps is not None and ps != self.s:
+                    c = self.const(self.consts[const], ps, const.name_hint or "bias")
+                    args = (pv, c) if prod is a else (c, pv)
+                    self.set(op.result, self.emit(cls(*args, self.fixed(shape, ps)), op.result), ps)
+                    return
+        self.set(op.result, self.emit(cls(self.at(a), self.at(b), self.fixed(shape)), op.result), self.s)
+
+    def q_sub(self, op):
+        self.q_add(op, ml.SubOp)
+
+    def _product(self, op, cls, lhs: SSAValue, rhs: SSAValue) -> None:
+        shape = self._shape(op.result)
+        out = self.emit(cls(lhs, rhs, self.fixed(shape, 2 * self.s)), op.result)
+        self.set(op.result, out, 2 * self.s)
+
+    def q_mul(self, op):
+        self._product(op, ml.MulOp, self.at(op.lhs), self.at(op.rhs))
+
+    def q_matmul(self, op):
+        self._product(op, ml.MatmulOp, self.at(op.lhs), self.at(op.rhs))
+
+    def q_div(self, op):
+        if op.rhs in self.consts:
+            inv = (1.0 / self.consts[op.rhs].astype(np.float64)).astype(np.float32)
+            rhs = self.const(inv, self.s, (op.rhs.name_hint or "c") + "_inv")
+        else:
+            r = self.at(op.rhs)
+            rhs = self.emit(ml.ReciprocalOp(r), op.rhs)
+        self._product(op, ml.MulOp, self.at(op.lhs), rhs)
+
+    def q_conv2d(self, op: ml.Conv2dOp):
+        x = self.at(op.input)
+        w = self.at(op.weight)
+        bias = None
+        if op.bias is not None:
+            if op.bias in self.consts:
+                bias = self.const(self.consts[op.bias], 2 * self.s, op.bias.name_hint or "bias")
+            else:
+                raise QuantizeError("ml-quantize: ml.conv2d with a run-time bias")
+        shape = self._shape(op.result)
+        new = ml.Conv2dOp(
+            x,
+            w,
+            bias,
+            self.fixed(shape, 2 * self.s),
+            [int(v) for v in op.strides.get_values()],
+            [int(v) for v in op.pads.get_values()],
+            [int(v) for v in op.dilations.get_values()],
+            op.group.value.data,
+        )
+        self.set(op.result, self.emit(new, op.result), 2 * self.s)
+
+    # -- ops at scale s ----------------------------------------------------------
+
+    def _same(self, op, operand_names=("input",)) -> None:
+        """Clone the op on operands at scale s with the result at scale s."""
+        res_ty = op.result.type
+        new_ty = self.fixed(res_ty.get_shape()) if _is_float_tensor(res_ty) else res_ty
+        operands = []
+        for v in op.operands:
+            if _is_float_tensor(v.type):
+                operands.append(self.at(v))
+            else:
+                operands.append(self.scaled(v)[0] if v in self.consts else self.vals[v][0])
+        new = op.__class__.create(
+            operands=operands,
+            result_types=[new_ty],
+            properties=dict(op.properties),
+            attributes=dict(op.attributes),
+        )
+        self.set(op.result, self.emit(new, op.result), self.s if _is_float_tensor(res_ty) else None)
+
+    def q_concat(self, op):
+        res_ty = op.result.type
+        new = ml.ConcatOp([self.at(v) for v in op.inputs], op.axis.value.data, self.fixed(res_ty.get_shape()))
+        self.set(op.result, self.emit(new, op.result), self.s)
+
+    def q_layer_norm(self, op: ml.LayerNormOp):
+        self._same(op)
+
+    def q_gather(self, op: ml.GatherOp):
+        self._same(op)
+
+    def q_where(self, op: ml.WhereOp):
+        self._same(op)
+
+
+for _name in (
+    "relu", "sigmoid", "tanh", "gelu", "erf", "exp", "sqrt", "rsqrt", "reciprocal", "neg",
+    "clip", "max", "reduce_sum", "reduce_max", "reduce_mean", "softmax", "max_pool",
+    "avg_pool", "reshape", "transpose", "pad", "slice",
+):
+    setattr(_FunctionQuantizer, "q_" + _name, _FunctionQuantizer._same)
