@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
+import time
 from dataclasses import dataclass, field as dc_field
 
 import numpy as np
@@ -56,8 +57,20 @@ def _subset(points: list[G1Point], mask: np.ndarray) -> list[G1Point]:
     return [points[i] for i in np.flatnonzero(mask).tolist()]
 
 
+MSM_STATS = {"calls": 0, "seconds": 0.0}  # cumulative, read by benchmarks
+
+
 def msm(points: list[G1Point], vec: np.ndarray) -> G1Point:
     """sum vec[i] * points[i] for a field vector (Montgomery form)."""
+    t0 = time.perf_counter()
+    try:
+        return _msm(points, vec)
+    finally:
+        MSM_STATS["calls"] += 1
+        MSM_STATS["seconds"] += time.perf_counter() - t0
+
+
+def _msm(points: list[G1Point], vec: np.ndarray) -> G1Point:
     n = vec.shape[0]
     if n > len(points):
         raise ValueError(f"MSM of {n} scalars over only {len(points)} points")
