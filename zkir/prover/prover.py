@@ -238,12 +238,15 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
 
     # ---- evaluations and GWC opening
     t0 = time.perf_counter()
+    xn = pow(x, n, P)
+    hcomb = F.zeros(n)
+    for i in reversed(range(pieces)):
+        F.scale_add_inplace(hcomb, coeffs[("h", i)], xn)
+    coeffs[protocol.HCOMB] = hcomb
     plan = protocol.opening_plan(cs, u)
-    evals: dict[tuple, int] = {}
     for key, rot in plan:
-        e = F.horner(coeffs[key], dom.rotate_point(x, rot))
-        evals[(key, rot)] = e
-        tr.write_scalar(e)
+        if protocol.is_sent(key):
+            tr.write_scalar(F.horner(coeffs[key], dom.rotate_point(x, rot)))
     v = tr.challenge()
     groups: dict[int, list[tuple]] = {}
     for key, rot in plan:
