@@ -86,6 +86,7 @@ class MLBuilder:
     def finish(self, outputs: Sequence[tuple[str, Value]]) -> ModuleOp:
         values = [self.materialise(v, name) for name, v in outputs]
         self.block.add_op(func.ReturnOp(*values))
+        self._drop_dead_ops()
         fn = func.FuncOp(
             "main",
             ([a.type for a in self.block.args], [v.type for v in values]),
@@ -98,6 +99,13 @@ class MLBuilder:
             ),
         )
         return ModuleOp([fn])
+
+    def _drop_dead_ops(self) -> None:
+        """Erase ops whose results nobody uses (e.g. transposes that cancelled)."""
+        for op in reversed(list(self.block.ops)):
+            if op.results and all(not r.uses for r in op.results):
+                op.detach()
+                op.erase()
 
     # -- helpers ---------------------------------------------------------------
 
@@ -334,6 +342,11 @@ class MLBuilder:
             return np.transpose(x, perm)
         if perm == list(range(len(perm))):
             return x
+        owner = x.owner
+        if isinstance(owner, ml.TransposeOp):
+            inner = owner.permutation
+            if [inner[p] for p in perm] == list(range(len(perm))):
+                return owner.input  # NHWC <-> NCHW round trips of the TFLite importer
         shape = [shape_of(x)[p] for p in perm]
         return self._emit(ml.TransposeOp(x, perm, self._ty(x, shape)), hint)
 

@@ -1,0 +1,109 @@
+"""TFLite / Keras import + float interpreter against the TFLite interpreter."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from onnx_helpers import assert_close
+from zkir.frontends.errors import ModelError, UnsupportedModel
+from zkir.frontends.tflite import import_keras, import_tflite
+from zkir.interpreter.float_interp import run_float
+
+pytestmark = pytest.mark.tf
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+sys.path.insert(0, str(EXAMPLES))
+from digits_data import digits_split  # noqa: E402
+
+
+def tflite_run(flat: bytes, x: np.ndarray) -> np.ndarray:
+    import warnings
+
+    import tensorflow as tf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        interp = tf.lite.Interpreter(model_content=flat)
+    inp = interp.get_input_details()[0]
+    interp.resize_tensor_input(inp["index"], list(x.shape))
+    interp.allocate_tensors()
+    interp.set_tensor(inp["index"], x)
+    interp.invoke()
+    return interp.get_tensor(interp.get_output_details()[0]["index"])
+
+
+@pytest.mark.parametrize("name,shape", [("digits_mlp", (-1, 64)), ("digits_cnn", (-1, 8, 8, 1))])
+def test_digits_tflite_matches_the_tflite_interpreter(name, shape):
+    path = EXAMPLES / name / "model.tflite"
+    assert path.stat().st_size < 1_000_000
+    _, _, x_test, y_test = digits_split()
+    x = x_test.reshape(shape)
+    module = import_tflite(path, list(x.shape))
+    got = run_float(module, x)[0]
+    assert_close(got, tflite_run(path.read_bytes(), x))
+    assert (got.argmax(1) == y_test).mean() > 0.95
+    names = [op.name for op in module.walk()]
+    # NHWC <-> NCHW transposes between consecutive convolutions/pools cancel
+    assert names.count("ml.transpose") <= 2 * names.count("ml.conv2d")
+
+
+def test_keras_model_with_depthwise_pools_and_friends():
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(1)
+    inp = keras.Input((10, 10, 3))
+    a = layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same", activation="relu6")(inp)
+    b = layers.Conv2D(4, 3, strides=2, padding="valid")(inp)
+    b = layers.ZeroPadding2D(((1, 0), (0, 1)))(b)
+    b = layers.AveragePooling2D(2, padding="same")(b)
+    a = layers.MaxPooling2D(2)(a)
+    a = layers.AveragePooling2D(3, strides=1, padding="same")(a)
+    a = layers.Conv2D(4, 1, activation="sigmoid")(a)
+    c = layers.Concatenate()([a[:, 1:4, 1:4, :], b[:, :3, :3, :]])
+    g = layers.GlobalAveragePooling2D()(c)
+    out = layers.Dense(5, activation="tanh")(layers.Dense(6)(g) * 0.5 - 1.0)
+    model = keras.Model(inp, layers.Softmax()(out))
+    x = np.random.default_rng(0).normal(size=(2, 10, 10, 3)).astype(np.float32)
+    module = import_keras(model, [2, 10, 10, 3])
+    got = run_float(module, x)[0]
+    assert_close(got, np.asarray(model(x)), rel=1e-4)
+    names = {op.name for op in module.walk()}
+    assert {"ml.conv2d", "ml.avg_pool", "ml.max_pool", "ml.clip", "ml.concat", "ml.reduce_mean"} <= names
+    conv = [op for op in module.walk() if op.name == "ml.conv2d"]
+    assert any(op.group.value.data == 3 for op in conv)  # the depthwise one
+
+
+def test_not_a_tflite_file_truncated_and_dynamic(tmp_path):
+    junk = tmp_path / "junk.tflite"
+    junk.write_bytes(b"hello world, not a flatbuffer")
+    with pytest.raises(ModelError, match="not a TFLite flatbuffer"):
+        import_tflite(junk)
+    data = (EXAMPLES / "digits_cnn" / "model.tflite").read_bytes()
+    cut = tmp_path / "cut.tflite"
+    cut.write_bytes(data[: len(data) // 3])
+    with pytest.raises(ModelError):
+        import_tflite(cut, [1, 8, 8, 1])
+    with pytest.raises(ModelError, match="dynamic shape"):
+        import_tflite(EXAMPLES / "digits_cnn" / "model.tflite")
+
+
+def test_unsupported_tflite_ops_are_listed():
+    import keras
+    import tensorflow as tf
+    from keras import layers
+
+    inp = keras.Input((4, 4, 2))
+    x = layers.Conv2DTranspose(2, 2)(inp)
+    x = layers.Lambda(lambda t: tf.math.cumsum(t, axis=1))(x)
+    model = keras.Model(inp, x)
+    with pytest.raises(UnsupportedModel) as e:
+        import_keras(model, [1, 4, 4, 2])
+    msg = str(e.value)
+    assert "TRANSPOSE_CONV" in msg and "CUMSUM" in msg

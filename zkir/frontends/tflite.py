@@ -1,0 +1,587 @@
+"""TFLite flatbuffers (float models), Keras models and SavedModels -> the `ml` dialect.
+
+Parsing: the flatbuffer is read with the schema module TensorFlow itself
+generates (tensorflow/lite/python/schema_py_generated.py), loaded by file path
+so that TensorFlow is *not* imported: it needs only the `flatbuffers` package
+and always matches the schema of the converter that wrote the file. Without TF
+installed the `tflite` PyPI package (the same generated code) is used if present.
+Keras models and SavedModels go through TF's TFLiteConverter, imported lazily.
+
+TFLite activations are NHWC; ml.conv2d and the pools are NCHW, so those ops are
+wrapped in transposes (ml-canonicalize removes the pairs that cancel).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from zkir.frontends.builder import MLBuilder, Value, shape_of
+from zkir.frontends.errors import ModelError, Unsupported, UnsupportedModel
+
+InputShapes = Mapping[str, Sequence[int]] | Sequence[int] | None
+
+_SCHEMA = None
+
+
+def schema():
+    """TFLite's generated flatbuffer schema module, without importing TensorFlow."""
+    global _SCHEMA
+    if _SCHEMA is not None:
+        return _SCHEMA
+    spec = importlib.util.find_spec("tensorflow")
+    if spec is not None and spec.origin:
+        path = os.path.join(os.path.dirname(spec.origin), "lite", "python", "schema_py_generated.py")
+        if os.path.exists(path):
+            s = importlib.util.spec_from_file_location("zkir_tflite_schema", path)
+            mod = importlib.util.module_from_spec(s)
+            s.loader.exec_module(mod)  # type: ignore[union-attr]
+            _SCHEMA = mod
+            return mod
+    try:
+        import tflite  # type: ignore[import-not-found]
+
+        _SCHEMA = tflite
+        return tflite
+    except ImportError:
+        raise ModelError(
+            "reading .tflite needs TensorFlow (pip install zkir[tf]) or the tflite package"
+        ) from None
+
+
+_FLOAT32, _FLOAT16, _INT32, _INT64, _BOOL = 0, 1, 2, 4, 6
+_DTYPES = {
+    0: np.float32,
+    1: np.float16,
+    2: np.int32,
+    3: np.uint8,
+    4: np.int64,
+    6: np.bool_,
+    7: np.int16,
+    9: np.int8,
+    10: np.float64,
+}
+
+_ACTIVATIONS = {0: None, 1: "relu", 2: "relu_n1_to_1", 3: "relu6", 4: "tanh"}
+
+
+def load_tflite(path: str | Path) -> bytes:
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: no such file")
+    data = path.read_bytes()
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise ModelError(f"{path}: not a TFLite flatbuffer (no TFL3 identifier)")
+    return data
+
+
+def import_tflite(model: bytes | str | Path, input_shapes: InputShapes = None):
+    """A .tflite file or flatbuffer bytes -> ModuleOp of ml ops."""
+    data = load_tflite(model) if isinstance(model, str | Path) else bytes(model)
+    s = schema()
+    try:
+        m = s.ModelT.InitFromPackedBuf(data, 0)
+        sg = m.subgraphs[0]
+        _ = [t.shape for t in sg.tensors]
+    except Exception as e:  # noqa: BLE001 - any failure here is an unreadable file
+        raise ModelError(f"not a readable TFLite model ({type(e).__name__}: truncated or corrupt)") from None
+    if len(m.subgraphs) != 1:
+        raise UnsupportedModel([Unsupported("model", "", f"{len(m.subgraphs)} subgraphs (control flow)")])
+    return _TFLiteImporter(m, s, input_shapes).run()
+
+
+def import_keras(model, input_shapes: InputShapes = None):
+    """A Keras model object or a SavedModel directory, through the TFLite converter."""
+    import tensorflow as tf
+
+    try:
+        if isinstance(model, str | Path):
+            converter = tf.lite.TFLiteConverter.from_saved_model(str(model))
+        else:
+            converter = tf.lite.TFLiteConverter.from_keras_model(model)
+        flat = converter.convert()
+    except Exception as e:  # noqa: BLE001
+        raise ModelError(f"the TFLite converter failed: {str(e).splitlines()[0]}") from None
+    return import_tflite(flat, input_shapes)
+
+
+# ---------------------------------------------------------------------------
+
+
+Handler = Callable[["_TFLiteImporter", object, list, object], Value | list]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*names: str):
+    def register(fn):
+        for n in names:
+            HANDLERS[n] = fn
+        return fn
+
+    return register
+
+
+class _NodeUnsupported(Exception):
+    pass
+
+
+def _name(t) -> str:
+    n = t.name.decode() if isinstance(t.name, bytes) else str(t.name)
+    return n
+
+
+@dataclass
+class _TFLiteImporter:
+    m: object
+    s: object
+    input_shapes: InputShapes
+    b: MLBuilder = field(default_factory=MLBuilder)
+    env: dict[int, Value] = field(default_factory=dict)
+
+    def run(self):
+        s, m = self.s, self.m
+        sg = m.subgraphs[0]
+        codes = {v: k for k, v in vars(s.BuiltinOperator).items() if not k.startswith("_")}
+        ops = []
+        problems = []
+        for i, op in enumerate(sg.operators):
+            oc = m.operatorCodes[op.opcodeIndex]
+            code = max(oc.builtinCode, oc.deprecatedBuiltinCode)
+            name = codes.get(code, f"CUSTOM:{oc.customCode}")
+            node = _node_name(sg, op)
+            if name not in HANDLERS:
+                problems.append(Unsupported(name, node, ""))
+            for t in list(op.inputs) + list(op.outputs):
+                if t >= 0 and sg.tensors[t].quantization is not None and _is_quantized(sg.tensors[t]):
+                    problems.append(Unsupported(name, node, "quantized (integer) tensors"))
+                    break
+            ops.append((name, node, op))
+        if problems:
+            raise UnsupportedModel(problems)
+        names = self._io_names(sg)
+        for idx, t in enumerate(sg.tensors):
+            buf = m.buffers[t.buffer] if t.buffer < len(m.buffers) else None
+            if buf is not None and buf.data is not None and len(buf.data) and idx not in sg.inputs:
+                dtype = _DTYPES.get(t.type)
+                if dtype is None:
+                    raise UnsupportedModel([Unsupported("tensor", _name(t), f"element type {t.type}")])
+                arr = np.frombuffer(bytes(np.asarray(buf.data, np.uint8)), dtype=dtype)
+                self.env[idx] = _canon(arr.reshape([int(d) for d in t.shape]))
+        self._inputs(sg, names)
+        for name, node, op in ops:
+            args = [self.env.get(i) if i >= 0 else None for i in op.inputs]
+            try:
+                out = HANDLERS[name](self, op, args, op.builtinOptions)
+            except _NodeUnsupported as e:
+                raise UnsupportedModel([Unsupported(name, node, str(e))]) from None
+            outs = out if isinstance(out, list) else [out]
+            for t, v in zip(op.outputs, outs):
+                expect = tuple(int(d) for d in sg.tensors[t].shape)
+                got = shape_of(v)
+                if not _dynamic(sg.tensors[t]) and got != expect:
+                    raise ModelError(f"{name} '{node}': computed shape {list(got)}, the file says {list(expect)}")
+                self.env[t] = v
+        module = self.b.finish([(names.get(o, _name(sg.tensors[o])), self.env[o]) for o in sg.outputs])
+        try:
+            module.verify()
+        except Exception as e:  # noqa: BLE001
+            raise ModelError(f"imported IR does not verify: {e}") from None
+        return module
+
+    def _io_names(self, sg) -> dict[int, str]:
+        names: dict[int, str] = {}
+        for sig in getattr(self.m, "signatureDefs", None) or []:
+            for tm in list(sig.inputs or []) + list(sig.outputs or []):
+                n = tm.name.decode() if isinstance(tm.name, bytes) else tm.name
+                names[tm.tensorIndex] = n
+        return names
+
+    def _inputs(self, sg, names) -> None:
+        shapes = self.input_shapes
+        if shapes is not None and not isinstance(shapes, Mapping):
+            if len(sg.inputs) != 1:
+                raise ModelError("an input shape without a name needs a model with one input")
+            shapes = {names.get(sg.inputs[0], _name(sg.tensors[sg.inputs[0]])): list(shapes)}
+        shapes = dict(shapes or {})
+        for i in sg.inputs:
+            t = sg.tensors[i]
+            name = names.get(i, _name(t))
+            sig = [int(d) for d in (t.shapeSignature if t.shapeSignature is not None else t.shape)]
+            dims = [None if d < 0 else d for d in sig]
+            if name in shapes:
+                given = [int(d) for d in shapes[name]]
+                if len(given) != len(dims) or any(d is not None and d != g for d, g in zip(dims, given)):
+                    raise ModelError(f"input shape {given} for '{name}' does not fit the model's {[d if d is not None else '?' for d in dims]}")
+                dims = given
+            if any(d is None for d in dims):
+                raise ModelError(
+                    f"input '{name}' has dynamic shape {[d if d is not None else '?' for d in dims]}; "
+                    "give a static one with --input-shape"
+                )
+            if t.type == _FLOAT32:
+                dtype = np.float32
+            elif t.type in (_INT32, _INT64):
+                dtype = np.int64
+            else:
+                raise UnsupportedModel([Unsupported("input", name, f"element type {t.type}")])
+            self.env[i] = self.b.add_input(name, dims, dtype)
+
+    def activation(self, v: Value, code: int, hint: str) -> Value:
+        kind = _ACTIVATIONS.get(code, "unknown")
+        if kind is None:
+            return v
+        if kind == "relu":
+            return self.b.unary("relu", v, hint)
+        if kind == "relu6":
+            return self.b.clip(v, 0.0, 6.0, hint)
+        if kind == "relu_n1_to_1":
+            return self.b.clip(v, -1.0, 1.0, hint)
+        if kind == "tanh":
+            return self.b.unary("tanh", v, hint)
+        raise _NodeUnsupported(f"fused activation {code}")
+
+
+def _is_quantized(t) -> bool:
+    q = t.quantization
+    scale = getattr(q, "scale", None)
+    return scale is not None and len(scale) > 0 and t.type not in (_FLOAT32,)
+
+
+def _dynamic(t) -> bool:
+    return t.shapeSignature is not None and any(int(d) < 0 for d in t.shapeSignature)
+
+
+def _node_name(sg, op) -> str:
+    return _name(sg.tensors[op.outputs[0]]).split(";")[0] if len(op.outputs) else ""
+
+
+def _canon(a: np.ndarray) -> np.ndarray:
+    if a.dtype.kind == "f":
+        return a.astype(np.float32)
+    if a.dtype.kind == "b":
+        return a.copy()
+    return a.astype(np.int64)
+
+
+def _const(v, what: str) -> np.ndarray:
+    if not isinstance(v, np.ndarray):
+        raise _NodeUnsupported(f"input '{what}' must be a constant")
+    return v
+
+
+def _to_nchw(self, x, hint):
+    return self.b.transpose(x, [0, 3, 1, 2], f"{hint}_nchw")
+
+
+def _to_nhwc(self, x, hint):
+    return self.b.transpose(x, [0, 2, 3, 1], f"{hint}_nhwc")
+
+
+def _same_pads(in_hw, kernel, strides, dilations) -> list[int]:
+    begin, end = [], []
+    for size, k, st, d in zip(in_hw, kernel, strides, dilations):
+        out = -(-size // st)
+        total = max((out - 1) * st + (k - 1) * d + 1 - size, 0)
+        begin.append(total // 2)
+        end.append(total - total // 2)
+    return begin + end
+
+
+def _hint(op, sg=None) -> str:
+    return f"t{op.outputs[0]}"
+
+
+@handles("CONV_2D", "DEPTHWISE_CONV_2D")
+def _conv(self, op, args, o):
+    x, w = args[0], _const(args[1], "filter")
+    bias = args[2] if len(args) > 2 else None
+    depthwise = isinstance(o, self.s.DepthwiseConv2DOptionsT)
+    h = _hint(op)
+    if depthwise:
+        c = shape_of(x)[3]
+        w_oihw = np.transpose(w, (3, 0, 1, 2))  # [1,H,W,C*M] -> [C*M,1,H,W]
+        group = c
+    else:
+        w_oihw = np.transpose(w, (0, 3, 1, 2))  # OHWI -> OIHW
+        group = shape_of(x)[3] // w.shape[3]
+    strides = [o.strideH, o.strideW]
+    dil = [o.dilationHFactor, o.dilationWFactor]
+    kernel = list(w_oihw.shape[2:])
+    pads = _same_pads(shape_of(x)[1:3], kernel, strides, dil) if o.padding == 0 else [0, 0, 0, 0]
+    y = self.b.conv2d(_to_nchw(self, x, h), w_oihw, bias, strides, pads, dil, group, h)
+    y = self.activation(y, o.fusedActivationFunction, f"{h}_act")  # elementwise: before the transpose
+    return _to_nhwc(self, y, h)
+
+
+@handles("MAX_POOL_2D", "AVERAGE_POOL_2D")
+def _pool(self, op, args, o):
+    x = args[0]
+    h = _hint(op)
+    kernel = [o.filterHeight, o.filterWidth]
+    strides = [o.strideH, o.strideW]
+    pads = _same_pads(shape_of(x)[1:3], kernel, strides, [1, 1]) if o.padding == 0 else [0, 0, 0, 0]
+    xc = _to_nchw(self, x, h)
+    codes = {v: k for k, v in vars(self.s.BuiltinOperator).items() if not k.startswith("_")}
+    name = codes[max(self.m.operatorCodes[op.opcodeIndex].builtinCode, self.m.operatorCodes[op.opcodeIndex].deprecatedBuiltinCode)]
+    if name == "MAX_POOL_2D":
+        y = self.b.max_pool(xc, kernel, strides, pads, h)
+    else:
+        y = self.b.avg_pool(xc, kernel, strides, pads, False, h)
+    return _to_nhwc(self, self.activation(y, o.fusedActivationFunction, f"{h}_act"), h)
+
+
+@handles("FULLY_CONNECTED")
+def _fc(self, op, args, o):
+    x, w = args[0], args[1]
+    bias = args[2] if len(args) > 2 else None
+    h = _hint(op)
+    if o is not None and o.weightsFormat != 0:
+        raise _NodeUnsupported("shuffled weights format")
+    n_in = shape_of(w)[1]
+    xs = shape_of(x)
+    keep = bool(o.keepNumDims) if o is not None else False
+    x2 = x if (len(xs) == 2 or keep) else self.b.reshape(x, (int(np.prod(xs)) // n_in, n_in), f"{h}_2d")
+    y = self.b.matmul(x2, self.b.transpose(w, [1, 0], f"{h}_wt"), h)
+    if bias is not None:
+        y = self.b.binary("add", y, bias, f"{h}_bias")
+    return self.activation(y, o.fusedActivationFunction if o is not None else 0, f"{h}_act")
+
+
+def _binary(kind):
+    def fn(self, op, args, o):
+        y = self.b.binary(kind, args[0], args[1], _hint(op))
+        return self.activation(y, getattr(o, "fusedActivationFunction", 0) if o is not None else 0, f"{_hint(op)}_act")
+
+    return fn
+
+
+for _n, _k in (("ADD", "add"), ("SUB", "sub"), ("MUL", "mul"), ("DIV", "div"), ("MAXIMUM", "max")):
+    handles(_n)(_binary(_k))
+
+
+def _unary(kind):
+    def fn(self, op, args, o):
+        return self.b.unary(kind, args[0], _hint(op))
+
+    return fn
+
+
+for _n, _k in (
+    ("RELU", "relu"),
+    ("LOGISTIC", "sigmoid"),
+    ("TANH", "tanh"),
+    ("EXP", "exp"),
+    ("SQRT", "sqrt"),
+    ("RSQRT", "rsqrt"),
+    ("NEG", "neg"),
+):
+    handles(_n)(_unary(_k))
+
+
+@handles("RELU6")
+def _relu6(self, op, args, o):
+    return self.b.clip(args[0], 0.0, 6.0, _hint(op))
+
+
+@handles("GELU")
+def _gelu(self, op, args, o):
+    if o is not None and o.approximate:
+        raise _NodeUnsupported("approximate=true")
+    return self.b.unary("gelu", args[0], _hint(op))
+
+
+@handles("SOFTMAX")
+def _softmax(self, op, args, o):
+    x = args[0]
+    if o is not None and o.beta != 1.0:
+        x = self.b.binary("mul", x, np.float32(o.beta), f"{_hint(op)}_beta")
+    return self.b.softmax(x, len(shape_of(x)) - 1, _hint(op))
+
+
+def _reduce(kind):
+    def fn(self, op, args, o):
+        axes = [int(a) for a in _const(args[1], "axis").ravel()]
+        return self.b.reduce(kind, args[0], axes, bool(o.keepDims) if o is not None else False, _hint(op))
+
+    return fn
+
+
+for _n, _k in (("MEAN", "mean"), ("SUM", "sum"), ("REDUCE_MAX", "max")):
+    handles(_n)(_reduce(_k))
+
+
+@handles("RESHAPE")
+def _reshape(self, op, args, o):
+    x = args[0]
+    if len(args) > 1 and args[1] is not None:
+        target = [int(d) for d in _const(args[1], "shape").ravel()]
+    else:
+        target = [int(d) for d in o.newShape]
+    if -1 in target:
+        known = int(np.prod([d for d in target if d != -1]))
+        target[target.index(-1)] = int(np.prod(shape_of(x))) // known
+    return self.b.reshape(x, target, _hint(op))
+
+
+@handles("SQUEEZE")
+def _squeeze(self, op, args, o):
+    shape = shape_of(args[0])
+    dims = [d + len(shape) if d < 0 else d for d in (o.squeezeDims if o is not None and o.squeezeDims is not None else [])]
+    if not dims:
+        dims = [i for i, d in enumerate(shape) if d == 1]
+    return self.b.reshape(args[0], [d for i, d in enumerate(shape) if i not in dims], _hint(op))
+
+
+@handles("EXPAND_DIMS")
+def _expand_dims(self, op, args, o):
+    shape = list(shape_of(args[0]))
+    ax = int(_const(args[1], "axis").ravel()[0])
+    ax = ax + len(shape) + 1 if ax < 0 else ax
+    shape.insert(ax, 1)
+    return self.b.reshape(args[0], shape, _hint(op))
+
+
+@handles("TRANSPOSE")
+def _transpose(self, op, args, o):
+    return self.b.transpose(args[0], [int(p) for p in _const(args[1], "perm").ravel()], _hint(op))
+
+
+@handles("CONCATENATION")
+def _concat(self, op, args, o):
+    y = self.b.concat(args, o.axis, _hint(op))
+    return self.activation(y, o.fusedActivationFunction, f"{_hint(op)}_act")
+
+
+@handles("PAD", "PADV2")
+def _pad(self, op, args, o):
+    p = _const(args[1], "paddings").astype(np.int64)
+    value = float(_const(args[2], "constant_values").ravel()[0]) if len(args) > 2 else 0.0
+    return self.b.pad(args[0], list(p[:, 0]) + list(p[:, 1]), value, _hint(op))
+
+
+@handles("SLICE")
+def _slice(self, op, args, o):
+    begin = [int(v) for v in _const(args[1], "begin").ravel()]
+    size = [int(v) for v in _const(args[2], "size").ravel()]
+    shape = shape_of(args[0])
+    end = [d if s_ == -1 else b + s_ for b, s_, d in zip(begin, size, shape)]
+    return self.b.slice(args[0], begin, end, [1] * len(shape), _hint(op))
+
+
+@handles("STRIDED_SLICE")
+def _strided_slice(self, op, args, o):
+    x = args[0]
+    shape = shape_of(x)
+    begin = [int(v) for v in _const(args[1], "begin").ravel()]
+    end = [int(v) for v in _const(args[2], "end").ravel()]
+    strides = [int(v) for v in _const(args[3], "strides").ravel()]
+    if o.ellipsisMask or o.newAxisMask or getattr(o, "offset", False):
+        raise _NodeUnsupported("ellipsis, new-axis or offset masks")
+    s_, e_, c_ = [], [], []
+    for i, d in enumerate(shape):
+        if i >= len(begin):
+            s_.append(0), e_.append(d), c_.append(1)
+            continue
+        st = strides[i]
+        b = begin[i]
+        e = end[i]
+        if o.beginMask >> i & 1:
+            b = 0 if st > 0 else d - 1
+        if o.endMask >> i & 1:
+            e = d if st > 0 else -(d + 1)
+        if o.shrinkAxisMask >> i & 1:
+            b = b + d if b < 0 else b
+            e, st = b + 1, 1
+        s_.append(b), e_.append(e), c_.append(st)
+    y = self.b.slice(x, s_, e_, c_, _hint(op))
+    keep = [d for i, d in enumerate(shape_of(y)) if not (i < len(begin) and o.shrinkAxisMask >> i & 1)]
+    return self.b.reshape(y, keep, f"{_hint(op)}_shrink")
+
+
+@handles("GATHER")
+def _gather(self, op, args, o):
+    if o is not None and o.batchDims:
+        raise _NodeUnsupported("batch_dims")
+    return self.b.gather(args[0], args[1], o.axis if o is not None else 0, _hint(op))
+
+
+@handles("PACK")
+def _pack(self, op, args, o):
+    axis = o.axis
+    rank = len(shape_of(args[0])) + 1
+    axis = axis + rank if axis < 0 else axis
+    parts = []
+    for i, a in enumerate(args):
+        s_ = list(shape_of(a))
+        s_.insert(axis, 1)
+        parts.append(self.b.reshape(a, s_, f"{_hint(op)}_{i}"))
+    return self.b.concat(parts, axis, _hint(op))
+
+
+@handles("SHAPE")
+def _shape(self, op, args, o):
+    return np.asarray(shape_of(args[0]), np.int64)
+
+
+@handles("BATCH_MATMUL")
+def _batch_matmul(self, op, args, o):
+    a, b = args[0], args[1]
+    rank = lambda v: len(shape_of(v))  # noqa: E731
+    swap = lambda v: list(range(rank(v) - 2)) + [rank(v) - 1, rank(v) - 2]  # noqa: E731
+    if o is not None and o.adjX:
+        a = self.b.transpose(a, swap(a), f"{_hint(op)}_at")
+    if o is not None and o.adjY:
+        b = self.b.transpose(b, swap(b), f"{_hint(op)}_bt")
+    return self.b.matmul(a, b, _hint(op))
+
+
+@handles("SPLIT")
+def _split(self, op, args, o):
+    axis = int(_const(args[0], "axis").ravel()[0])
+    x = args[1]
+    shape = shape_of(x)
+    axis = axis + len(shape) if axis < 0 else axis
+    n = o.numSplits
+    size = shape[axis] // n
+    outs = []
+    for i in range(n):
+        s_ = [0] * len(shape)
+        e_ = list(shape)
+        s_[axis], e_[axis] = i * size, (i + 1) * size
+        outs.append(self.b.slice(x, s_, e_, [1] * len(shape), f"{_hint(op)}_{i}"))
+    return outs
+
+
+@handles("DEQUANTIZE")
+def _dequantize(self, op, args, o):
+    x = _const(args[0], "input")
+    if x.dtype.kind != "f":
+        raise _NodeUnsupported("integer dequantization")
+    return x.astype(np.float32)
+
+
+@handles("CAST")
+def _cast(self, op, args, o):
+    x = args[0]
+    if isinstance(x, np.ndarray):
+        return x
+    raise _NodeUnsupported("a cast of a run-time tensor")
+
+
+@handles("SELECT", "SELECT_V2")
+def _select(self, op, args, o):
+    cond = _const(args[0], "condition")
+    return self.b.where(cond, args[1], args[2], _hint(op))
+
+
+@handles("LEAKY_RELU")
+def _leaky(self, op, args, o):
+    alpha = np.float32(o.alpha)
+    if not 0 <= alpha <= 1:
+        raise _NodeUnsupported(f"alpha={alpha}")
+    return self.b.binary("max", args[0], self.b.binary("mul", args[0], alpha, f"{_hint(op)}_a"), _hint(op))
