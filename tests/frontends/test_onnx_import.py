@@ -231,8 +231,10 @@ def test_import_output_prints_and_parses_back():
     inits = {"W": _r(4, 3, 3, 3)}
     model = make_model([helper.make_node("Conv", ["x", "W"], ["y"])], [("x", [1, 3, 5, 5])], [("y", None)], inits)
     module = import_onnx(model)
-    text = str(module)
-    assert "dense_resource<" in text and "ml.conv2d" in text
+    from zkir.ir_io import print_module
+
+    text = print_module(module)
+    assert "dense_resource<" in text and "ml.conv2d" in text and "dialect_resources" in text
     again = Parser(make_context(), text).parse_module()
     x = _r(1, 3, 5, 5)
     np.testing.assert_array_equal(run_float(again, x)[0], run_float(module, x)[0])

@@ -1,0 +1,278 @@
+"""`zkir`: the user command line (`zkir import`, `zkir run`, ...).
+
+Subcommands register themselves with `@subcommand(name, help)` on a function
+that adds its arguments and returns the function that runs it; later stages
+(compile, setup, prove, verify, mock, report) add theirs the same way.
+A problem with the user's model or input is one line on stderr and exit code 2,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+Runner = Callable[[argparse.Namespace], int]
+_SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Runner]]] = {}
+
+USAGE_ERROR = 2
+
+
+class CliError(Exception):
+    """A user-facing error: printed as one line, exit code 2."""
+
+
+def subcommand(name: str, help: str):
+    def register(configure: Callable[[argparse.ArgumentParser], Runner]):
+        _SUBCOMMANDS[name] = (help, configure)
+        return configure
+
+    return register
+
+
+# ---------------------------------------------------------------------------
+# Shared helpers: models, shapes, inputs
+# ---------------------------------------------------------------------------
+
+
+def parse_input_shapes(specs: Sequence[str] | None) -> dict[str, list[int]] | list[int] | None:
+    """`1,64` (the only input) or `name=1,64`, repeatable."""
+    if not specs:
+        return None
+    named: dict[str, list[int]] = {}
+    bare: list[int] | None = None
+    for spec in specs:
+        name, _, dims = spec.rpartition("=")
+        try:
+            shape = [int(d) for d in dims.replace("x", ",").split(",") if d.strip()]
+        except ValueError:
+            raise CliError(f"--input-shape '{spec}': expected NAME=D1,D2,... or D1,D2,...") from None
+        if name:
+            named[name] = shape
+        else:
+            bare = shape
+    if bare is not None and named:
+        raise CliError("--input-shape: give every shape with a name, or one shape without")
+    return bare if bare is not None else named
+
+
+def load_model(path: str | Path, input_shapes=None):
+    """Any supported model file (or .mlir) -> ml-dialect ModuleOp."""
+    from zkir.frontends.errors import ModelError
+
+    path = Path(path)
+    if not path.exists():
+        raise CliError(f"{path}: no such file or directory")
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        if (path / "saved_model.pb").exists():
+            from zkir.frontends.tflite import import_keras
+
+            return import_keras(path, input_shapes)
+        raise CliError(f"{path}: a directory that is not a SavedModel")
+    if suffix == ".mlir":
+        return parse_mlir(path)
+    if suffix in (".keras", ".h5"):
+        import keras
+
+        from zkir.frontends.tflite import import_keras
+
+        try:
+            model = keras.models.load_model(path)
+        except Exception as e:  # noqa: BLE001
+            raise ModelError(f"{path}: not a readable Keras model ({type(e).__name__})") from None
+        return import_keras(model, input_shapes)
+    head = path.read_bytes()[:8]
+    if suffix == ".tflite" or head[4:8] == b"TFL3":
+        from zkir.frontends.tflite import import_tflite
+
+        return import_tflite(path, input_shapes)
+    if suffix == ".onnx" or suffix == ".pb" or suffix == "":
+        from zkir.frontends.onnx import import_onnx
+
+        return import_onnx(path, input_shapes)
+    raise CliError(f"{path}: not a model file zkir reads (.onnx, .tflite, .keras, SavedModel, .mlir)")
+
+
+def parse_mlir(path: Path):
+    from xdsl.utils.exceptions import ParseError
+
+    from zkir.ir_io import read_module
+
+    try:
+        module = read_module(path)
+    except ParseError as e:
+        first = str(e).strip().splitlines()
+        raise CliError(f"{path}: not valid MLIR: {first[-1] if first else e}") from None
+    except UnicodeDecodeError:
+        raise CliError(f"{path}: not a text .mlir file") from None
+    return module
+
+
+def read_inputs(path: str | Path) -> dict | list:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CliError(f"{path}: not valid JSON ({e})") from None
+    return data
+
+
+def _array(value, what: str):
+    import numpy as np
+
+    try:
+        arr = np.asarray(value)
+    except ValueError:
+        raise CliError(f"{what}: a ragged nested list (rows of different lengths)") from None
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise CliError(f"{what}: must be a nested list of numbers")
+    return arr
+
+
+def input_arrays(data, input_names: Sequence[str] | None = None):
+    """input.json -> {name: array} or one bare array."""
+    if isinstance(data, dict):
+        return {k: _array(v, f"input '{k}'") for k, v in data.items()}
+    return _array(data, "input")
+
+
+def _module_inputs(module):
+    from zkir.interpreter.program import input_specs, main_function
+
+    return input_specs(main_function(module))
+
+
+# ---------------------------------------------------------------------------
+# zkir import
+# ---------------------------------------------------------------------------
+
+
+@subcommand("import", "import a model (.onnx, .tflite, .keras, SavedModel) into the ml dialect")
+def _import_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("model", help="model file or SavedModel directory")
+    p.add_argument("-o", "--output", help="write the IR here (default: stdout)")
+    p.add_argument(
+        "--input-shape",
+        action="append",
+        metavar="[NAME=]D1,D2,..",
+        help="static shape for an input with dynamic dimensions (repeatable)",
+    )
+
+    def run(args: argparse.Namespace) -> int:
+        module = load_model(args.model, parse_input_shapes(args.input_shape))
+        from zkir.ir_io import print_module
+
+        text = print_module(module)
+        if args.output:
+            Path(args.output).write_text(text)
+        else:
+            sys.stdout.write(text)
+        return 0
+
+    return run
+
+
+# ---------------------------------------------------------------------------
+# zkir run
+# ---------------------------------------------------------------------------
+
+
+@subcommand("run", "run a model on input.json: float, or fixed point with --scale-bits")
+def _run_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("model", help="model file, SavedModel directory or .mlir")
+    p.add_argument("--input", required=True, help='JSON: {"name": nested list} or a bare nested list')
+    p.add_argument("--scale-bits", type=int, help="quantize (ml-quantize) and run in fixed point")
+    p.add_argument("--input-shape", action="append", metavar="[NAME=]D1,D2,..", help="as for import; by default the shapes of the input data")
+
+    def run(args: argparse.Namespace) -> int:
+        from zkir.dialects.ml import FixedType
+
+        inputs = input_arrays(read_inputs(args.input))
+        shapes = parse_input_shapes(args.input_shape)
+        if shapes is None and not str(args.model).endswith(".mlir"):
+            shapes = (
+                {k: list(v.shape) for k, v in inputs.items()}
+                if isinstance(inputs, dict)
+                else list(inputs.shape)
+            )
+        module = load_model(args.model, shapes)
+        fixed_already = any(
+            isinstance(getattr(a.type, "element_type", None), FixedType)
+            for op in module.walk()
+            for a in op.results
+        )
+        if args.scale_bits is not None and not fixed_already:
+            from zkir.context import make_context
+            from zkir.passes.quantize import MLQuantizePass
+
+            MLQuantizePass(scale_bits=args.scale_bits).apply(make_context(), module)
+            module.verify()
+            fixed_already = True
+        from zkir.interpreter.program import main_function, output_specs
+
+        names = [s.name for s in output_specs(main_function(module))]
+        if fixed_already:
+            from zkir.interpreter.fixed_interp import run_fixed
+
+            outs = run_fixed(module, inputs)
+            result = {
+                n: {"value": o.value.tolist(), "raw": o.raw.tolist(), "scale": o.scale}
+                for n, o in zip(names, outs)
+            }
+        else:
+            from zkir.interpreter.float_interp import run_float
+
+            outs = run_float(module, inputs)
+            result = {n: o.tolist() for n, o in zip(names, outs)}
+        json.dump(result, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+
+    return run
+
+
+# ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zkir", description="Zero-knowledge proofs of ML inference, compiled through MLIR-style dialects."
+    )
+    subs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, configure) in _SUBCOMMANDS.items():
+        sp = subs.add_parser(name, help=help_text, description=help_text)
+        sp.set_defaults(_run=configure(sp))
+    return parser
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text or type(e).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `zkir` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from xdsl.utils.exceptions import DiagnosticException
+
+    from zkir.frontends.errors import ModelError
+
+    try:
+        return args._run(args)
+    except (CliError, ModelError, DiagnosticException, OverflowError) as e:
+        print(f"zkir {args.command}: error: {_one_line(e)}", file=sys.stderr)
+        return USAGE_ERROR
+    except OSError as e:
+        print(f"zkir {args.command}: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
