@@ -33,18 +33,22 @@ def ext_log_for(degree: int) -> int:
 
 
 def as_field_column(values, n: int, limit: int, what: str) -> np.ndarray:
-    """An int array (or (m, 4) uint64 field vector) padded with zeros to n rows."""
+    """An int64 array, an object array of Python ints, or an (m, 4) uint64 field
+    vector, padded with zeros to n rows."""
     if isinstance(values, np.ndarray) and values.dtype == np.uint64 and values.ndim == 2 and values.shape[1] == 4:
         vec = values
     else:
         arr = np.asarray(values)
         if arr.ndim != 1:
             raise CircuitError(f"{what}: expected a 1-D integer array, got shape {arr.shape}")
-        if arr.size and arr.dtype.kind not in "iub":
+        if arr.dtype.kind == "O" and all(isinstance(x, (int, np.integer)) for x in arr.tolist()):
+            vec = F.from_ints(arr.tolist())  # big Python ints: slow path, reduced mod p
+        elif arr.size and arr.dtype.kind not in "iub":
             raise CircuitError(f"{what}: expected integers, got dtype {arr.dtype}")
-        if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
-            raise CircuitError(f"{what}: values exceed int64")
-        vec = F.from_int64(arr.astype(np.int64))
+        elif arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise CircuitError(f"{what}: values exceed int64 (pass a field vector or Python ints)")
+        else:
+            vec = F.from_int64(arr.astype(np.int64))
     if vec.shape[0] > limit:
         raise CircuitError(f"{what}: {vec.shape[0]} rows but only {limit} usable rows")
     out = F.zeros(n)

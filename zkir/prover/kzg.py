@@ -45,7 +45,24 @@ def scalar_from_int(x: int) -> Scalar:
     return Scalar.from_le_bytes((x % P).to_bytes(32, "little"))
 
 
+_SMALL_TABLE: list[Scalar] = []
+_SMALL_BITS = 16
+
+
+def _small_table() -> list[Scalar]:
+    """Prebuilt Scalars 0 .. 2^16-1: picking from a list is ~8x cheaper than
+    constructing, which matters for MSMs over small witness values."""
+    if not _SMALL_TABLE:
+        buf = np.zeros((1 << _SMALL_BITS, 4), "<u8")
+        buf[:, 0] = np.arange(1 << _SMALL_BITS)
+        _SMALL_TABLE.extend(scalars_from_bytes(buf.tobytes()))
+    return _SMALL_TABLE
+
+
 def _u64_scalars(vals: np.ndarray) -> list[Scalar]:
+    if vals.size and int(vals.max()) < (1 << _SMALL_BITS):
+        tbl = _small_table()
+        return [tbl[v] for v in vals.tolist()]
     buf = np.zeros((vals.shape[0], 4), "<u8")
     buf[:, 0] = vals
     return scalars_from_bytes(buf.tobytes())

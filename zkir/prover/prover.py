@@ -20,7 +20,7 @@ from . import lookup as lk
 from . import permutation as perm
 from . import protocol
 from .errors import CircuitError, SynthesisError
-from .expression import Query, evaluate_vec
+from .expression import Column, Query, evaluate_vec
 from .keygen import ProvingKey, as_field_column
 from .kzg import commit_coeff, commit_lagrange
 from .transcript import TranscriptWriter
@@ -42,9 +42,8 @@ def prepare_instance(cs, instance: Sequence, usable: int) -> list[np.ndarray]:
         raise CircuitError(f"expected {cs.num_instance} instance columns, got {len(instance)}")
     out = []
     for i, v in enumerate(instance):
-        vec = as_field_column(v, len(v) if not (isinstance(v, np.ndarray) and v.ndim == 2) else v.shape[0],
-                              usable, f"instance column {i}")
-        out.append(vec)
+        rows = np.shape(v)[0] if np.ndim(v) else 0
+        out.append(as_field_column(v, rows, usable, f"instance column {i}"))
     return out
 
 
@@ -53,16 +52,10 @@ def prepare_advice(cs, advice: Sequence, n: int, usable: int, rng) -> list[np.nd
         raise CircuitError(f"expected {cs.num_advice} advice columns, got {len(advice)}")
     out = []
     for i, v in enumerate(advice):
-        col = as_field_column(v, n, usable, f"advice column {cs.name_of(cs_col(cs, 'advice', i))}")
+        col = as_field_column(v, n, usable, f"advice column {cs.name_of(Column('advice', i))}")
         col[usable:] = perm.random_field(n - usable, rng)
         out.append(col)
     return out
-
-
-def cs_col(cs, kind, i):
-    from .expression import Column
-
-    return Column(kind, i)
 
 
 def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: bool = True,
@@ -81,8 +74,8 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
     cs = vk.cs
     dom = vk.domain
     n, u = dom.n, vk.usable
-    rng = np.random.default_rng(seed) if seed is not None else np.random.default_rng()
-    # Python's random bytes (rng.bytes) come from the numpy generator; with no seed it is OS-seeded.
+    # blinding randomness: OS entropy unless a test fixes the seed
+    rng = np.random.default_rng(seed)
     inst = prepare_instance(cs, instance, u)
     adv = prepare_advice(cs, advice, n, u, rng)
     inst_full = []
