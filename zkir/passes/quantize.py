@@ -30,7 +30,8 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from zkir.dialects import ml
 from zkir.dialects.ml import FixedType
-from zkir.dialects.resources import dense_attr, to_numpy
+from zkir.dialects.resources import to_numpy
+from zkir.frontends.builder import const_attr as dense_attr
 from zkir.interpreter.rounding import quantize
 
 PRODUCT_BITS = 64
