@@ -100,3 +100,28 @@ func.func @main(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
     xs = {"x": np.array([1.0, -2.0, 3.0, 8.0]), "y": np.array([0.5, 2.0, -3.0, 0.25])}
     got = run_fixed(q, xs)[0].value
     np.testing.assert_allclose(got, xs["x"] / 4 / xs["y"], atol=2e-3)
+
+
+def test_extreme_constants_saturate_instead_of_overflowing():
+    from onnx import helper
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "frontends"))
+    from onnx_helpers import make_model
+
+    inits = {
+        "mask": np.tril(np.ones((4, 4), bool)),
+        "neg": np.array(np.finfo(np.float32).min, np.float32),  # torch's attention mask fill
+        "lo": np.array(-1.0, np.float32),
+    }
+    nodes = [
+        helper.make_node("Where", ["mask", "x", "neg"], ["m"]),
+        helper.make_node("Softmax", ["m"], ["p"], axis=-1),
+        helper.make_node("Clip", ["p", "lo"], ["y"]),  # no max: +inf
+    ]
+    model = make_model(nodes, [("x", [4, 4])], [("y", None)], inits)
+    module = import_onnx(model)
+    x = np.random.default_rng(0).normal(size=(4, 4)).astype(np.float32)
+    ref = run_float(module, x)[0]
+    out = run_fixed(_quantized(module, 10), x)[0]
+    np.testing.assert_allclose(out.value, ref, atol=3e-3)
+    assert np.all(out.raw[np.triu_indices(4, 1)] == 0)

@@ -72,8 +72,10 @@ def _product_guard(op, a, b, terms: int) -> None:
 
 
 def _q(value: float, scale: int) -> int:
-    if np.isinf(value):
-        return int(np.sign(value)) * (2**63 - 1)
+    """A real attribute (clip bound, pad value) at `scale`, saturated to int64."""
+    scaled = float(value) * 2.0**scale
+    if not abs(scaled) < 2.0**62:
+        return int(np.sign(scaled)) * (2**63 - 1)
     return int(quantize(np.asarray(value), scale))
 
 

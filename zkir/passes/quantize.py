@@ -41,6 +41,15 @@ class QuantizeError(DiagnosticException):
     pass
 
 
+def saturating_quantize(array: np.ndarray, element: FixedType) -> np.ndarray:
+    """round(x * 2^scale), saturated to the type's range: constants such as
+    -FLT_MAX attention masks or clip bounds of +-inf become the extreme value."""
+    lim = 2 ** (element.bits.data - 1) - 1
+    scaled = np.asarray(array, dtype=np.float64) * float(2**element.scale.data)
+    clipped = np.clip(np.nan_to_num(scaled, posinf=lim, neginf=-lim), -lim, lim)
+    return quantize(clipped, 0)
+
+
 @dataclass(frozen=True)
 class MLQuantizePass(ModulePass):
     """Float ml -> fixed-point ml at scale `scale_bits`, activations in `bits` bits."""
@@ -89,8 +98,8 @@ class _FunctionQuantizer:
     # -- operands ----------------------------------------------------------------
 
     def const(self, array: np.ndarray, scale: int, name: str) -> SSAValue:
-        q = quantize(array, scale)
-        return self.emit(ml.ConstantOp(dense_attr(q, name), self.fixed(array.shape, scale)))
+        ty = self.fixed(array.shape, scale)
+        return self.emit(ml.ConstantOp(dense_attr(saturating_quantize(array, ty.element_type), name), ty))
 
     def scaled(self, v: SSAValue) -> tuple[SSAValue, int | None]:
         """The new value of a float value, at whatever scale it currently has."""
