@@ -168,3 +168,11 @@ def test_pk_parser_rejects_garbage():
     for bad in (b"", os.urandom(64), pkb[:-3], pkb + b"\0", b"ZKIRPK\x00\x01" + os.urandom(30)):
         with pytest.raises(ProofFormatError):
             pk_from_bytes(bad, srs)
+
+
+def test_srs_from_ceremony_powers_matches_seeded():
+    srs = srs_for(4)
+    again = SRS.from_powers(srs.g1, srs.g2, srs.g2_tau)
+    assert again.g1_lagrange == srs.g1_lagrange
+    with pytest.raises(ProofFormatError):
+        SRS.from_powers(srs.g1[::-1], srs.g2, srs.g2_tau)

@@ -207,3 +207,36 @@ def test_bad_inputs_clear_errors():
         keygen(srs_for(c.k), c.cs, c.fixed, [((c.cols["b"], 0), (c.cols["a"], 1))])
     with pytest.raises(CircuitError, match="integers"):
         prove(pk, [np.zeros(3, np.float64)] * 3, c.instance)
+
+
+def _bench_module():
+    import importlib.util
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "prover.py")
+    spec = importlib.util.spec_from_file_location("zkir_bench_prover", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_benchmark_circuit_small_with_phase_timings():
+    bench = _bench_module()
+    pk, vk, advice, _ = bench.synthetic(9, srs_for(9))  # the 256-row table needs more than 2^8 rows
+    tm = {}
+    proof = prove(pk, advice, [], timings=tm)
+    assert verify(vk, [], proof)
+    assert {"commitments", "lookups", "permutation", "quotient", "openings"} <= set(tm)
+    assert tm["total"] >= tm["quotient"] > 0
+
+
+@pytest.mark.slow
+def test_benchmark_circuit_k14():
+    bench = _bench_module()
+    pk, vk, advice, _ = bench.synthetic(14, srs_for(14))
+    proof = prove(pk, advice, [])
+    assert verify(vk, [], proof)
+    bad = [a.copy() for a in advice]
+    bad[7][100] += 1
+    with pytest.raises(VerificationError):
+        verify(vk, [], prove(pk, bad, [], check=False))

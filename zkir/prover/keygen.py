@@ -18,7 +18,7 @@ from . import field as F
 from . import permutation as perm
 from .constraint_system import ConstraintSystem
 from .errors import CircuitError
-from .kzg import SRS, commit_lagrange
+from .kzg import SRS, msm_batch
 from .poly import Domain
 
 P = F.P
@@ -140,8 +140,8 @@ def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None
     omega = F.root_of_unity(k)
     sigma_values = perm.sigma_columns(len(cs.equality), n, omega, permutation)
     lag = srs.lagrange(k)
-    fixed_c = [commit_lagrange(lag, v) for v in fixed_values]
-    sigma_c = [commit_lagrange(lag, v) for v in sigma_values]
+    commits = msm_batch(lag, fixed_values + sigma_values)
+    fixed_c, sigma_c = commits[: len(fixed_values)], commits[len(fixed_values):]
     vk = VerifyingKey(k, cs, fixed_c, sigma_c, srs.g1[0], srs.g2, srs.g2_tau)
     pk = ProvingKey(vk, srs, fixed_values, sigma_values, permutation)
     return pk, vk

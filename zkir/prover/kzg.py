@@ -113,6 +113,23 @@ def _msm(points: list[G1Point], vec: np.ndarray) -> G1Point:
     return acc
 
 
+def _threads() -> int:
+    env = os.environ.get("ZKIR_PROVER_THREADS")
+    return max(1, int(env)) if env else max(1, min(os.cpu_count() or 1, 8))
+
+
+def msm_batch(points: list[G1Point], vecs: list[np.ndarray]) -> list[G1Point]:
+    """Several independent MSMs; arkworks releases the GIL, so they run on
+    separate cores (ZKIR_PROVER_THREADS caps the number of threads)."""
+    workers = min(_threads(), len(vecs))
+    if workers <= 1:
+        return [msm(points, v) for v in vecs]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        return list(ex.map(lambda v: msm(points, v), vecs))
+
+
 def msm_ints(points: list[G1Point], scalars: list[int]) -> G1Point:
     """Small MSM with Python-int scalars (verifier side)."""
     if not points:
@@ -211,6 +228,16 @@ class SRS:
         g2 = G2Point()
         g2_tau = g2 * scalar_from_int(tau)
         return SRS(k, g1, g1_lag, g2, g2_tau)
+
+    @staticmethod
+    def from_powers(g1: list[G1Point], g2: G2Point, g2_tau: G2Point) -> "SRS":
+        """An SRS from ceremony powers [tau^i]G1 (2^k of them), [1]G2, [tau]G2.
+        The Lagrange points are derived by an inverse NTT over G1 (slow: minutes
+        at 2^18); save() the result to pay this once."""
+        k = _log2(len(g1))
+        srs = SRS(k, list(g1), _g1_intt(list(g1)), g2, g2_tau)
+        srs.check()
+        return srs
 
     def lagrange(self, k: int) -> list[G1Point]:
         """Lagrange-basis points for the domain of size 2^k (k <= self.k)."""

@@ -22,7 +22,7 @@ from . import protocol
 from .errors import CircuitError, SynthesisError
 from .expression import Column, Query, evaluate_vec
 from .keygen import ProvingKey, as_field_column
-from .kzg import commit_coeff, commit_lagrange
+from .kzg import msm_batch
 from .transcript import TranscriptWriter
 
 P = F.P
@@ -101,8 +101,8 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
 
     # ---- advice
     t0 = time.perf_counter()
-    for col in adv:
-        tr.write_point(commit_lagrange(lag, col))
+    for c in msm_batch(lag, adv):
+        tr.write_point(c)
     tm["commitments"] += time.perf_counter() - t0
     theta = tr.challenge()
 
@@ -125,8 +125,8 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
         t_lag.append(lk.compress(tab, theta))
     tm["lookups"] += time.perf_counter() - t0
     t0 = time.perf_counter()
-    for m in ms:
-        tr.write_point(commit_lagrange(lag, m))
+    for c in msm_batch(lag, ms):
+        tr.write_point(c)
     tm["commitments"] += time.perf_counter() - t0
     beta = tr.challenge()
     gamma = tr.challenge()
@@ -136,10 +136,7 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
     eq_vals = [lag_resolve(Query(c, 0)) for c in cs.equality]
     zs = perm.grand_products(eq_vals, pk.sigma_values, n, u, dom.omega, beta, gamma,
                              cs.permutation_chunk(), rng)
-    z_commits = [commit_lagrange(lag, z) for z in zs]
     tm["permutation"] += time.perf_counter() - t0
-    for c in z_commits:
-        tr.write_point(c)
 
     # ---- lookups: running sums
     t0 = time.perf_counter()
@@ -149,10 +146,11 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
         phi[: u + 1] = lk.running_sum(f_lag[i], t_lag[i], ms[i], beta, u)
         phi[u + 1:] = perm.random_field(n - u - 1, rng)
         phis.append(phi)
-    phi_commits = [commit_lagrange(lag, phi) for phi in phis]
     tm["lookups"] += time.perf_counter() - t0
-    for c in phi_commits:
+    t0 = time.perf_counter()
+    for c in msm_batch(lag, zs + phis):  # z's then phi's, the transcript order
         tr.write_point(c)
+    tm["commitments"] += time.perf_counter() - t0
     y = tr.challenge()
 
     # ---- quotient
@@ -223,7 +221,7 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
         coeffs[("h", i)] = np.ascontiguousarray(h[i * n:(i + 1) * n])
     tm["quotient"] += time.perf_counter() - t0
     t0 = time.perf_counter()
-    h_commits = [commit_coeff(mono, coeffs[("h", i)]) for i in range(pieces)]
+    h_commits = msm_batch(mono, [coeffs[("h", i)] for i in range(pieces)])
     tm["commitments"] += time.perf_counter() - t0
     for c in h_commits:
         tr.write_point(c)
@@ -244,13 +242,15 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
     groups: dict[int, list[tuple]] = {}
     for key, rot in plan:
         groups.setdefault(rot, []).append(key)
+    witnesses = []
     for rot in sorted(groups):
         z = dom.rotate_point(x, rot)
         comb = F.zeros(n)
         for key in reversed(groups[rot]):
             F.scale_add_inplace(comb, coeffs[key], v)
-        q = F.div_linear(comb, z)  # remainder (the combined evaluation) dropped
-        tr.write_point(commit_coeff(mono, q))
+        witnesses.append(F.div_linear(comb, z))  # remainder (the combined evaluation) dropped
+    for c in msm_batch(mono, witnesses):
+        tr.write_point(c)
     tm["openings"] += time.perf_counter() - t0
     tm["total"] = time.perf_counter() - t_start
     if timings is not None:
