@@ -240,3 +240,29 @@ def test_benchmark_circuit_k14():
     bad[7][100] += 1
     with pytest.raises(VerificationError):
         verify(vk, [], prove(pk, bad, [], check=False))
+
+
+def test_whole_column_instance_with_tensor_copy():
+    """Public outputs: every c[i] = a[i]^2 is copied to instance row i (tensor-form copy)."""
+    cs = ConstraintSystem()
+    a, c = cs.advice_column("a"), cs.advice_column("c")
+    q = cs.selector("q")
+    out = cs.instance_column("out")
+    cs.create_gate("square", q.cur() * (a.cur() * a.cur() - c.cur()))
+    cs.enable_equality(c, out)
+    k = 7
+    n, u = 1 << k, cs.usable_rows(k)
+    qv = np.zeros(n, np.int64)
+    qv[:u] = 1
+    av = np.arange(u) - 60
+    cv = av * av
+    rows = np.arange(u)
+    pk, vk = keygen(srs_for(k), cs, [qv], [(c, rows, out, rows)])
+    proof = prove(pk, [av, cv], [cv])
+    assert verify(vk, [cv], proof)
+    wrong = cv.copy()
+    wrong[u // 2] += 1
+    with pytest.raises(VerificationError):
+        verify(vk, [wrong], proof)
+    fails = MockProver(cs, k, [av, cv], [qv], [wrong], copies=[(c, rows, out, rows)]).verify()
+    assert fails and {f.kind for f in fails} == {"copy"} and {f.row for f in fails} == {u // 2}
