@@ -107,3 +107,67 @@ def test_unsupported_tflite_ops_are_listed():
         import_keras(model, [1, 4, 4, 2])
     msg = str(e.value)
     assert "TRANSPOSE_CONV" in msg and "CUMSUM" in msg
+
+
+def _keras_transformer():
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((8,), dtype="int32")
+    e = layers.Embedding(50, 16)(inp)
+    a = layers.LayerNormalization()(e)
+    h = e + layers.MultiHeadAttention(2, 8)(a, a, use_causal_mask=True)
+    f = layers.Dense(32, activation="gelu")(layers.LayerNormalization()(h))
+    return keras.Model(inp, layers.Dense(50)(f))
+
+
+def test_keras_transformer_block_through_the_converter():
+    import tensorflow as tf
+
+    model = _keras_transformer()
+    x = (np.arange(8)[None] * 7 % 50).astype(np.int32)
+    module = import_keras(model, [1, 8])
+    got = run_float(module, x)[0]
+    assert_close(got, np.asarray(model(x)))
+    flat = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    assert_close(got, tflite_run(flat, x))
+    names = {op.name for op in module.walk()}
+    assert {"ml.gather", "ml.softmax", "ml.where", "ml.rsqrt", "ml.gelu", "ml.matmul"} <= names
+
+
+def test_savedmodel_and_keras_files_from_the_cli(tmp_path, capsys):
+    import json
+
+    from zkir.tools.cli import main
+
+    model = _keras_transformer()
+    saved = tmp_path / "saved"
+    model.export(str(saved), verbose=False)
+    keras_file = tmp_path / "model.keras"
+    model.save(keras_file)
+    x = (np.arange(8)[None] * 5 % 50).astype(np.int32)
+    inp = tmp_path / "ids.json"
+    inp.write_text(json.dumps(x.tolist()))
+    ref = np.asarray(model(x))
+    for path in (saved, keras_file):
+        assert main(["run", str(path), "--input", str(inp)]) == 0
+        out = json.loads(capsys.readouterr().out)
+        (value,) = out.values()
+        assert_close(np.asarray(value, np.float32), ref)
+
+
+def test_bad_keras_file_gives_one_line_without_tensorflow_chatter(tmp_path):
+    import subprocess
+
+    bad = tmp_path / "bad.keras"
+    bad.write_text("junk")
+    inp = tmp_path / "x.json"
+    inp.write_text("[1.0]")
+    proc = subprocess.run(
+        [sys.executable, "-m", "zkir.tools.cli", "run", str(bad), "--input", str(inp)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "not a readable Keras model" in proc.stderr

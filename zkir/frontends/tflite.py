@@ -95,16 +95,41 @@ def import_tflite(model: bytes | str | Path, input_shapes: InputShapes = None):
     return _TFLiteImporter(m, s, input_shapes).run()
 
 
+def import_tensorflow():
+    """`import tensorflow` with its C++ start-up chatter kept off stderr, where
+    zkir prints its one-line errors."""
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            import tensorflow as tf
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    return tf
+
+
 def import_keras(model, input_shapes: InputShapes = None):
     """A Keras model object or a SavedModel directory, through the TFLite converter."""
-    import tensorflow as tf
+    import contextlib
+    import io
+
+    tf = import_tensorflow()
 
     try:
-        if isinstance(model, str | Path):
-            converter = tf.lite.TFLiteConverter.from_saved_model(str(model))
-        else:
-            converter = tf.lite.TFLiteConverter.from_keras_model(model)
-        flat = converter.convert()
+        # The converter prints its export summary on stdout, where `zkir run`
+        # writes its JSON: keep it out.
+        with contextlib.redirect_stdout(io.StringIO()):
+            if isinstance(model, str | Path):
+                converter = tf.lite.TFLiteConverter.from_saved_model(str(model))
+            else:
+                converter = tf.lite.TFLiteConverter.from_keras_model(model)
+            flat = converter.convert()
     except Exception as e:  # noqa: BLE001
         raise ModelError(f"the TFLite converter failed: {str(e).splitlines()[0]}") from None
     return import_tflite(flat, input_shapes)
@@ -128,6 +153,17 @@ def handles(*names: str):
 
 class _NodeUnsupported(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class _IndexWrap:
+    """A pending run-time integer expression of Keras' Embedding: `x < 0` or
+    `x + n`, only ever consumed as select(x < 0, x + n, x) == x wrapped
+    (ml.gather already reads negative indices from the end)."""
+
+    kind: str
+    x: object
+    n: int = 0
 
 
 def _name(t) -> str:
@@ -176,12 +212,19 @@ class _TFLiteImporter:
         for name, node, op in ops:
             args = [self.env.get(i) if i >= 0 else None for i in op.inputs]
             try:
-                out = HANDLERS[name](self, op, args, op.builtinOptions)
+                out = _index_wrap(name, args)
+                if out is None:
+                    if any(isinstance(a, _IndexWrap) for a in args):
+                        raise _NodeUnsupported("run-time integer arithmetic")
+                    out = HANDLERS[name](self, op, args, op.builtinOptions)
             except _NodeUnsupported as e:
                 raise UnsupportedModel([Unsupported(name, node, str(e))]) from None
             outs = out if isinstance(out, list) else [out]
             for t, v in zip(op.outputs, outs):
                 expect = tuple(int(d) for d in sg.tensors[t].shape)
+                if isinstance(v, _IndexWrap):
+                    self.env[t] = v
+                    continue
                 got = shape_of(v)
                 if not _dynamic(sg.tensors[t]) and got != expect:
                     raise ModelError(f"{name} '{node}': computed shape {list(got)}, the file says {list(expect)}")
@@ -244,6 +287,27 @@ class _TFLiteImporter:
         if kind == "tanh":
             return self.b.unary("tanh", v, hint)
         raise _NodeUnsupported(f"fused activation {code}")
+
+
+def _index_wrap(name: str, args) -> Value | _IndexWrap | None:
+    """Recognise Keras' negative-index wrap on run-time integer indices."""
+    from zkir.frontends.builder import is_float
+
+    def runtime_int(v) -> bool:
+        return v is not None and not isinstance(v, np.ndarray | _IndexWrap) and not is_float(v)
+
+    def zero(v) -> bool:
+        return isinstance(v, np.ndarray) and v.size == 1 and int(v.ravel()[0]) == 0
+
+    if name == "LESS" and runtime_int(args[0]) and zero(args[1]):
+        return _IndexWrap("negative", args[0])
+    if name == "ADD" and runtime_int(args[0]) and isinstance(args[1], np.ndarray) and args[1].size == 1:
+        return _IndexWrap("plus", args[0], int(args[1].ravel()[0]))
+    if name in ("SELECT", "SELECT_V2") and isinstance(args[0], _IndexWrap) and isinstance(args[1], _IndexWrap):
+        c, t, f = args
+        if c.kind == "negative" and t.kind == "plus" and c.x is f and t.x is f:
+            return f
+    return None
 
 
 def _is_quantized(t) -> bool:
@@ -585,3 +649,51 @@ def _leaky(self, op, args, o):
     if not 0 <= alpha <= 1:
         raise _NodeUnsupported(f"alpha={alpha}")
     return self.b.binary("max", args[0], self.b.binary("mul", args[0], alpha, f"{_hint(op)}_a"), _hint(op))
+
+
+@handles("SQUARED_DIFFERENCE")
+def _squared_difference(self, op, args, o):
+    d = self.b.binary("sub", args[0], args[1], f"{_hint(op)}_d")
+    return self.b.binary("mul", d, d, _hint(op))
+
+
+# Shape and mask arithmetic: folded when every input is a constant (the
+# converter emits it around Dense on rank-3 inputs and attention masks).
+_FOLDS: dict[str, Callable] = {
+    "REDUCE_PROD": lambda a, o: np.prod(a[0], axis=tuple(int(x) for x in np.ravel(a[1])), keepdims=bool(o.keepDims)),
+    "FILL": lambda a, o: np.full([int(d) for d in np.ravel(a[0])], a[1]),
+    "LESS": lambda a, o: np.less(a[0], a[1]),
+    "GREATER": lambda a, o: np.greater(a[0], a[1]),
+    "GREATER_EQUAL": lambda a, o: np.greater_equal(a[0], a[1]),
+    "LESS_EQUAL": lambda a, o: np.less_equal(a[0], a[1]),
+    "EQUAL": lambda a, o: np.equal(a[0], a[1]),
+    "LOGICAL_AND": lambda a, o: np.logical_and(a[0], a[1]),
+    "LOGICAL_OR": lambda a, o: np.logical_or(a[0], a[1]),
+    "LOGICAL_NOT": lambda a, o: np.logical_not(a[0]),
+    "RANGE": lambda a, o: np.arange(a[0], a[1], a[2]),
+    "FLOOR_DIV": lambda a, o: np.floor_divide(a[0], a[1]),
+    "MINIMUM": lambda a, o: np.minimum(a[0], a[1]),
+}
+
+
+def _fold(name: str):
+    def fn(self, op, args, o):
+        if not all(isinstance(a, np.ndarray) for a in args if a is not None):
+            raise _NodeUnsupported("run-time inputs (only constant folding of this op is supported)")
+        return _canon(np.asarray(_FOLDS[name]([a for a in args if a is not None], o)))
+
+    return fn
+
+
+for _n in _FOLDS:
+    if _n not in HANDLERS:
+        handles(_n)(_fold(_n))
+
+
+@handles("MINIMUM")
+def _minimum(self, op, args, o):
+    a, b = args
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return np.minimum(a, b)
+    neg = lambda v: -v if isinstance(v, np.ndarray) else self.b.unary("neg", v, f"{_hint(op)}_neg")  # noqa: E731
+    return neg(self.b.binary("max", neg(a), neg(b), f"{_hint(op)}_max"))

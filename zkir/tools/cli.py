@@ -76,9 +76,10 @@ def load_model(path: str | Path, input_shapes=None):
     if suffix == ".mlir":
         return parse_mlir(path)
     if suffix in (".keras", ".h5"):
-        import keras
+        from zkir.frontends.tflite import import_keras, import_tensorflow
 
-        from zkir.frontends.tflite import import_keras
+        import_tensorflow()
+        import keras
 
         try:
             model = keras.models.load_model(path)
