@@ -96,10 +96,13 @@ class ProvingKey:
     def __post_init__(self):
         dom = self.vk.domain
         n, u = dom.n, self.vk.usable
-        self.fixed_coeffs = [dom.lagrange_to_coeff(v) for v in self.fixed_values]
-        self.fixed_ext = [dom.coeff_to_extended(c) for c in self.fixed_coeffs]
-        self.sigma_coeffs = [dom.lagrange_to_coeff(v) for v in self.sigma_values]
-        self.sigma_ext = [dom.coeff_to_extended(c) for c in self.sigma_coeffs]
+        nf = len(self.fixed_values)
+        conv = dom.lagrange_to_coeff_and_extended(self.fixed_values + self.sigma_values)
+        self.fixed_coeffs = [c for c, _ in conv[:nf]]
+        self.fixed_ext = [e for _, e in conv[:nf]]
+        self.sigma_coeffs = [c for c, _ in conv[nf:]]
+        self.sigma_ext = [e for _, e in conv[nf:]]
+        del conv
         l0 = F.zeros(n)
         l0[0] = F.scalar(1)
         llast = F.zeros(n)

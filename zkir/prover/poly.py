@@ -16,6 +16,13 @@ from .ntt import intt, ntt
 P = F.P
 
 
+def _threads() -> int:
+    import os
+
+    env = os.environ.get("ZKIR_PROVER_THREADS")
+    return max(1, int(env)) if env else max(1, min(os.cpu_count() or 1, 8))
+
+
 class Domain:
     """The multiplicative subgroup H (n = 2^k) plus an extended coset domain."""
 
@@ -70,6 +77,27 @@ class Domain:
 
     def lagrange_to_extended(self, evals: np.ndarray) -> np.ndarray:
         return self.coeff_to_extended(self.lagrange_to_coeff(evals))
+
+    def lagrange_to_coeff_and_extended(self, columns: list[np.ndarray]
+                                       ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(coefficients, coset evaluations) of many columns, on parallel threads
+        (the numba kernels release the GIL)."""
+        self.coset_powers()  # build shared tables before the threads start
+        if columns:  # warm the twiddle caches once, not once per thread
+            intt(F.zeros(self.n))
+            ntt(F.zeros(self.ext_n))
+
+        def one(v):
+            c = self.lagrange_to_coeff(v)
+            return c, self.coeff_to_extended(c)
+
+        workers = min(len(columns), _threads())
+        if workers <= 1:
+            return [one(v) for v in columns]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers) as ex:
+            return list(ex.map(one, columns))
 
     # -- vanishing polynomial ----------------------------------------------
     def zh_inv_on_coset(self) -> np.ndarray:

@@ -157,18 +157,18 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
     t0 = time.perf_counter()
     coeffs: dict[tuple, np.ndarray] = {}
     ext: dict[tuple, np.ndarray] = {}
-    for i, col in enumerate(adv):
-        coeffs[("advice", i)] = dom.lagrange_to_coeff(col)
-        ext[("advice", i)] = dom.coeff_to_extended(coeffs[("advice", i)])
+    keys = ([("advice", i) for i in range(len(adv))] + [("instance", i) for i in range(len(inst_full))]
+            + [("z", i) for i in range(len(zs))] + [("m", i) for i in range(len(ms))]
+            + [("phi", i) for i in range(len(phis))])
+    converted = dom.lagrange_to_coeff_and_extended(adv + inst_full + zs + ms + phis)
+    for key, (c, e) in zip(keys, converted):
+        if key[0] != "instance":  # instance columns are never opened
+            coeffs[key] = c
+        ext[key] = e
+    del converted
     for i in range(cs.num_fixed):
         coeffs[("fixed", i)] = pk.fixed_coeffs[i]
         ext[("fixed", i)] = pk.fixed_ext[i]
-    for i, col in enumerate(inst_full):
-        ext[("instance", i)] = dom.lagrange_to_extended(col)
-    for name, vals in (("z", zs), ("m", ms), ("phi", phis)):
-        for i, v in enumerate(vals):
-            coeffs[(name, i)] = dom.lagrange_to_coeff(v)
-            ext[(name, i)] = dom.coeff_to_extended(coeffs[(name, i)])
     for j in range(len(cs.equality)):
         coeffs[("sigma", j)] = pk.sigma_coeffs[j]
 
