@@ -239,3 +239,18 @@ def test_import_output_prints_and_parses_back():
     x = _r(1, 3, 5, 5)
     np.testing.assert_array_equal(run_float(again, x)[0], run_float(module, x)[0])
     assert isinstance(next(op for op in again.walk() if op.name == "ml.conv2d"), ml.Conv2dOp)
+
+
+def test_unsupported_inputs_found_while_building_are_listed_together():
+    # both problems only show once values are known (run-time exponent, run-time
+    # mask); the Relu after the first one is a consequence and is not reported
+    nodes = [
+        helper.make_node("Pow", ["x", "e"], ["p"], name="pow"),
+        helper.make_node("Relu", ["p"], ["r"], name="relu"),
+        helper.make_node("Greater", ["x", "zero"], ["c"], name="gt"),
+        helper.make_node("Where", ["c", "x", "r"], ["y"], name="where"),
+    ]
+    model = make_model(nodes, [("x", [3]), ("e", [3])], [("y", None)], {"zero": np.zeros(3, np.float32)})
+    with pytest.raises(UnsupportedModel) as e:
+        import_onnx(model)
+    assert sorted(i.node for i in e.value.items) == ["gt", "pow"]

@@ -110,12 +110,22 @@ class _Importer:
         self.opset = _default_opset(self.model)
         inits = {t.name: numpy_helper.to_array(t) for t in g.initializer}
         nodes = list(g.node)
-        self._check(nodes)
+        problems = self._check(nodes)
+        bad = {n.name or id(n) for n in nodes if any(p.node == n.name for p in problems)}
+        if problems and any(not n.name for n in nodes):
+            raise UnsupportedModel(problems)  # unnamed nodes: cannot tell them apart
         nodes, inits = fold_batch_norms(nodes, inits)
         self.env.update({k: _canon(v) for k, v in inits.items()})
         self._inputs([i for i in g.input if i.name not in inits])
+        poisoned: set[str] = set()  # outputs of nodes that could not be imported
         for node in nodes:
+            if node.name in bad:
+                poisoned.update(node.output)
+                continue
             handler = HANDLERS[node.op_type]
+            if any(n in poisoned for n in node.input):
+                poisoned.update(node.output)  # a consequence, not a new problem
+                continue
             args = [self.env.get(n) if n else None for n in node.input]
             for n, a in zip(node.input, args):
                 if n and a is None:
@@ -123,12 +133,17 @@ class _Importer:
             try:
                 outs = handler.fn(self, node, args)
             except _NodeUnsupported as e:
-                raise UnsupportedModel([Unsupported(node.op_type, node.name, str(e))]) from None
+                # keep going, so that one error lists every unsupported node
+                problems.append(Unsupported(node.op_type, node.name, str(e)))
+                poisoned.update(node.output)
+                continue
             if not isinstance(outs, list | tuple):
                 outs = [outs]
             for name, v in zip(node.output, outs):
                 if name:
                     self.env[name] = v
+        if problems:
+            raise UnsupportedModel(problems)
         outputs = [(o.name, self.env[o.name]) for o in g.output]
         module = self.b.finish(outputs)
         try:
@@ -137,7 +152,8 @@ class _Importer:
             raise ModelError(f"imported IR does not verify: {e}") from None
         return module
 
-    def _check(self, nodes) -> None:
+    def _check(self, nodes) -> list[Unsupported]:
+        """Every unsupported op and attribute, found before anything is built."""
         problems = []
         for node in nodes:
             h = HANDLERS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
@@ -152,8 +168,7 @@ class _Importer:
             if h.check is not None:
                 for detail in h.check(node, attrs):
                     problems.append(Unsupported(node.op_type, node.name, detail))
-        if problems:
-            raise UnsupportedModel(problems)
+        return problems
 
     def _inputs(self, graph_inputs) -> None:
         from onnx import TensorProto

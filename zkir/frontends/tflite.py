@@ -209,7 +209,11 @@ class _TFLiteImporter:
                 arr = np.frombuffer(bytes(np.asarray(buf.data, np.uint8)), dtype=dtype)
                 self.env[idx] = _canon(arr.reshape([int(d) for d in t.shape]))
         self._inputs(sg, names)
+        poisoned: set[int] = set()  # outputs of ops that could not be imported
         for name, node, op in ops:
+            if any(i in poisoned for i in op.inputs):
+                poisoned.update(int(t) for t in op.outputs)
+                continue
             args = [self.env.get(i) if i >= 0 else None for i in op.inputs]
             try:
                 out = _index_wrap(name, args)
@@ -218,7 +222,9 @@ class _TFLiteImporter:
                         raise _NodeUnsupported("run-time integer arithmetic")
                     out = HANDLERS[name](self, op, args, op.builtinOptions)
             except _NodeUnsupported as e:
-                raise UnsupportedModel([Unsupported(name, node, str(e))]) from None
+                problems.append(Unsupported(name, node, str(e)))  # keep listing
+                poisoned.update(int(t) for t in op.outputs)
+                continue
             outs = out if isinstance(out, list) else [out]
             for t, v in zip(op.outputs, outs):
                 expect = tuple(int(d) for d in sg.tensors[t].shape)
@@ -229,6 +235,8 @@ class _TFLiteImporter:
                 if not _dynamic(sg.tensors[t]) and got != expect:
                     raise ModelError(f"{name} '{node}': computed shape {list(got)}, the file says {list(expect)}")
                 self.env[t] = v
+        if problems:
+            raise UnsupportedModel(problems)
         module = self.b.finish([(names.get(o, _name(sg.tensors[o])), self.env[o]) for o in sg.outputs])
         try:
             module.verify()
