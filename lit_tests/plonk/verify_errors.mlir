@@ -38,22 +38,33 @@ plonk.circuit @c k = 40 {
 
 plonk.circuit @c k = 5 {
   plonk.column @a "advice"
+  plonk.column @s "fixed"
   plonk.column @t "fixed"
   plonk.column @u "fixed"
-  plonk.lookup_table @relu {fn = "relu", bits = 4 : i64, columns = [@t, @u]}
+  plonk.lookup_table @relu {fn = "relu", bits = 4 : i64, columns = [@s, @t, @u]}
   plonk.lookup "relu" @relu {
     %x = plonk.query @a[0]
     plonk.constrain %x
   }
 }
-// CHECK: plonk.lookup 'relu': looks up 1 expression(s) in @relu, which has 2 column(s)
+// CHECK: plonk.lookup 'relu': looks up 1 expression(s) in @relu, which has 3 column(s)
+
+// -----
+
+plonk.circuit @c k = 5 {
+  plonk.column @t "fixed"
+  plonk.column @u "fixed"
+  plonk.lookup_table @relu {fn = "relu", bits = 4 : i64, columns = [@t, @u]}
+}
+// CHECK: plonk.lookup_table: a 'relu' table has 3 columns (tag first), got 2
 
 // -----
 
 plonk.circuit @c k = 5 {
   plonk.column @a "advice"
+  plonk.column @t "fixed"
   plonk.column @u "fixed"
-  plonk.lookup_table @relu {fn = "relu", bits = 4 : i64, columns = [@a, @u]}
+  plonk.lookup_table @relu {fn = "relu", bits = 4 : i64, columns = [@t, @a, @u]}
 }
 // CHECK: plonk.lookup_table: table column @a must be fixed
 
@@ -61,7 +72,8 @@ plonk.circuit @c k = 5 {
 
 plonk.circuit @c k = 4 {
   plonk.column @t "fixed"
-  plonk.lookup_table @r {fn = "range", bits = 8 : i64, columns = [@t]}
+  plonk.column @v "fixed"
+  plonk.lookup_table @r {fn = "range", bits = 8 : i64, columns = [@t, @v]}
 }
 // CHECK: plonk.lookup_table: a 8-bit table does not fit in 10 usable rows
 
@@ -78,21 +90,50 @@ plonk.circuit @c k = 4 {
 plonk.circuit @c k = 5 {
   plonk.column @a "advice" equality
   plonk.column @b "advice"
-  plonk.place @p {gadget = "dot", row = 0 : i64, rows = 4 : i64, columns = [@a]}
-  plonk.place @q {gadget = "dot", row = 0 : i64, rows = 4 : i64, columns = [@b]}
-  plonk.copy {src = @p, src_column = @a, src_row = 0 : i64, dst = @q, dst_column = @b, dst_row = 0 : i64, count = 4 : i64}
+  plonk.place @p {gadget = "add", row = 0 : i64, rows = 4 : i64, columns = [@a], shapes = {out = array<i64: 4>}}
+  plonk.place @q {gadget = "add", row = 0 : i64, rows = 4 : i64, columns = [@b], shapes = {lhs = array<i64: 4>}}
+  plonk.copy @p["out"] to @q["lhs"]
 }
-// CHECK: plonk.copy: column @b is not equality-enabled
+// CHECK: plonk.copy: column @b of placement @q is not equality-enabled
 
 // -----
 
 plonk.circuit @c k = 5 {
   plonk.column @a "advice" equality
-  plonk.place @p {gadget = "dot", row = 0 : i64, rows = 4 : i64, columns = [@a]}
-  plonk.place @q {gadget = "dot", row = 4 : i64, rows = 4 : i64, columns = [@a]}
-  plonk.copy {src = @p, src_column = @a, src_row = 2 : i64, dst = @q, dst_column = @a, dst_row = 0 : i64, count = 4 : i64}
+  plonk.place @p {gadget = "add", row = 0 : i64, rows = 4 : i64, columns = [@a], shapes = {out = array<i64: 4>}}
+  plonk.place @q {gadget = "add", row = 4 : i64, rows = 4 : i64, columns = [@a], shapes = {lhs = array<i64: 6>}}
+  plonk.copy @p["out"] to @q["rhs"]
 }
-// CHECK: plonk.copy: rows [2, 6) fall outside placement @p of 4 rows
+// CHECK: plonk.copy: placement @q has no port 'rhs' (ports: lhs)
+
+// -----
+
+plonk.circuit @c k = 5 {
+  plonk.column @a "advice" equality
+  plonk.place @p {gadget = "add", row = 0 : i64, rows = 4 : i64, columns = [@a], shapes = {out = array<i64: 4>}}
+  plonk.place @q {gadget = "add", row = 4 : i64, rows = 4 : i64, columns = [@a], shapes = {lhs = array<i64: 6>}}
+  plonk.copy @p["out"] to @q["lhs"]
+}
+// CHECK: plonk.copy: without a map, port 'out' (4 elements) must match 'lhs' (6) or have one element
+
+// -----
+
+plonk.circuit @c k = 5 {
+  plonk.column @a "advice" equality
+  plonk.place @p {gadget = "add", row = 0 : i64, rows = 4 : i64, columns = [@a], shapes = {out = array<i64: 4>}}
+  plonk.place @q {gadget = "add", row = 4 : i64, rows = 4 : i64, columns = [@a], shapes = {lhs = array<i64: 3>}}
+  plonk.copy @p["out"] to @q["lhs"] {map = dense<[0, 4, -1]> : tensor<3xi64>}
+}
+// CHECK: plonk.copy: map entries must be in [-1, 4)
+
+// -----
+
+plonk.circuit @c k = 5 {
+  plonk.column @a "advice" equality
+  plonk.column @s "advice"
+  plonk.place @p {gadget = "add", row = 0 : i64, rows = 4 : i64, columns = [@a], selectors = {q = @s}}
+}
+// CHECK: plonk.place @p: selector 'q' column @s must be fixed
 
 // -----
 

@@ -1,0 +1,1 @@
+"""From a plonk.circuit to the prover: constraint system, keys, witness."""

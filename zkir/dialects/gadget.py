@@ -38,6 +38,7 @@ from xdsl.irdl import (
     prop_def,
     result_def,
     traits_def,
+    var_operand_def,
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
@@ -248,7 +249,11 @@ class MaxOp(_ReduceOp):
 
 @irdl_op_definition
 class RescaleOp(IRDLOperation):
-    """Bias-div-round: out = round_half_away((input + bias) / divisor)."""
+    """Bias-div-round: out = round((input + bias) / divisor), then max(., 0) with `relu`.
+
+    Rounding is zkir.interpreter.rounding's one rule; `relu` fuses the ReLU that
+    so often follows, which the rescale gadget proves almost for free.
+    """
 
     name = "gadget.rescale"
 
@@ -256,6 +261,7 @@ class RescaleOp(IRDLOperation):
     bias = opt_operand_def(TensorType)
     result = result_def(TensorType)
     divisor = prop_def(IntegerAttr[IntegerType])
+    relu = opt_prop_def(UnitAttr)
 
     assembly_format = (
         "$input (`,` $bias^)? attr-dict `:` type($input) (`,` type($bias)^)? "
@@ -265,12 +271,15 @@ class RescaleOp(IRDLOperation):
     traits = traits_def(Pure())
 
     def __init__(
-        self, input: SSAValue, divisor: int, bias: SSAValue | None = None
+        self, input: SSAValue, divisor: int, bias: SSAValue | None = None, relu: bool = False
     ):
+        props: dict[str, Attribute] = {"divisor": _int_prop(divisor)}
+        if relu:
+            props["relu"] = UnitAttr()
         super().__init__(
             operands=[input, [bias] if bias is not None else []],
             result_types=[input.type],
-            properties={"divisor": _int_prop(divisor)},
+            properties=props,
         )
 
     def verify_(self) -> None:
@@ -370,6 +379,83 @@ class RangeCheckOp(IRDLOperation):
             )
 
 
+@irdl_op_definition
+class RewireOp(IRDLOperation):
+    """Pure wiring, no constraint: out.flat[i] = inputs[map[i]] or 0 where map[i] = -1.
+
+    `inputs` are indexed as one concatenation of their flattened tensors. Every
+    shape op (reshape, transpose, slice, concat, pad, gather with constant
+    indices, broadcast, im2col) becomes this op; `kind` says which, for readers.
+    Without `map` the op is a reshape of its single input.
+    """
+
+    name = "gadget.rewire"
+
+    inputs = var_operand_def(TensorType)
+    result = result_def(TensorType)
+    kind = prop_def(StringAttr)
+    map = opt_prop_def(DenseIntOrFPElementsAttr | DenseResourceAttr)
+
+    assembly_format = "$kind $inputs attr-dict `:` type($inputs) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(
+        self,
+        kind: str,
+        inputs: Sequence[SSAValue],
+        shape: Sequence[int],
+        map: Attribute | None = None,
+    ):
+        props: dict[str, Attribute] = {"kind": StringAttr(kind)}
+        if map is not None:
+            props["map"] = map
+        super().__init__(
+            operands=[inputs], result_types=[felt_tensor(shape)], properties=props
+        )
+
+    def index_map(self):
+        """The map as an int64 numpy array (identity when absent)."""
+        import numpy as np
+
+        from zkir.dialects.resources import to_numpy
+
+        size = _felt_tensor(self.result, "result", self.name).element_count()
+        if self.map is None:
+            return np.arange(size, dtype=np.int64)
+        return to_numpy(self.map).astype(np.int64).ravel()
+
+    def verify_(self) -> None:
+        import numpy as np
+
+        if not self.inputs:
+            raise VerifyException(f"{self.name}: needs at least one input")
+        total = sum(
+            _felt_tensor(v, f"input {i}", self.name).element_count()
+            for i, v in enumerate(self.inputs)
+        )
+        size = _felt_tensor(self.result, "result", self.name).element_count()
+        if self.map is None:
+            if len(self.inputs) != 1 or total != size:
+                raise VerifyException(
+                    f"{self.name} '{self.kind.data}': without a map it reshapes one "
+                    f"input of the result's {size} elements"
+                )
+            return
+        stored = self.map.get_type()
+        assert isinstance(stored, TensorType)
+        if not isinstance(stored.element_type, IntegerType) or stored.element_count() != size:
+            raise VerifyException(
+                f"{self.name} '{self.kind.data}': map must hold {size} integers, got {stored}"
+            )
+        values = self.index_map()
+        if size and (values.min() < -1 or values.max() >= total):
+            raise VerifyException(
+                f"{self.name} '{self.kind.data}': map entries must be in [-1, {total}), "
+                f"got [{int(values.min())}, {int(values.max())}]"
+            )
+
+
 Gadget = Dialect(
     "gadget",
     [
@@ -383,6 +469,7 @@ Gadget = Dialect(
         RescaleOp,
         LookupOp,
         RangeCheckOp,
+        RewireOp,
     ],
     [FeltType],
 )

@@ -426,7 +426,7 @@ class ReluOp(_ElementwiseUnaryOp):
 class RescaleOp(IRDLOperation):
     """Divide a fixed-point value by 2^(input scale - result scale), rounding.
 
-    Rounding is half away from zero (zkir.interpreter's single definition).
+    Rounding is half up (zkir.interpreter.rounding, the single definition).
     """
 
     name = "ml.rescale"

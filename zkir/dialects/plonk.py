@@ -9,18 +9,22 @@ witness; fixed: part of the verifying key; instance: public values). Constraints
   (fixed columns filled from a named integer reference function);
 - `plonk.copy`: equalities between cell ranges (the permutation argument).
 Where the witness goes is tensor-granular: one `plonk.place` is a rectangle of
-rows x columns holding one gadget instance, and one `plonk.copy` wires a whole
-run of cells between placements. The last `blinding_rows + 1` rows belong to the
+rows x columns holding one gadget instance with named tensor ports, and one
+`plonk.copy` wires a whole tensor from one port to another. The last `blinding_rows + 1` rows belong to the
 prover's zero-knowledge blinding and hold no placement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from xdsl.dialects.builtin import (
     I64,
     ArrayAttr,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    DenseResourceAttr,
+    DictionaryAttr,
     IntAttr,
     IntegerAttr,
     IntegerType,
@@ -335,8 +339,9 @@ class GateOp(_ConstraintBodyOp):
 class LookupTableOp(IRDLOperation):
     """Fixed columns tabulating `fn` over a `bits`-bit signed input range.
 
-    `fn = "range"` is the one-column range table; any other name is an integer
-    reference nonlinearity (input column, output column).
+    The first column is a tag (1 on table rows); then `fn = "range"` has one value
+    column and any other name (an integer reference nonlinearity at fixed-point
+    `scale`) an input and an output column.
     """
 
     name = "plonk.lookup_table"
@@ -344,18 +349,22 @@ class LookupTableOp(IRDLOperation):
     sym_name = prop_def(SymbolNameConstraint())
     fn = prop_def(StringAttr)
     bits = prop_def(IntegerAttr[IntegerType])
+    scale = prop_def(IntegerAttr[IntegerType], default_value=_i64(0))
     columns = prop_def(ArrayAttr[SymbolRefAttr])
 
     assembly_format = "$sym_name attr-dict"
     irdl_options = (ParsePropInAttrDict(),)
     traits = lazy_traits_def(lambda: (SymbolOpInterface(), HasParent(CircuitOp)))
 
-    def __init__(self, sym_name: str, fn: str, bits: int, columns: Sequence[str]):
+    def __init__(
+        self, sym_name: str, fn: str, bits: int, columns: Sequence[str], scale: int = 0
+    ):
         super().__init__(
             properties={
                 "sym_name": StringAttr(sym_name),
                 "fn": StringAttr(fn),
                 "bits": _i64(bits),
+                "scale": _i64(scale),
                 "columns": _symbols(columns),
             }
         )
@@ -368,7 +377,7 @@ class LookupTableOp(IRDLOperation):
         from zkir.interpreter.nonlinear import NONLINEARITIES
 
         fn = self.fn.data
-        expected = 1 if fn == "range" else 2
+        expected = 2 if fn == "range" else 3
         if fn != "range" and fn not in NONLINEARITIES:
             raise VerifyException(
                 f"{self.name}: unknown table function '{fn}' (known: range, "
@@ -376,7 +385,8 @@ class LookupTableOp(IRDLOperation):
             )
         if self.arity != expected:
             raise VerifyException(
-                f"{self.name}: a '{fn}' table has {expected} column(s), got {self.arity}"
+                f"{self.name}: a '{fn}' table has {expected} columns (tag first), "
+                f"got {self.arity}"
             )
         circuit = enclosing_circuit(self)
         if 1 << self.bits.value.data > circuit.usable_rows:
@@ -428,7 +438,12 @@ class LookupOp(_ConstraintBodyOp):
 
 @irdl_op_definition
 class PlaceOp(IRDLOperation):
-    """One gadget instance occupying rows [row, row + rows) of `columns`."""
+    """One gadget instance occupying rows [row, row + rows) of `columns`.
+
+    `shapes` gives the tensor shape of each port (how its elements map to cells is
+    the gadget's own rule, zkir.gadgets); `params` its parameters (divisor,
+    table, constant values); `selectors` the fixed column of each selector role.
+    """
 
     name = "plonk.place"
 
@@ -437,23 +452,43 @@ class PlaceOp(IRDLOperation):
     row = prop_def(IntegerAttr[IntegerType])
     rows = prop_def(IntegerAttr[IntegerType])
     columns = prop_def(ArrayAttr[SymbolRefAttr])
+    shapes = opt_prop_def(DictionaryAttr)
+    params = opt_prop_def(DictionaryAttr)
+    selectors = opt_prop_def(DictionaryAttr)
 
     assembly_format = "$sym_name attr-dict"
     irdl_options = (ParsePropInAttrDict(),)
     traits = lazy_traits_def(lambda: (SymbolOpInterface(), HasParent(CircuitOp)))
 
     def __init__(
-        self, sym_name: str, gadget: str, row: int, rows: int, columns: Sequence[str]
+        self,
+        sym_name: str,
+        gadget: str,
+        row: int,
+        rows: int,
+        columns: Sequence[str],
+        shapes: Mapping[str, Sequence[int]] | None = None,
+        params: Mapping[str, Attribute] | None = None,
+        selectors: Mapping[str, str] | None = None,
     ):
-        super().__init__(
-            properties={
-                "sym_name": StringAttr(sym_name),
-                "gadget": StringAttr(gadget),
-                "row": _i64(row),
-                "rows": _i64(rows),
-                "columns": _symbols(columns),
-            }
-        )
+        props: dict[str, Attribute] = {
+            "sym_name": StringAttr(sym_name),
+            "gadget": StringAttr(gadget),
+            "row": _i64(row),
+            "rows": _i64(rows),
+            "columns": _symbols(columns),
+        }
+        if shapes:
+            props["shapes"] = DictionaryAttr(
+                {k: DenseArrayBase.from_list(i64, list(v)) for k, v in shapes.items()}
+            )
+        if params:
+            props["params"] = DictionaryAttr(dict(params))
+        if selectors:
+            props["selectors"] = DictionaryAttr(
+                {k: SymbolRefAttr(v) for k, v in selectors.items()}
+            )
+        super().__init__(properties=props)
 
     @property
     def row_range(self) -> range:
@@ -463,6 +498,25 @@ class PlaceOp(IRDLOperation):
     @property
     def column_names(self) -> list[str]:
         return [ref.root_reference.data for ref in self.columns.data]
+
+    def port_shapes(self) -> dict[str, tuple[int, ...]]:
+        if self.shapes is None:
+            return {}
+        return {
+            k: tuple(int(x) for x in v.get_values())  # pyright: ignore[reportAttributeAccessIssue]
+            for k, v in self.shapes.data.items()
+        }
+
+    def param(self, key: str) -> Attribute | None:
+        return None if self.params is None else self.params.data.get(key)
+
+    def selector_columns(self) -> dict[str, str]:
+        if self.selectors is None:
+            return {}
+        return {
+            k: v.root_reference.data  # pyright: ignore[reportAttributeAccessIssue]
+            for k, v in self.selectors.data.items()
+        }
 
     def verify_(self) -> None:
         start, count = self.row.value.data, self.rows.value.data
@@ -478,6 +532,20 @@ class PlaceOp(IRDLOperation):
             raise VerifyException(f"{self.name} @{self.sym_name.data}: repeated column")
         for ref in self.columns.data:
             _resolve(self, ref, ColumnOp, "column")
+        for role, column in self.selector_columns().items():
+            sel = _resolve(self, SymbolRefAttr(column), ColumnOp, "column")
+            if sel.kind.data != "fixed":
+                raise VerifyException(
+                    f"{self.name} @{self.sym_name.data}: selector '{role}' column "
+                    f"@{column} must be fixed"
+                )
+        if self.shapes is not None:
+            for port, shape in self.shapes.data.items():
+                if not isinstance(shape, DenseArrayBase):
+                    raise VerifyException(
+                        f"{self.name} @{self.sym_name.data}: shape of port '{port}' "
+                        "must be an array<i64>"
+                    )
         usable = enclosing_circuit(self).usable_rows
         if start + count > usable:
             raise VerifyException(
@@ -488,72 +556,93 @@ class PlaceOp(IRDLOperation):
 
 @irdl_op_definition
 class CopyOp(IRDLOperation):
-    """`count` cells of one column of `src`, equal to those of one column of `dst`.
+    """Tensor-level wiring: element i of `dst`'s port equals element map[i] of
+    `src`'s port, for every i with map[i] >= 0.
 
-    Rows are offsets inside each placement; the runs are contiguous rows.
+    Without a map the copy is the identity (ports of one size) or, from a port of
+    one element, a broadcast. One op wires a whole tensor, however many cells.
     """
 
     name = "plonk.copy"
 
     src = prop_def(SymbolRefAttr)
-    src_column = prop_def(SymbolRefAttr)
-    src_row = prop_def(IntegerAttr[IntegerType])
+    src_port = prop_def(StringAttr)
     dst = prop_def(SymbolRefAttr)
-    dst_column = prop_def(SymbolRefAttr)
-    dst_row = prop_def(IntegerAttr[IntegerType])
-    count = prop_def(IntegerAttr[IntegerType])
+    dst_port = prop_def(StringAttr)
+    map = opt_prop_def(DenseIntOrFPElementsAttr | DenseResourceAttr)
 
-    assembly_format = "attr-dict"
+    assembly_format = "$src `[` $src_port `]` `to` $dst `[` $dst_port `]` attr-dict"
     irdl_options = (ParsePropInAttrDict(),)
     traits = lazy_traits_def(lambda: (HasParent(CircuitOp),))
 
     def __init__(
-        self,
-        src: str,
-        src_column: str,
-        src_row: int,
-        dst: str,
-        dst_column: str,
-        dst_row: int,
-        count: int,
+        self, src: str, src_port: str, dst: str, dst_port: str, map: Attribute | None = None
     ):
-        super().__init__(
-            properties={
-                "src": SymbolRefAttr(src),
-                "src_column": SymbolRefAttr(src_column),
-                "src_row": _i64(src_row),
-                "dst": SymbolRefAttr(dst),
-                "dst_column": SymbolRefAttr(dst_column),
-                "dst_row": _i64(dst_row),
-                "count": _i64(count),
-            }
-        )
+        props: dict[str, Attribute] = {
+            "src": SymbolRefAttr(src),
+            "src_port": StringAttr(src_port),
+            "dst": SymbolRefAttr(dst),
+            "dst_port": StringAttr(dst_port),
+        }
+        if map is not None:
+            props["map"] = map
+        super().__init__(properties=props)
 
-    def _check_end(self, place_ref: SymbolRefAttr, col_ref: SymbolRefAttr, row: int) -> None:
-        place = _resolve(self, place_ref, PlaceOp, "placement")
-        column = _resolve(self, col_ref, ColumnOp, "column")
-        col = column.sym_name.data
-        if col not in place.column_names:
+    def index_map(self, dst_size: int, src_size: int):
+        """Source element per destination element (-1: not wired here), numpy."""
+        import numpy as np
+
+        from zkir.dialects.resources import to_numpy
+
+        if self.map is not None:
+            return to_numpy(self.map).astype(np.int64).ravel()
+        if src_size == 1:
+            return np.zeros(dst_size, dtype=np.int64)
+        return np.arange(dst_size, dtype=np.int64)
+
+    def _port(self, ref: SymbolRefAttr, port: StringAttr) -> tuple[PlaceOp, tuple[int, ...]]:
+        place = _resolve(self, ref, PlaceOp, "placement")
+        shapes = place.port_shapes()
+        if port.data not in shapes:
             raise VerifyException(
-                f"{self.name}: column @{col} is not one of placement "
-                f"@{place.sym_name.data}'s columns"
+                f"{self.name}: placement @{place.sym_name.data} has no port "
+                f"'{port.data}' (ports: {', '.join(sorted(shapes)) or 'none'})"
             )
-        if column.equality is None:
-            raise VerifyException(
-                f"{self.name}: column @{col} is not equality-enabled"
-            )
-        count = self.count.value.data
-        if row < 0 or row + count > place.rows.value.data:
-            raise VerifyException(
-                f"{self.name}: rows [{row}, {row + count}) fall outside placement "
-                f"@{place.sym_name.data} of {place.rows.value.data} rows"
-            )
+        circuit = enclosing_circuit(self)
+        columns = {c.sym_name.data: c for c in circuit.columns()}
+        for name in place.column_names:
+            if columns[name].equality is None:
+                raise VerifyException(
+                    f"{self.name}: column @{name} of placement @{place.sym_name.data} "
+                    "is not equality-enabled"
+                )
+        return place, shapes[port.data]
 
     def verify_(self) -> None:
-        if self.count.value.data < 1:
-            raise VerifyException(f"{self.name}: count must be >= 1")
-        self._check_end(self.src, self.src_column, self.src_row.value.data)
-        self._check_end(self.dst, self.dst_column, self.dst_row.value.data)
+        import numpy as np
+
+        _, src_shape = self._port(self.src, self.src_port)
+        _, dst_shape = self._port(self.dst, self.dst_port)
+        src_size = int(np.prod(src_shape, dtype=np.int64))
+        dst_size = int(np.prod(dst_shape, dtype=np.int64))
+        if self.map is None:
+            if src_size not in (1, dst_size):
+                raise VerifyException(
+                    f"{self.name}: without a map, port '{self.src_port.data}' "
+                    f"({src_size} elements) must match '{self.dst_port.data}' "
+                    f"({dst_size}) or have one element"
+                )
+            return
+        index = self.index_map(dst_size, src_size)
+        if len(index) != dst_size:
+            raise VerifyException(
+                f"{self.name}: map has {len(index)} entries for a destination port of "
+                f"{dst_size} elements"
+            )
+        if dst_size and (index.min() < -1 or index.max() >= src_size):
+            raise VerifyException(
+                f"{self.name}: map entries must be in [-1, {src_size})"
+            )
 
 
 Plonk = Dialect(

@@ -27,9 +27,9 @@ from zkir.gadgets.tables import TableSpec
 class LookupGadget(Gadget):
     kind = "lookup"
 
-    def __init__(self, columns: int, fn: str, table_bits: int, in_scale: int = 0, out_scale: int = 0):
+    def __init__(self, columns: int, fn: str, table_bits: int, scale: int = 0):
         super().__init__(columns)
-        self.table = TableSpec(fn, table_bits, in_scale, out_scale)
+        self.table = TableSpec(fn, table_bits, scale)
 
     @classmethod
     def min_columns(cls) -> int:
@@ -71,7 +71,7 @@ class LookupGadget(Gadget):
         from zkir.interpreter.nonlinear import NONLINEARITIES
 
         y = np.asarray(
-            NONLINEARITIES[self.table.fn](x, in_scale=self.table.in_scale, out_scale=self.table.out_scale),
+            NONLINEARITIES[self.table.fn](x, scale=self.table.scale),
             dtype=np.int64,
         )
         rows, slot, row = packed_items(x.size, self.per_row, 2)
@@ -82,7 +82,7 @@ class LookupGadget(Gadget):
         used = np.zeros((rows, self.per_row), dtype=bool)
         used.ravel()[: x.size] = True
         free_row, free_item = np.nonzero(~used)
-        zero_out = NONLINEARITIES[self.table.fn](np.zeros(1, dtype=np.int64), in_scale=self.table.in_scale, out_scale=self.table.out_scale)
+        zero_out = NONLINEARITIES[self.table.fn](np.zeros(1, dtype=np.int64), scale=self.table.scale)
         cells[free_row, 2 * free_item + 1] = int(np.asarray(zero_out).ravel()[0])
         return Assignment(
             cells,

@@ -1,10 +1,16 @@
 """Bias-div-round: out = floor((x + bias + d/2) / d) for d = 2^s, range-checked.
 
 Rounding is half up (floor of x/d + 1/2), the rule of zkir.interpreter's
-fixed-point rescale. The gadget proves x + bias + d/2 = d * out + r with r in
-[0, d), and bounds out to [-2^(2t-1), 2^(2t-1)) by two t-bit limbs, all through
-one t-bit range table: without the bound a prover could pick another r and an
-`out` that is a huge field element.
+fixed-point rescale. The gadget proves x + bias + d/2 = d * q + r with r in
+[0, d), and bounds q to [-2^(2t-1), 2^(2t-1)) by two t-bit limbs l0 + 2^t l1,
+all through one t-bit range table: without the bound a prover could pick another
+r and a q that is a huge field element.
+
+With `relu` the gadget also outputs max(q, 0) (ZKML fuses the two the same way):
+q >= 0 exactly when the top limb's high bit h is set, l1 = h 2^(t-1) + l1' with
+l1' in [0, 2^(t-1)) (checked as 2 l1' in the t-bit table, sound because l1 is
+already a t-bit integer), and out = h q. A ReLU then costs three cells and one
+lookup instead of a 2t-bit table.
 """
 
 from __future__ import annotations
@@ -25,8 +31,7 @@ from zkir.gadgets.base import (
 )
 from zkir.gadgets.tables import TableSpec
 
-X, B, OUT, R, L0, L1 = range(6)
-WIDTH = 6
+X, B, Q, R, L0, L1, H, L1LOW, OUT = range(9)
 
 
 def round_half_up_div(values: np.ndarray, divisor: int) -> np.ndarray:
@@ -37,7 +42,8 @@ def round_half_up_div(values: np.ndarray, divisor: int) -> np.ndarray:
 class RescaleGadget(Gadget):
     kind = "rescale"
 
-    def __init__(self, columns: int, divisor: int, table_bits: int):
+    def __init__(self, columns: int, divisor: int, table_bits: int, relu: bool = False):
+        self.relu = relu
         super().__init__(columns)
         if divisor < 1 or divisor & (divisor - 1):
             raise ValueError(f"rescale: divisor must be a power of two, got {divisor}")
@@ -49,17 +55,20 @@ class RescaleGadget(Gadget):
         self.divisor = divisor
         self.table = TableSpec("range", table_bits)
 
-    @classmethod
-    def min_columns(cls) -> int:
-        return WIDTH
+    def min_columns(self) -> int:  # type: ignore[override]
+        return self.width
+
+    @property
+    def width(self) -> int:
+        return 9 if self.relu else 6
 
     @property
     def key(self) -> str:
-        return f"rescale_d{self.divisor}_t{self.table.bits}"
+        return f"rescale{'_relu' if self.relu else ''}_d{self.divisor}_t{self.table.bits}"
 
     @property
     def per_row(self) -> int:
-        return self.columns // WIDTH
+        return self.columns // self.width
 
     @property
     def out_bound(self) -> int:
@@ -73,19 +82,25 @@ class RescaleGadget(Gadget):
         q, d, t = selector("q"), self.divisor, self.table.bits
         polys = []
         for j in range(self.per_row):
-            c = lambda k: cell(WIDTH * j + k, 0)  # noqa: E731
-            polys.append(q * (c(X) + c(B) + d // 2 - d * c(OUT) - c(R)))
-            polys.append(q * (c(OUT) + self.out_bound - c(L0) - (1 << t) * c(L1)))
+            c = lambda k: cell(self.width * j + k, 0)  # noqa: E731
+            polys.append(q * (c(X) + c(B) + d // 2 - d * c(Q) - c(R)))
+            polys.append(q * (c(Q) + self.out_bound - c(L0) - (1 << t) * c(L1)))
+            if self.relu:
+                polys.append(q * c(H) * (c(H) - 1))
+                polys.append(q * (c(L1) - (1 << (t - 1)) * c(H) - c(L1LOW)))
+                polys.append(q * (c(OUT) - c(H) * c(Q)))
         return [(self.key, polys)]
 
     def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
         q, t, d = selector("q"), self.table.bits, self.divisor
         specs = []
         for j in range(self.per_row):
-            c = lambda k: cell(WIDTH * j + k, 0)  # noqa: E731
+            c = lambda k: cell(self.width * j + k, 0)  # noqa: E731
             checked = [("r", c(R)), ("l0", c(L0)), ("l1", c(L1))]
             if d < 1 << t:  # r < d: r and r + 2^t - d both in [0, 2^t)
                 checked.append(("r_hi", c(R) + ((1 << t) - d)))
+            if self.relu:
+                checked.append(("l1low", 2 * c(L1LOW)))
             specs += [
                 LookupSpec(f"{self.key}_{name}{j}", [q, q * v], self.table.name)
                 for name, v in checked
@@ -100,33 +115,39 @@ class RescaleGadget(Gadget):
         x = np.asarray(inputs["input"], dtype=np.int64)
         bias = np.broadcast_to(np.asarray(inputs.get("bias", 0), dtype=np.int64), x.shape)
         shifted = x + bias + self.divisor // 2
-        out = np.floor_divide(shifted, self.divisor)
-        if out.size and (out.min() < -self.out_bound or out.max() >= self.out_bound):
-            worst = int(np.abs(out).max())
+        q = np.floor_divide(shifted, self.divisor)
+        if q.size and (q.min() < -self.out_bound or q.max() >= self.out_bound):
+            worst = int(np.abs(q).max())
             raise OverflowError(
                 f"rescale: output {worst} exceeds the +-{self.out_bound} that a "
                 f"{self.table.bits}-bit range table bounds; raise table_bits"
             )
-        r = shifted - self.divisor * out
-        limbs = out + self.out_bound
-        l1, l0 = np.divmod(limbs, 1 << self.table.bits)
-        rows, slot, row = packed_items(x.size, self.per_row, WIDTH)
+        per_item = self._items(x, bias, q, shifted - self.divisor * q)
+        rows, slot, row = packed_items(x.size, self.per_row, self.width)
         cells = np.zeros((rows, self.columns), dtype=np.int64)
-        for k, values in ((X, x), (B, bias), (OUT, out), (R, r), (L0, l0), (L1, l1)):
+        for k, values in per_item.items():
             cells[row, slot + k] = values.ravel()
-        # Unused item slots must still satisfy the gates: x = b = 0 needs
-        # out = 0, r = d/2 and limbs of out_bound.
+        # Unused item slots still satisfy the gates: the items of x = bias = 0.
         used = np.zeros((rows, self.per_row), dtype=bool)
         used.ravel()[: x.size] = True
         free_row, free_item = np.nonzero(~used)
-        base = WIDTH * free_item
-        cells[free_row, base + R] = self.divisor // 2
-        fl1, fl0 = divmod(self.out_bound, 1 << self.table.bits)
-        cells[free_row, base + L0] = fl0
-        cells[free_row, base + L1] = fl1
+        zero = np.zeros(1, dtype=np.int64)
+        for k, values in self._items(zero, zero, zero, zero + self.divisor // 2).items():
+            cells[free_row, self.width * free_item + k] = int(values[0])
+        out = per_item[OUT if self.relu else Q].reshape(x.shape)
         ports = {
             "input": PortCells.dense(x.shape, slot + X, row),
             "bias": PortCells.dense(x.shape, slot + B, row),
-            "out": PortCells.dense(x.shape, slot + OUT, row),
+            "out": PortCells.dense(x.shape, slot + (OUT if self.relu else Q), row),
         }
         return Assignment(cells, {"q": np.ones(rows, dtype=np.int64)}, ports, {"out": out})
+
+    def _items(self, x, bias, q, r) -> dict[int, np.ndarray]:
+        """Every cell of the items with these inputs, quotients and remainders."""
+        t = self.table.bits
+        l1, l0 = np.divmod(q + self.out_bound, 1 << t)
+        cells = {X: x, B: bias, Q: q, R: r, L0: l0, L1: l1}
+        if self.relu:
+            h = (l1 >> (t - 1)) & 1
+            cells |= {H: h, L1LOW: l1 - (h << (t - 1)), OUT: h * q}
+        return cells

@@ -17,14 +17,14 @@ class TableSpec:
     fn: str
     """"range" (values 0 .. 2^bits - 1) or a name in zkir.interpreter.nonlinear."""
     bits: int
-    in_scale: int = 0
-    out_scale: int = 0
+    scale: int = 0
+    """Fixed-point scale of the function's input and output."""
 
     @property
     def name(self) -> str:
         if self.fn == "range":
             return f"range{self.bits}"
-        return f"{self.fn}{self.bits}_s{self.in_scale}_{self.out_scale}"
+        return f"{self.fn}{self.bits}_s{self.scale}"
 
     @property
     def width(self) -> int:
@@ -51,5 +51,5 @@ class TableSpec:
             return [tag, x]
         from zkir.interpreter.nonlinear import NONLINEARITIES
 
-        y = NONLINEARITIES[self.fn](x, in_scale=self.in_scale, out_scale=self.out_scale)
+        y = NONLINEARITIES[self.fn](x, scale=self.scale)
         return [tag, x, np.asarray(y, dtype=np.int64)]

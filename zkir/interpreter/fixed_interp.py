@@ -7,7 +7,7 @@ A tensor of type `!ml.fixed<bits, s>` holds the integers round(x * 2^s). Per op:
   reduce_sum: exact integer arithmetic on the stored integers.
 * mul, matmul, conv2d: exact integer products; the result's scale is the sum of
   the operand scales (a conv2d bias is stored at that summed scale).
-* rescale: divide by 2^(s_in - s_out), rounding half away from zero
+* rescale: divide by 2^(s_in - s_out), rounding half up
   (zkir.interpreter.rounding.rescale, the one rounding rule).
 * reduce_mean, avg_pool: integer sum, then div_round by the element count.
 * sigmoid, tanh, gelu, erf, exp, sqrt, rsqrt, reciprocal: the integer

@@ -43,7 +43,9 @@ def _i64(x) -> np.ndarray:
 
 
 def _round(v: np.ndarray) -> np.ndarray:
-    """Reals to integers, half away from zero (the rule of zkir.interpreter.rounding)."""
+    """Reals to integers, half away from zero, for table contents: it keeps the
+    tables of odd functions (tanh, erf, 1/x) odd. Rescales of witness values use
+    zkir.interpreter.rounding's rule instead."""
     return (np.sign(v) * np.floor(np.abs(v) + 0.5)).astype(np.int64)
 
 

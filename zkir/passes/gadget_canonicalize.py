@@ -1,8 +1,10 @@
-"""`gadget-canonicalize`: drop gadgets that constrain nothing new.
+"""`gadget-canonicalize`: fewer, cheaper gadgets for the same integers.
 
-Every gadget left in costs rows; these are the ones a lowering produces that
-prove nothing: a rescale by 1 with no bias is the identity, and a range check
-implied by a tighter (or equal) check of the same value is redundant.
+Every gadget left in costs rows. A rescale by 1 with no bias is the identity; a
+range check implied by a tighter (or equal) check of the same value is
+redundant; an add feeding only a rescale becomes the rescale's bias (the
+bias-div-round gadget adds it for free); a ReLU lookup of a rescale's only use
+becomes the rescale's fused ReLU (no 2t-bit table).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from zkir.dialects import gadget
 class FoldUnitRescale(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: gadget.RescaleOp, rewriter: PatternRewriter) -> None:
-        if op.divisor.value.data == 1 and op.bias is None:
+        if op.divisor.value.data == 1 and op.bias is None and op.relu is None:
             rewriter.replace(op, [], [op.input])
 
 
@@ -52,12 +54,50 @@ class DropImpliedRangeCheck(RewritePattern):
                 return
 
 
+class FoldAddIntoRescaleBias(RewritePattern):
+    """rescale(a + b) -> rescale(a, bias = b): round((a + b) / d) either way."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: gadget.RescaleOp, rewriter: PatternRewriter) -> None:
+        add = op.input.owner
+        if op.bias is not None or not isinstance(add, gadget.AddOp):
+            return
+        if not op.input.has_one_use() or add.lhs.type != op.input.type:
+            return
+        rewriter.replace(
+            op, gadget.RescaleOp(add.lhs, op.divisor.value.data, add.rhs, op.relu is not None)
+        )
+
+
+class FuseReluIntoRescale(RewritePattern):
+    """lookup relu (rescale x) -> rescale{relu} x, when the rescale has no other use."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: gadget.LookupOp, rewriter: PatternRewriter) -> None:
+        rescale = op.input.owner
+        if op.fn.data != "relu" or not isinstance(rescale, gadget.RescaleOp):
+            return
+        if rescale.relu is not None or not op.input.has_one_use():
+            return
+        rewriter.replace(
+            op,
+            gadget.RescaleOp(rescale.input, rescale.divisor.value.data, rescale.bias, relu=True),
+        )
+
+
 @dataclass(frozen=True)
 class GadgetCanonicalizePass(ModulePass):
     name = "gadget-canonicalize"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(
-            GreedyRewritePatternApplier([FoldUnitRescale(), DropImpliedRangeCheck()]),
+            GreedyRewritePatternApplier(
+                [
+                    FoldUnitRescale(),
+                    DropImpliedRangeCheck(),
+                    FoldAddIntoRescaleBias(),
+                    FuseReluIntoRescale(),
+                ]
+            ),
             post_walk_func=region_dce,
         ).rewrite_module(op)

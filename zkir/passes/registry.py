@@ -16,6 +16,8 @@ _PASSES: dict[str, str] = {
     "ml-quantize": "zkir.passes.quantize:MLQuantizePass",
     "ml-canonicalize": "zkir.passes.ml_canonicalize:MLCanonicalizePass",
     "gadget-canonicalize": "zkir.passes.gadget_canonicalize:GadgetCanonicalizePass",
+    "convert-ml-to-gadget": "zkir.lowering.ml_to_gadget:ConvertMLToGadgetPass",
+    "convert-gadget-to-plonk": "zkir.lowering.gadget_to_plonk:ConvertGadgetToPlonkPass",
     "plonk-verify-layout": "zkir.passes.plonk_verify_layout:PlonkVerifyLayoutPass",
 }
 

@@ -1,0 +1,91 @@
+"""The witness: every placement's cells, computed from the model input in order.
+
+Placements come in program order, so a gadget's input ports are complete when it
+is reached: each is gathered, as a whole tensor, from the ports its plonk.copy
+ops read, and the gadget lays out its own cells (numpy, no loop per cell).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from zkir.backend_halo2.circuit_plan import CircuitPlan
+from zkir.backend_halo2.constraint_system import BackendError
+from zkir.dialects.resources import to_numpy
+
+
+@dataclass
+class Witness:
+    advice: list[np.ndarray]
+    instance: list[np.ndarray]
+    outputs: list[np.ndarray]
+    """The model's outputs (fixed-point integers), in output order."""
+    ports: dict[str, dict[str, np.ndarray]]
+    """Placement -> port -> tensor, for debugging and reports."""
+
+
+def _gather(plan: CircuitPlan, ports: dict[str, dict[str, np.ndarray]], place: str, port: str, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.zeros(int(np.prod(shape, dtype=np.int64)), dtype=np.int64)
+    wired = np.zeros(out.shape, dtype=bool)
+    for copy in plan.copies_into.get((place, port), []):
+        src = ports[copy.src.root_reference.data][copy.src_port.data].ravel()
+        index = copy.index_map(len(out), len(src))
+        keep = index >= 0
+        out[keep] = src[index[keep]]
+        wired |= keep
+    if not wired.all():
+        raise BackendError(f"port '{port}' of @{place}: {int((~wired).sum())} elements are wired to nothing")
+    return out.reshape(shape)
+
+
+def compute_witness(plan: CircuitPlan, inputs: Sequence[np.ndarray]) -> Witness:
+    """inputs: the model's inputs as fixed-point integers, in argument order."""
+    if not hasattr(plan, "copies_into"):
+        grouped: dict[tuple[str, str], list] = {}
+        for copy in plan.copies:
+            grouped.setdefault((copy.dst.root_reference.data, copy.dst_port.data), []).append(copy)
+        plan.copies_into = grouped  # type: ignore[attr-defined]
+    cs = plan.cs
+    advice = [np.zeros(plan.usable, dtype=np.int64) for _ in range(cs.num_advice)]
+    instance = [np.zeros(plan.usable, dtype=np.int64) for _ in range(cs.num_instance)]
+    instance_rows = 0
+    ports: dict[str, dict[str, np.ndarray]] = {}
+    remaining = list(inputs)
+    outputs: list[np.ndarray] = []
+    for name, placed in plan.places.items():
+        shapes = placed.op.port_shapes()
+        kind = placed.kind
+        if kind == "input":
+            if not remaining:
+                raise BackendError("fewer inputs given than the circuit has")
+            value = np.asarray(remaining.pop(0), dtype=np.int64)
+            if value.shape != shapes["out"]:
+                raise BackendError(f"input @{name} has shape {list(value.shape)}, the circuit expects {list(shapes['out'])}")
+            given = {"out": value}
+        elif kind == "constant":
+            given = {"out": to_numpy(placed.op.param("value")).astype(np.int64).reshape(shapes["out"])}
+        elif kind == "zero":
+            given = {"out": np.zeros(shapes["out"], dtype=np.int64)}
+        else:
+            given = {
+                port: _gather(plan, ports, name, port, shape)
+                for port, shape in shapes.items()
+                if port not in ("out", "zeros") and not (kind == "output" and port != "in")
+            }
+        assignment = placed.gadget.assign(given)
+        ports[name] = {**given, **assignment.outputs}
+        if kind == "output":
+            outputs.append(given["in"])
+        rows = slice(placed.row, placed.row + assignment.rows)
+        for slot, column in enumerate(placed.columns):
+            if column.kind == "advice":
+                advice[column.index][rows] = assignment.cells[:, slot]
+            elif column.kind == "instance":
+                instance[column.index][rows] = assignment.cells[:, slot]
+                instance_rows = max(instance_rows, rows.stop)
+    if remaining:
+        raise BackendError(f"{len(remaining)} more inputs given than the circuit has")
+    return Witness(advice, [col[:instance_rows] for col in instance], outputs, ports)

@@ -1,0 +1,42 @@
+"""A gadget from its kind and parameters: one table for the lowering and the backend.
+
+convert-gadget-to-plonk records (kind, params) on each plonk.place, and
+backend_halo2 rebuilds the same gadget from them to lay out its witness, so the
+two can never disagree about where a tensor's cells are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from zkir.gadgets.accumulate import DotGadget, SumGadget
+from zkir.gadgets.base import Gadget
+from zkir.gadgets.elementwise import AddGadget, MulGadget, SubGadget
+from zkir.gadgets.io import HoldGadget
+from zkir.gadgets.lookup import LookupGadget
+from zkir.gadgets.rescale import RescaleGadget
+
+IO_KINDS = {"input": "out", "output": "in", "constant": "out", "zero": "out"}
+"""Placements that only hold a tensor, and the port they expose it on."""
+
+_FACTORIES: dict[str, Callable[[int, Mapping[str, Any]], Gadget]] = {
+    "dot": lambda c, p: DotGadget(c),
+    "sum": lambda c, p: SumGadget(c),
+    "add": lambda c, p: AddGadget(c),
+    "sub": lambda c, p: SubGadget(c),
+    "mul": lambda c, p: MulGadget(c),
+    "rescale": lambda c, p: RescaleGadget(
+        c, int(p["divisor"]), int(p["table_bits"]), bool(p.get("relu", 0))
+    ),
+    "lookup": lambda c, p: LookupGadget(c, str(p["fn"]), int(p["table_bits"]), int(p.get("scale", 0))),
+    **{kind: (lambda port: lambda c, p: HoldGadget(c, port))(port) for kind, port in IO_KINDS.items()},
+}
+
+
+def gadget_for(kind: str, columns: int, params: Mapping[str, Any]) -> Gadget:
+    try:
+        factory = _FACTORIES[kind]
+    except KeyError:
+        raise ValueError(f"no gadget of kind '{kind}' (known: {', '.join(sorted(_FACTORIES))})") from None
+    return factory(columns, params)

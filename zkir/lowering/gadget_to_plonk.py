@@ -1,0 +1,391 @@
+"""`convert-gadget-to-plonk`: gadgets become gates, tables, placements and copies.
+
+This is the first layout (the layout search replaces its choices): one band of
+`columns` equality-enabled advice columns, every gadget instance stacked below
+the previous one in program order; model inputs and outputs in one instance
+column; private weights in the band, fixed ones in a band of fixed columns;
+each gadget kind's gates and lookups emitted once with its own selector columns;
+k the smallest that fits every band and table.
+
+Wiring stays tensor-level. Each gadget-level value is *backed* by source cells:
+for every element, a (placement, port) and an element of that port, or the zero
+cell. A `gadget.rewire` only recomputes this backing; a gadget that consumes a
+value gets one `plonk.copy` per source it reads from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType, i64
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.transforms.dead_code_elimination import region_dce
+
+from zkir.dialects import gadget, plonk
+from zkir.dialects.resources import dense_attr
+from zkir.gadgets.base import Gadget
+from zkir.gadgets.registry import IO_KINDS, gadget_for
+from zkir.gadgets.tables import TableSpec
+from zkir.lowering.plonk_builder import ExprBuilder
+
+INSTANCE = "instance"
+ZERO = "zero"
+ZERO_CELL = "zero_cell"
+
+
+class PlonkLoweringError(ValueError):
+    """The gadget module cannot be laid out as asked."""
+
+
+def selector_column(role: str, key: str) -> str:
+    """Selector and table columns carry a dot, which placement names never do."""
+    return f"{role}.{key}"
+
+
+def _shape(value: SSAValue) -> tuple[int, ...]:
+    ty = value.type
+    assert isinstance(ty, TensorType)
+    return tuple(ty.get_shape())
+
+
+def _numel(shape: tuple[int, ...]) -> int:
+    return int(np.prod(shape, dtype=np.int64))
+
+
+@dataclass
+class Backing:
+    """Per element: index of a (placement, port) source and its element, or -1 (zero)."""
+
+    source: np.ndarray
+    elem: np.ndarray
+
+    def take(self, index: np.ndarray) -> Backing:
+        """The backing of out[i] = self[index[i]] (index -1: zero)."""
+        ok = index >= 0
+        safe = np.where(ok, index, 0)
+        return Backing(
+            np.where(ok, self.source[safe], -1) if len(self.source) else np.full(len(index), -1),
+            np.where(ok, self.elem[safe], -1) if len(self.elem) else np.full(len(index), -1),
+        )
+
+
+def _param_attr(value: object) -> Attribute:
+    if isinstance(value, Attribute):
+        return value
+    if isinstance(value, bool | int | np.integer):
+        return IntegerAttr(int(value), i64)
+    return StringAttr(str(value))
+
+
+@dataclass
+class _Layout:
+    columns: int
+    range_bits: int
+    block: Block
+    band_rows: int = 0
+    fixed_rows: int = 0
+    instance_rows: int = 0
+    sources: list[tuple[str, str]] = field(default_factory=list)
+    backings: dict[SSAValue, Backing] = field(default_factory=dict)
+    gadget_keys: set[str] = field(default_factory=set)
+    tables: dict[str, TableSpec] = field(default_factory=dict)
+    selector_columns: list[str] = field(default_factory=list)
+    uses_zero: bool = False
+    uses_fixed_band: bool = False
+    placements: list[plonk.PlaceOp] = field(default_factory=list)
+    copies: list[plonk.CopyOp] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+    # -- names and columns -------------------------------------------------------
+    def advice_band(self) -> list[str]:
+        return [f"a{i}" for i in range(self.columns)]
+
+    def fixed_band(self) -> list[str]:
+        return [f"f{i}" for i in range(self.columns)]
+
+    def __post_init__(self) -> None:
+        self.names |= {*self.advice_band(), *self.fixed_band(), INSTANCE, ZERO}
+
+    def unique(self, hint: str) -> str:
+        base = "".join(c if c.isalnum() or c == "_" else "_" for c in hint) or "p"
+        name, i = base, 1
+        while name in self.names:
+            name, i = f"{base}_{i}", i + 1
+        self.names.add(name)
+        return name
+
+    # -- placements ----------------------------------------------------------------
+    def place(
+        self,
+        hint: str,
+        kind: str,
+        g: Gadget,
+        shapes: dict[str, tuple[int, ...]],
+        params: dict[str, object],
+        where: str,
+    ) -> str:
+        rows = g.rows(shapes)
+        if where == "band":
+            row, columns = self.band_rows, self.advice_band()
+            self.band_rows += rows
+        elif where == "fixed":
+            row, columns = self.fixed_rows, self.fixed_band()
+            self.fixed_rows += rows
+            self.uses_fixed_band = True
+        elif where == "instance":
+            row, columns = self.instance_rows, [INSTANCE]
+            self.instance_rows += rows
+        else:  # the zero cell
+            row, columns = 0, [ZERO]
+        name = self.unique(hint)
+        selectors = {role: selector_column(role, g.key) for role in g.selector_roles}
+        self.placements.append(
+            plonk.PlaceOp(
+                name,
+                kind,
+                row,
+                rows,
+                columns,
+                shapes,
+                {k: _param_attr(v) for k, v in params.items()},
+                selectors,
+            )
+        )
+        if g.key not in self.gadget_keys and kind not in IO_KINDS:
+            self.gadget_keys.add(g.key)
+            self.emit_constraints(g)
+        return name
+
+    def source(self, place: str, port: str, shape: tuple[int, ...]) -> Backing:
+        self.sources.append((place, port))
+        n = _numel(shape)
+        return Backing(np.full(n, len(self.sources) - 1, dtype=np.int64), np.arange(n, dtype=np.int64))
+
+    def zero_source(self) -> str:
+        if not self.uses_zero:
+            self.uses_zero = True
+            self.place(ZERO_CELL, "zero", gadget_for("zero", 1, {}), {"out": (1,)}, {}, "zero")
+        return ZERO_CELL
+
+    # -- wiring ----------------------------------------------------------------
+    def wire(self, backing: Backing, dst: str, port: str) -> None:
+        """Copies that make every element of dst's port equal its backing source."""
+        n = len(backing.source)
+        for s in np.unique(backing.source[backing.source >= 0]):
+            src, src_port = self.sources[int(s)]
+            mask = backing.source == s
+            index = np.where(mask, backing.elem, -1)
+            src_size = self._port_size(src, src_port)
+            identity = mask.all() and src_size == n and np.array_equal(index, np.arange(n))
+            attr = None if identity else dense_attr(index, f"{dst}_{port}_from_{src}")
+            self.copies.append(plonk.CopyOp(src, src_port, dst, port, attr))
+        zeros = backing.source < 0
+        if zeros.any():
+            zero = self.zero_source()
+            attr = None if zeros.all() else dense_attr(np.where(zeros, 0, -1), f"{dst}_{port}_zero")
+            self.copies.append(plonk.CopyOp(zero, "out", dst, port, attr))
+
+    def _port_size(self, place: str, port: str) -> int:
+        for p in self.placements:
+            if p.sym_name.data == place:
+                return _numel(p.port_shapes()[port])
+        raise AssertionError(place)
+
+    # -- constraints -----------------------------------------------------------------
+    def emit_constraints(self, g: Gadget) -> None:
+        """One plonk.gate with all of the gadget's polynomials, one plonk.lookup per lookup."""
+        for role in g.selector_roles:
+            self.selector_columns.append(selector_column(role, g.key))
+
+        def region(build, pick) -> Region:
+            block = Block()
+            b = ExprBuilder(block)
+            built = build(
+                lambda slot, rot: b.query(f"a{slot}", rot),
+                lambda role: b.query(selector_column(role, g.key), 0),
+            )
+            b.constrain(pick(built))
+            body = Region(block)
+            region_dce(body)  # each lookup's body keeps only its own expressions
+            return body
+
+        if any(polys for _, polys in g.gates(lambda s, r: 0, lambda role: 0)):
+            gate_body = region(g.gates, lambda gates: [p for _, ps in gates for p in ps])
+            self.block.add_op(plonk.GateOp(g.key, gate_body))
+        for table in g.tables().values():
+            self.tables.setdefault(table.name, table)
+        for index, spec in enumerate(g.lookups(lambda s, r: 0, lambda role: 0)):
+            body = region(g.lookups, lambda specs, i=index: specs[i].inputs)
+            self.block.add_op(plonk.LookupOp(spec.name, spec.table, body))
+
+
+def _gadget_params(op: Operation, range_bits: int) -> tuple[str, dict[str, object]]:
+    if isinstance(op, gadget.RescaleOp):
+        params: dict[str, object] = {"divisor": op.divisor.value.data, "table_bits": range_bits}
+        if op.relu is not None:
+            params["relu"] = 1
+        return "rescale", params
+    if isinstance(op, gadget.LookupOp):
+        return "lookup", {
+            "fn": op.fn.data,
+            "table_bits": op.table_bits.value.data,
+            "scale": op.in_scale.value.data,
+        }
+    kinds = {
+        gadget.DotOp: "dot",
+        gadget.AddOp: "add",
+        gadget.SubOp: "sub",
+        gadget.MulOp: "mul",
+        gadget.SumOp: "sum",
+    }
+    if type(op) in kinds:
+        return kinds[type(op)], {}
+    raise PlonkLoweringError(f"convert-gadget-to-plonk: no gadget implements {op.name} yet")
+
+
+def _port_maps(op: Operation) -> dict[str, tuple[SSAValue, tuple[int, ...], np.ndarray]]:
+    """Input port -> (operand, port shape, port element -> operand element)."""
+    ports: dict[str, tuple[SSAValue, tuple[int, ...], np.ndarray]] = {}
+
+    def direct(name: str, value: SSAValue, shape: tuple[int, ...]) -> None:
+        src = _shape(value)
+        index = np.broadcast_to(np.arange(_numel(src), dtype=np.int64).reshape(src), shape).ravel()
+        ports[name] = (value, shape, index)
+
+    out = _shape(op.results[0])
+    if isinstance(op, gadget.DotOp):
+        if op.bias is not None:
+            raise PlonkLoweringError("convert-gadget-to-plonk: gadget.dot with a bias is not laid out yet")
+        lhs, rhs = _shape(op.lhs), _shape(op.rhs)
+        direct("lhs", op.lhs, lhs)
+        direct("rhs", op.rhs, (*lhs[:-2], *rhs[-2:]))
+    elif isinstance(op, gadget.AddOp | gadget.SubOp | gadget.MulOp):
+        direct("lhs", op.lhs, out)
+        direct("rhs", op.rhs, out)
+    elif isinstance(op, gadget.RescaleOp):
+        direct("input", op.input, out)
+        if op.bias is not None:
+            direct("bias", op.bias, out)
+    elif isinstance(op, gadget.LookupOp):
+        direct("input", op.input, out)
+    elif isinstance(op, gadget.SumOp):
+        src = _shape(op.input)
+        axes = [int(a) % len(src) for a in op.axes.get_values()]
+        kept = [d for d in range(len(src)) if d not in axes]
+        perm = kept + axes
+        index = np.transpose(np.arange(_numel(src), dtype=np.int64).reshape(src), perm)
+        groups = _numel(tuple(src[d] for d in kept))
+        ports["input"] = (op.input, (groups, _numel(tuple(src[d] for d in axes))), index.ravel())
+    return ports
+
+
+def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int) -> plonk.CircuitOp:
+    body = Block()
+    lay = _Layout(columns, range_bits, body)
+    for i, arg in enumerate(fn.body.block.args):
+        shape = _shape(arg)
+        name = lay.place(arg.name_hint or f"input{i}", "input", gadget_for("input", 1, {}), {"out": shape}, {}, "instance")
+        lay.backings[arg] = lay.source(name, "out", shape)
+    outputs: list[SSAValue] = []
+    for op in fn.body.block.ops:
+        if isinstance(op, func.ReturnOp):
+            outputs = list(op.arguments)
+            continue
+        hint = op.results[0].name_hint if op.results and op.results[0].name_hint else op.name.split(".")[-1]
+        if isinstance(op, gadget.ConstantOp):
+            shape = _shape(op.result)
+            vis = op.visibility.data
+            where = {"private": "band", "fixed": "fixed", "public": "instance"}[vis]
+            width = 1 if where == "instance" else columns
+            name = lay.place(hint, "constant", gadget_for("constant", width, {}), {"out": shape}, {"value": op.value, "visibility": vis}, where)
+            lay.backings[op.result] = lay.source(name, "out", shape)
+            continue
+        if isinstance(op, gadget.RewireOp):
+            parts = [lay.backings[v] for v in op.inputs]
+            joined = Backing(np.concatenate([p.source for p in parts]), np.concatenate([p.elem for p in parts]))
+            lay.backings[op.result] = joined.take(op.index_map())
+            continue
+        kind, params = _gadget_params(op, range_bits)
+        g = gadget_for(kind, columns, params)
+        ports = _port_maps(op)
+        shapes = {port: shape for port, (_, shape, _) in ports.items()}
+        if kind == "rescale":
+            shapes.setdefault("bias", _shape(op.results[0]))
+        out_shape = _shape(op.results[0]) if kind != "sum" else (shapes["input"][0],)
+        shapes["out"] = out_shape
+        structure = g.assign({p: np.zeros(s, dtype=np.int64) for p, s in shapes.items() if p != "out"})
+        if "zeros" in structure.ports:
+            shapes["zeros"] = structure.ports["zeros"].shape
+        name = lay.place(hint, kind, g, shapes, params, "band")
+        for port, (value, _, index) in ports.items():
+            lay.wire(lay.backings[value].take(index), name, port)
+        if kind == "rescale" and "bias" not in ports:
+            lay.wire(Backing(np.full(_numel(out_shape), -1), np.full(_numel(out_shape), -1)), name, "bias")
+        if shapes.get("zeros") and _numel(shapes["zeros"]):
+            lay.wire(Backing(np.full(_numel(shapes["zeros"]), -1), np.full(_numel(shapes["zeros"]), -1)), name, "zeros")
+        lay.backings[op.results[0]] = lay.source(name, "out", out_shape)
+    for i, value in enumerate(outputs):
+        shape = _shape(value)
+        name = lay.place(f"output{i}", "output", gadget_for("output", 1, {}), {"in": shape}, {}, "instance")
+        lay.wire(lay.backings[value], name, "in")
+    return _assemble(fn.sym_name.data, lay, k)
+
+
+def _assemble(name: str, lay: _Layout, k: int) -> plonk.CircuitOp:
+    needed = max(
+        [lay.band_rows, lay.fixed_rows, lay.instance_rows, 1]
+        + [t.size for t in lay.tables.values()]
+    )
+    blinding = plonk.DEFAULT_BLINDING_ROWS
+    smallest = max(1, (needed + blinding).bit_length())
+    while (1 << smallest) - blinding - 1 < needed:
+        smallest += 1
+    if k and k < smallest:
+        raise PlonkLoweringError(
+            f"convert-gadget-to-plonk: the circuit needs {needed} rows, more than "
+            f"k={k} gives; use k >= {smallest}"
+        )
+    k = k or smallest
+    columns: list[Operation] = [plonk.ColumnOp(c, "advice", equality=True) for c in lay.advice_band()]
+    columns.append(plonk.ColumnOp(INSTANCE, "instance", equality=True))
+    if lay.uses_zero:
+        columns.append(plonk.ColumnOp(ZERO, "fixed", equality=True))
+    if lay.uses_fixed_band:
+        columns += [plonk.ColumnOp(c, "fixed", equality=True) for c in lay.fixed_band()]
+    columns += [plonk.ColumnOp(c, "fixed") for c in lay.selector_columns]
+    tables: list[Operation] = []
+    for table in lay.tables.values():
+        names = [f"{table.name}.{part}" for part in ("tag", "in", "out")[: table.width]]
+        columns += [plonk.ColumnOp(c, "fixed") for c in names]
+        tables.append(plonk.LookupTableOp(table.name, table.fn, table.bits, names, table.scale))
+    constraints = list(lay.block.ops)
+    for op in constraints:
+        op.detach()
+    body = Block([*columns, *tables, *constraints, *lay.placements, *lay.copies])
+    return plonk.CircuitOp(name, k, Region(body), blinding)
+
+
+@dataclass(frozen=True)
+class ConvertGadgetToPlonkPass(ModulePass):
+    """Lay out every gadget function as a plonk.circuit (first layout)."""
+
+    name = "convert-gadget-to-plonk"
+
+    columns: int = 12
+    """Advice columns of the band every gadget is placed in."""
+    range_bits: int = 8
+    """Bits of the range table behind rescale (bounds outputs to 2*range_bits bits)."""
+    k: int = 0
+    """log2 of the rows; 0 picks the smallest that fits."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for fn in list(op.ops):
+            if isinstance(fn, func.FuncOp):
+                circuit = _lower_function(fn, self.columns, self.range_bits, self.k)
+                op.body.block.insert_op_before(circuit, fn)
+                fn.detach()
+                fn.erase()

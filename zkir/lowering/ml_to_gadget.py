@@ -1,0 +1,315 @@
+"""`convert-ml-to-gadget`: fixed-point ml ops become gadgets on field tensors.
+
+Arithmetic maps to the gadget that proves it (matmul and convolution to `dot`,
+`ml.rescale` to `rescale`, nonlinearities to table `lookup`s). Every shape op
+(reshape, transpose, slice, concat, pad, gather with constant indices, the
+broadcasts of elementwise ops, a convolution's im2col) becomes `gadget.rewire`:
+wiring that costs no constraint. Its index map is computed by running the op's
+own float kernel on a tensor of element indices, so a shape op cannot mean one
+thing in the interpreter and another in the circuit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+
+from zkir.dialects import gadget, ml
+from zkir.dialects.resources import dense_attr, to_numpy
+from zkir.interpreter.nonlinear import NONLINEARITIES
+
+
+class LoweringError(ValueError):
+    """The module holds ops (or types) convert-ml-to-gadget cannot lower."""
+
+
+SHAPE_OPS = (
+    ml.ReshapeOp,
+    ml.TransposeOp,
+    ml.ConcatOp,
+    ml.PadOp,
+    ml.SliceOp,
+    ml.GatherOp,
+)
+
+
+def _shape(value: SSAValue) -> tuple[int, ...]:
+    ty = value.type
+    assert isinstance(ty, TensorType)
+    return tuple(ty.get_shape())
+
+
+def _scale(value: SSAValue) -> int:
+    ty = value.type
+    assert isinstance(ty, TensorType) and isinstance(ty.element_type, ml.FixedType)
+    return ty.element_type.scale.data
+
+
+def _index_tensors(shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
+    """Element indices of several tensors as one concatenation, plus one (0 = padding)."""
+    out, offset = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape, dtype=np.int64))
+        out.append(np.arange(offset + 1, offset + n + 1, dtype=np.int64).reshape(shape))
+        offset += n
+    return out
+
+
+def shape_op_map(op: Operation, data: Sequence[SSAValue], static: Sequence[np.ndarray]) -> np.ndarray:
+    """out.flat[i] = concat(data).flat[map[i]], -1 where the op pads with zero."""
+    from zkir.interpreter.float_interp import FLOAT_KERNELS
+
+    indices = _index_tensors([_shape(v) for v in data])
+    out = FLOAT_KERNELS[type(op)](op, [*indices, *static])
+    return np.asarray(out, dtype=np.int64).ravel() - 1
+
+
+def broadcast_map(shape: tuple[int, ...], target: tuple[int, ...]) -> np.ndarray:
+    n = int(np.prod(shape, dtype=np.int64))
+    return np.broadcast_to(np.arange(n, dtype=np.int64).reshape(shape), target).ravel()
+
+
+def im2col_map(
+    input_shape: tuple[int, ...], op: ml.Conv2dOp
+) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """Map of NCHW input -> (groups, N*OH*OW, Cg*KH*KW) windows, and that shape."""
+    from zkir.interpreter.kernels import _windows
+
+    strides = [int(v) for v in op.strides.get_values()]
+    pads = [int(v) for v in op.pads.get_values()]
+    dilations = [int(v) for v in op.dilations.get_values()]
+    groups = op.group.value.data
+    o, cg, kh, kw = _shape(op.weight)
+    (idx,) = _index_tensors([input_shape])
+    win = _windows(idx, (kh, kw), strides, pads, dilations, 0)  # (N, C, OH, OW, KH, KW)
+    n, _, oh, ow = win.shape[:4]
+    win = win.reshape(n, groups, cg, oh, ow, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
+    shape = (groups, n * oh * ow, cg * kh * kw)
+    return np.ascontiguousarray(win).reshape(-1) - 1, shape
+
+
+@dataclass
+class _Lowering:
+    table_bits: int
+    weights: str
+    block: Block
+    values: dict[SSAValue, SSAValue]
+    unsupported: list[str]
+
+    def emit(self, op: Operation) -> SSAValue:
+        self.block.add_op(op)
+        return op.results[0]
+
+    def rewire(self, kind: str, inputs: Sequence[SSAValue], shape: Sequence[int], index_map: np.ndarray, name: str) -> SSAValue:
+        """A rewire op; an identity map over one input (a reshape) stores no map."""
+        identity = len(inputs) == 1 and np.array_equal(
+            index_map, np.arange(int(np.prod(_shape(inputs[0]), dtype=np.int64)))
+        )
+        attr = None if identity else dense_attr(index_map.astype(np.int64), f"{name}_map")
+        return self.emit(gadget.RewireOp(kind, inputs, shape, attr))
+
+    def broadcast(self, value: SSAValue, target: tuple[int, ...], name: str) -> SSAValue:
+        shape = _shape(value)
+        if shape == target:
+            return value
+        return self.rewire("broadcast", [value], target, broadcast_map(shape, target), name)
+
+    def constant_array(self, value: SSAValue) -> np.ndarray | None:
+        owner = value.owner
+        if isinstance(owner, ml.ConstantOp):
+            return to_numpy(owner.value)
+        return None
+
+
+def _name(op: Operation) -> str:
+    result = op.results[0] if op.results else None
+    return result.name_hint if result is not None and result.name_hint else op.name.replace(".", "_")
+
+
+Handler = Callable[[_Lowering, Operation, list[SSAValue]], SSAValue | None]
+_HANDLERS: dict[type[Operation], Handler] = {}
+
+
+def _handles(*classes: type[Operation]):
+    def register(fn: Handler) -> Handler:
+        for cls in classes:
+            _HANDLERS[cls] = fn
+        return fn
+
+    return register
+
+
+@_handles(ml.ConstantOp)
+def _constant(lw: _Lowering, op: ml.ConstantOp, args: list[SSAValue]) -> SSAValue | None:
+    ty = op.result.type
+    assert isinstance(ty, TensorType)
+    if isinstance(ty.element_type, IntegerType):
+        return None  # integer indices (gather): read statically by their user
+    if not isinstance(ty.element_type, ml.FixedType):
+        lw.unsupported.append(f"{op.name} of {ty.element_type} (run ml-quantize first)")
+        return None
+    values = to_numpy(op.value).astype(np.int64)
+    return lw.emit(gadget.ConstantOp(dense_attr(values, _name(op)), lw.weights))
+
+
+@_handles(ml.MatmulOp)
+def _matmul(lw: _Lowering, op: ml.MatmulOp, args: list[SSAValue]) -> SSAValue:
+    lhs, rhs = args
+    out = _shape(op.result)
+    if _shape(lhs)[:-2] != out[:-2]:
+        lhs = lw.broadcast(lhs, (*out[:-2], *_shape(lhs)[-2:]), _name(op) + "_lhs")
+    return lw.emit(gadget.DotOp(lhs, rhs, None, gadget.felt_tensor(out)))
+
+
+@_handles(ml.Conv2dOp)
+def _conv2d(lw: _Lowering, op: ml.Conv2dOp, args: list[SSAValue]) -> SSAValue:
+    name = _name(op)
+    x, w = args[0], args[1]
+    index_map, cols_shape = im2col_map(_shape(op.input), op)
+    groups, m, k = cols_shape
+    o = _shape(op.weight)[0]
+    og = o // groups
+    cols = lw.rewire("im2col", [x], cols_shape, index_map, name + "_im2col")
+    # weights (O, Cg, KH, KW) -> (G, Cg*KH*KW, Og)
+    (widx,) = _index_tensors([_shape(op.weight)])
+    wmap = widx.reshape(groups, og, k).transpose(0, 2, 1).ravel() - 1
+    weights = lw.constant_array(op.weight)
+    if weights is not None:
+        arranged = weights.astype(np.int64).ravel()[wmap].reshape(groups, k, og)
+        wmat = lw.emit(gadget.ConstantOp(dense_attr(arranged, name + "_weight"), lw.weights))
+    else:
+        wmat = lw.rewire("transpose", [w], (groups, k, og), wmap, name + "_weight")
+    dot = lw.emit(gadget.DotOp(cols, wmat, None, gadget.felt_tensor((groups, m, og))))
+    n, _, oh, ow = _shape(op.result)
+    # dot (G, N*OH*OW, Og) -> NCHW
+    (didx,) = _index_tensors([(groups, m, og)])
+    out_map = didx.reshape(groups, n, oh, ow, og).transpose(1, 0, 4, 2, 3).ravel() - 1
+    out = lw.rewire("col2im", [dot], (n, o, oh, ow), out_map, name + "_col2im")
+    if len(args) > 2:
+        bias = lw.rewire("broadcast", [args[2]], (n, o, oh, ow), broadcast_map((o, 1, 1), (n, o, oh, ow)), name + "_bias")
+        out = lw.emit(gadget.AddOp(out, bias, gadget.felt_tensor((n, o, oh, ow))))
+    return out
+
+
+_BINARY = {ml.AddOp: gadget.AddOp, ml.SubOp: gadget.SubOp, ml.MulOp: gadget.MulOp}
+
+
+@_handles(*_BINARY)
+def _binary(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAValue:
+    out = _shape(op.results[0])
+    lhs = lw.broadcast(args[0], out, _name(op) + "_lhs")
+    rhs = lw.broadcast(args[1], out, _name(op) + "_rhs")
+    return lw.emit(_BINARY[type(op)](lhs, rhs, gadget.felt_tensor(out)))
+
+
+@_handles(ml.RescaleOp)
+def _rescale(lw: _Lowering, op: ml.RescaleOp, args: list[SSAValue]) -> SSAValue:
+    shift = _scale(op.input) - _scale(op.result)
+    return lw.emit(gadget.RescaleOp(args[0], 1 << shift))
+
+
+def _lookup_handler(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAValue:
+    fn = op.name.removeprefix("ml.")
+    return lw.emit(
+        gadget.LookupOp(
+            args[0], fn, lw.table_bits, _scale(op.operands[0]), _scale(op.results[0])
+        )
+    )
+
+
+@_handles(*SHAPE_OPS)
+def _shape_op(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAValue | None:
+    name = _name(op)
+    if isinstance(op, ml.PadOp) and float(op.value.value.data) != 0.0:
+        lw.unsupported.append(f"{op.name} '{name}' with a non-zero pad value")
+        return None
+    if isinstance(op, ml.GatherOp):
+        indices = lw.constant_array(op.indices)
+        if indices is None:
+            lw.unsupported.append(f"{op.name} '{name}' with indices computed at run time")
+            return None
+        data, static = [op.data], [indices]
+        inputs = [args[0]]
+    else:
+        data, static, inputs = list(op.operands), [], args
+    index_map = shape_op_map(op, data, static)
+    return lw.rewire(op.name.removeprefix("ml."), inputs, _shape(op.results[0]), index_map, name)
+
+
+def _lower_function(fn: func.FuncOp, table_bits: int, weights: str) -> func.FuncOp:
+    unsupported: list[str] = []
+    arg_types = []
+    for i, ty in enumerate(fn.function_type.inputs.data):
+        if not isinstance(ty, TensorType) or not isinstance(ty.element_type, ml.FixedType):
+            unsupported.append(f"argument {i} of type {ty} (run ml-quantize first)")
+            arg_types.append(ty)
+        else:
+            arg_types.append(gadget.felt_tensor(ty.get_shape()))
+    block = Block(arg_types=arg_types)
+    values: dict[SSAValue, SSAValue] = {}
+    for old, new in zip(fn.body.block.args, block.args):
+        values[old] = new
+        new.name_hint = old.name_hint
+    lw = _Lowering(table_bits, weights, block, values, unsupported)
+    results: list[SSAValue] = []
+    for op in fn.body.block.ops:
+        if isinstance(op, func.ReturnOp):
+            results = [values[v] for v in op.arguments if v in values]
+            if len(results) != len(op.arguments):
+                unsupported.append("func.return of a value that could not be lowered")
+            continue
+        handler = _HANDLERS.get(type(op))
+        if handler is None and op.name.removeprefix("ml.") in NONLINEARITIES and op.results:
+            handler = _lookup_handler
+        if handler is None:
+            unsupported.append(f"{op.name} '{_name(op)}'")
+            continue
+        operands = [values[v] for v in op.operands if v in values]
+        result = handler(lw, op, operands)
+        if result is not None:
+            result.name_hint = _name(op)
+            values[op.results[0]] = result
+    if unsupported:
+        raise LoweringError(
+            "convert-ml-to-gadget cannot lower: " + "; ".join(dict.fromkeys(unsupported))
+        )
+    block.add_op(func.ReturnOp(*results))
+    return func.FuncOp(
+        fn.sym_name.data,
+        (arg_types, [r.type for r in results]),
+        Region(block),
+        arg_attrs=fn.arg_attrs,
+        res_attrs=fn.res_attrs,
+    )
+
+
+@dataclass(frozen=True)
+class ConvertMLToGadgetPass(ModulePass):
+    """Lower fixed-point ml functions to gadget functions."""
+
+    name = "convert-ml-to-gadget"
+
+    table_bits: int = 16
+    """Input bits of the nonlinearity lookup tables."""
+    weights: str = "private"
+    """Visibility of the model's constants: private, public or fixed."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.weights not in gadget.VISIBILITIES:
+            raise LoweringError(
+                f"convert-ml-to-gadget: weights must be one of "
+                f"{', '.join(gadget.VISIBILITIES)}, got '{self.weights}'"
+            )
+        for fn in list(op.ops):
+            if isinstance(fn, func.FuncOp):
+                lowered = _lower_function(fn, self.table_bits, self.weights)
+                op.body.block.insert_op_before(lowered, fn)
+                fn.detach()
+                fn.erase()
