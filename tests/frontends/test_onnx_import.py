@@ -254,3 +254,15 @@ def test_unsupported_inputs_found_while_building_are_listed_together():
     with pytest.raises(UnsupportedModel) as e:
         import_onnx(model)
     assert sorted(i.node for i in e.value.items) == ["gt", "pow"]
+
+
+def test_1d_conv_and_pools_go_through_2d():
+    inits = {"W": _r(4, 2, 3), "B": _r(4)}
+    nodes = [
+        helper.make_node("Conv", ["x", "W", "B"], ["c"], pads=[1, 2], strides=[2], dilations=[2]),
+        helper.make_node("MaxPool", ["c"], ["m"], kernel_shape=[2], strides=[1]),
+        helper.make_node("AveragePool", ["m"], ["y"], kernel_shape=[3], pads=[1, 1]),
+    ]
+    model = make_model(nodes, [("x", [1, 2, 11])], [("y", None)], inits)
+    module = _check(model, {"x": _r(1, 2, 11)})
+    assert "ml.conv2d" in _ops(module)

@@ -1,10 +1,10 @@
 """ONNX models -> the `ml` dialect, with static shapes.
 
-xDSL 0.74 has no `xdsl.frontend.onnx` (DESIGN.md asked us to evaluate it: the
-module does not exist in the pinned release, so there is nothing to reuse) and
-its `onnx` dialect mirrors ONNX op by op, which is the level we want to leave
-immediately. So this importer reads the protobuf with the `onnx` package and
-emits `ml` ops through the shared `MLBuilder`.
+DESIGN.md asked us to evaluate xDSL's ONNX frontend first: the pinned xDSL
+0.74 ships neither `xdsl.frontend.onnx` nor an `onnx` dialect (both are absent
+from the release), so there is nothing to reuse; an op-by-op `onnx` dialect
+would in any case be a level we leave at once. This importer reads the protobuf
+with the `onnx` package and emits `ml` ops through the shared `MLBuilder`.
 
 Every node is checked before anything is built: all unsupported ops and
 attributes of a model are reported together in one `UnsupportedModel` error.
@@ -330,8 +330,8 @@ def fold_batch_norms(nodes, inits):
 
 def _check_conv(node, a) -> list[str]:
     out = []
-    if len(a.get("kernel_shape", [1, 1])) != 2:
-        out.append("only 2-D convolution (kernel_shape of 2 dims)")
+    if len(a.get("kernel_shape", [1, 1])) not in (1, 2):
+        out.append("only 1-D and 2-D convolution (kernel_shape of 1 or 2 dims)")
     if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID", b"SAME_UPPER", b"SAME_LOWER", "NOTSET"):
         out.append(f"auto_pad={a['auto_pad']!r}")
     return out
@@ -339,8 +339,8 @@ def _check_conv(node, a) -> list[str]:
 
 def _check_pool(node, a) -> list[str]:
     out = []
-    if len(a.get("kernel_shape", [1, 1])) != 2:
-        out.append("only 2-D pooling (kernel_shape of 2 dims)")
+    if len(a.get("kernel_shape", [1, 1])) not in (1, 2):
+        out.append("only 1-D and 2-D pooling (kernel_shape of 1 or 2 dims)")
     if any(d != 1 for d in a.get("dilations", [1, 1])):
         out.append(f"attribute 'dilations'={list(a['dilations'])}")
     if a.get("storage_order", 0):
@@ -381,6 +381,28 @@ def _same_pads(in_hw, kernel, strides, dilations, upper: bool) -> list[int]:
     return pads_begin + pads_end
 
 
+def _as_2d(a: dict) -> dict:
+    """Attributes of a 1-D conv/pool as those of the 2-D one with height 1."""
+    a = dict(a)
+    for key in ("kernel_shape", "strides", "dilations"):
+        if key in a and len(a[key]) == 1:
+            a[key] = [1, a[key][0]]
+    if "pads" in a and len(a["pads"]) == 2:
+        a["pads"] = [0, a["pads"][0], 0, a["pads"][1]]
+    return a
+
+
+def _lift_1d(self, x, node):
+    """[N, C, L] -> [N, C, 1, L]."""
+    n, c, length = shape_of(x)
+    return self.b.reshape(x, (n, c, 1, length), f"{node.name}_2d")
+
+
+def _drop_1d(self, y, node):
+    n, c, _, length = shape_of(y)
+    return self.b.reshape(y, (n, c, length), f"{node.name}_1d")
+
+
 def _pads_2d(a, in_hw, kernel, strides, dilations) -> list[int]:
     auto = a.get("auto_pad", b"NOTSET")
     auto = auto.decode() if isinstance(auto, bytes) else auto
@@ -396,13 +418,23 @@ def _conv(self: _Importer, node, args):
     a = _attrs(node)
     x, w = args[0], args[1]
     _float_only(x)
+    if len(shape_of(x)) == 3:
+        a = _as_2d(a)
+        x = _lift_1d(self, x, node)
+        o, i, k = shape_of(w)
+        w = self.b.reshape(w, (o, i, 1, k), f"{node.name}_w2d")
+        y = _conv_2d(self, node, a, x, w, args[2] if len(args) > 2 else None)
+        return _drop_1d(self, y, node)
     if len(shape_of(x)) != 4:
-        raise _NodeUnsupported("only 2-D convolution (NCHW input)")
+        raise _NodeUnsupported("only 1-D and 2-D convolution")
+    return _conv_2d(self, node, a, x, w, args[2] if len(args) > 2 else None)
+
+
+def _conv_2d(self: _Importer, node, a, x, w, bias):
     kernel = list(shape_of(w)[2:])
     strides = list(a.get("strides", [1, 1]))
     dilations = list(a.get("dilations", [1, 1]))
     pads = _pads_2d(a, shape_of(x)[2:], kernel, strides, dilations)
-    bias = args[2] if len(args) > 2 else None
     return self.b.conv2d(x, w, bias, strides, pads, dilations, a.get("group", 1), node.name)
 
 
@@ -590,24 +622,33 @@ def _ceil_extra(a, x, kernel, strides, pads) -> list[int]:
 _POOL_ATTRS = ["kernel_shape", "strides", "pads", "auto_pad", "ceil_mode", "dilations", "storage_order"]
 
 
+def _pool(fn):
+    """A 2-D pool handler that also takes [N, C, L] inputs (as height 1)."""
+
+    def handler(self, node, args):
+        a = _attrs(node)
+        x = args[0]
+        _float_only(x)
+        if len(shape_of(x)) == 3:
+            return _drop_1d(self, fn(self, node, _as_2d(a), _lift_1d(self, x, node)), node)
+        if len(shape_of(x)) != 4:
+            raise _NodeUnsupported("only 1-D and 2-D pooling")
+        return fn(self, node, a, x)
+
+    return handler
+
+
 @handles("MaxPool", _POOL_ATTRS, _check_pool)
-def _maxpool(self, node, args):
-    a = _attrs(node)
-    x = args[0]
-    _float_only(x)
-    if len(shape_of(x)) != 4:
-        raise _NodeUnsupported("only 2-D pooling (NCHW input)")
+@_pool
+def _maxpool(self, node, a, x):
     kernel, strides, pads = _kernel_params(a, x)
     pads = _ceil_extra(a, x, kernel, strides, pads)
     return self.b.max_pool(x, kernel, strides, pads, node.name)
 
 
 @handles("AveragePool", _POOL_ATTRS + ["count_include_pad"], _check_pool)
-def _avgpool(self, node, args):
-    a = _attrs(node)
-    x = args[0]
-    if len(shape_of(x)) != 4:
-        raise _NodeUnsupported("only 2-D pooling (NCHW input)")
+@_pool
+def _avgpool(self, node, a, x):
     kernel, strides, pads = _kernel_params(a, x)
     return self.b.avg_pool(x, kernel, strides, pads, bool(a.get("count_include_pad", 0)), node.name)
 
