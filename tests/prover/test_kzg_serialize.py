@@ -84,6 +84,8 @@ def test_vk_pk_roundtrip_and_prove_with_loaded_keys():
     vk2 = vk_from_bytes(vkb)
     assert vk2.digest == vk.digest and vk_to_bytes(vk2) == vkb
     pk2 = pk_from_bytes(pk_to_bytes(pk), srs)
+    assert vk.to_bytes() == vkb and type(vk).from_bytes(vkb).digest == vk.digest
+    assert type(pk).from_bytes(pk.to_bytes(), srs).vk.digest == vk.digest
     proof = prove(pk2, c.advice, c.instance)
     assert verify(vk2, c.instance, proof)
     assert verify(vk, c.instance, proof)

@@ -76,6 +76,18 @@ class VerifyingKey:
             self.digest = hashlib.blake2b(vk_body_bytes(self), digest_size=32).digest()
 
 
+    def to_bytes(self) -> bytes:
+        from .serialize import vk_to_bytes
+
+        return vk_to_bytes(self)
+
+    @staticmethod
+    def from_bytes(data: bytes) -> "VerifyingKey":
+        from .serialize import vk_from_bytes
+
+        return vk_from_bytes(data)
+
+
 @dataclass
 class ProvingKey:
     vk: VerifyingKey
@@ -113,6 +125,18 @@ class ProvingKey:
         self.llast_ext = dom.lagrange_to_extended(llast)
         self.lactive_ext = dom.lagrange_to_extended(lactive)
         self.x_ext = F.powers(F.root_of_unity(dom.ext_k), dom.ext_n, start=dom.g)
+
+    def to_bytes(self) -> bytes:
+        """Fixed values, permutation and the verifying key (not the SRS)."""
+        from .serialize import pk_to_bytes
+
+        return pk_to_bytes(self)
+
+    @staticmethod
+    def from_bytes(data: bytes, srs: SRS) -> "ProvingKey":
+        from .serialize import pk_from_bytes
+
+        return pk_from_bytes(data, srs)
 
     @property
     def lagrange_points(self) -> list[G1Point]:

@@ -10,6 +10,7 @@ Round structure (each commitment is absorbed by the Blake2b transcript):
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Sequence
 
@@ -34,6 +35,15 @@ def _instance_bytes(inst: list[np.ndarray]) -> bytes:
         parts.append(v.shape[0].to_bytes(4, "little"))
         parts.append(F.to_le_bytes(v).tobytes())
     return b"".join(parts)
+
+
+class _OsRandom:
+    """The .bytes() interface of numpy Generators, backed by os.urandom
+    (blinding values must come from a cryptographic generator)."""
+
+    @staticmethod
+    def bytes(n: int) -> bytes:
+        return os.urandom(n)
 
 
 def prepare_instance(cs, instance: Sequence, usable: int) -> list[np.ndarray]:
@@ -74,8 +84,8 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
     cs = vk.cs
     dom = vk.domain
     n, u = dom.n, vk.usable
-    # blinding randomness: OS entropy unless a test fixes the seed
-    rng = np.random.default_rng(seed)
+    # blinding randomness: the OS CSPRNG unless a test fixes the seed
+    rng = np.random.default_rng(seed) if seed is not None else _OsRandom()
     inst = prepare_instance(cs, instance, u)
     adv = prepare_advice(cs, advice, n, u, rng)
     inst_full = []

@@ -190,6 +190,8 @@ def _read_vk(r: _Reader):
         raise
     except (ProverError, ValueError, TypeError, RecursionError) as e:
         raise ProofFormatError(f"{r.what}: invalid constraint system ({e})") from None
+    if cs.degree() > 64:
+        raise ProofFormatError(f"{r.what}: implausible constraint degree {cs.degree()}")
     fixed = [r.g1() for _ in range(cs.num_fixed)]
     sigma = [r.g1() for _ in range(len(cs.equality))]
     g1, g2, g2_tau = r.g1(), r.g2(), r.g2()
