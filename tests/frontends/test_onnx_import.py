@@ -266,3 +266,11 @@ def test_1d_conv_and_pools_go_through_2d():
     model = make_model(nodes, [("x", [1, 2, 11])], [("y", None)], inits)
     module = _check(model, {"x": _r(1, 2, 11)})
     assert "ml.conv2d" in _ops(module)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "edge", "wrap"])
+def test_pad_modes_by_slices(mode):
+    pads = np.array([0, 0, 3, 1, 0, 0, 2, 3], np.int64)  # reflect up to d - 1 = 3 rows
+    nodes = [helper.make_node("Pad", ["x", "pads"], ["y"], mode=mode)]
+    model = make_model(nodes, [("x", [1, 2, 4, 5])], [("y", None)], {"pads": pads})
+    _check(model, {"x": _r(1, 2, 4, 5)})

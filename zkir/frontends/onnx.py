@@ -354,7 +354,48 @@ def _check_pool(node, a) -> list[str]:
 
 def _check_pad(node, a) -> list[str]:
     mode = a.get("mode", b"constant")
-    return [] if mode in (b"constant", "constant") else [f"attribute 'mode'={mode.decode()}"]
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    return [] if mode in ("constant", "reflect", "edge", "wrap") else [f"attribute 'mode'={mode}"]
+
+
+def _pad_by_copies(b, x, pads, mode: str, hint: str):
+    """reflect / edge / wrap padding as slices of x concatenated, axis by axis."""
+    rank = len(shape_of(x))
+    for ax in range(rank):
+        lo, hi = pads[ax], pads[ax + rank]
+        if not lo and not hi:
+            continue
+        d = shape_of(x)[ax]
+
+        def part(start, stop, step, k):
+            if step < 0 and stop < 0:
+                stop = None  # down to and including index 0
+            s_, e_, c_ = [0] * rank, list(shape_of(x)), [1] * rank
+            s_[ax], e_[ax], c_[ax] = start, stop, step
+            return b.slice(x, s_, e_, c_, f"{hint}_{ax}_{k}")
+
+        if mode == "reflect" and (lo >= d or hi >= d):
+            raise _NodeUnsupported("reflect padding wider than the input")
+        if mode == "wrap" and (lo > d or hi > d):
+            raise _NodeUnsupported("wrap padding wider than the input")
+        pieces = []
+        if lo:
+            if mode == "reflect":
+                pieces.append(part(lo, 0, -1, "lo"))
+            elif mode == "edge":
+                pieces += [part(0, 1, 1, "lo")] * lo
+            else:
+                pieces.append(part(d - lo, d, 1, "lo"))
+        pieces.append(x)
+        if hi:
+            if mode == "reflect":
+                pieces.append(part(d - 2, d - 2 - hi, -1, "hi"))
+            elif mode == "edge":
+                pieces += [part(d - 1, d, 1, "hi")] * hi
+            else:
+                pieces.append(part(0, hi, 1, "hi"))
+        x = b.concat(pieces, ax, f"{hint}_{ax}")
+    return x
 
 
 def _check_single_output(node, a) -> list[str]:
@@ -750,6 +791,10 @@ def _pad(self, node, args):
             pads = full
     if min(pads) < 0:
         raise _NodeUnsupported("negative pads (cropping)")
+    mode = a.get("mode", b"constant")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    if mode != "constant":
+        return _pad_by_copies(self.b, x, pads, mode, node.name)
     return self.b.pad(x, pads, value, node.name)
 
 
@@ -837,7 +882,7 @@ def _gather(self, node, args):
     return self.b.gather(args[0], args[1], _attrs(node).get("axis", 0), node.name)
 
 
-@handles("LayerNormalization", ["axis", "epsilon", "stash_type"], _check_single_output)
+@handles("LayerNormalization", ["axis", "epsilon", "stash_type"])
 def _layernorm(self, node, args):
     a = _attrs(node)
     x = args[0]
@@ -846,15 +891,31 @@ def _layernorm(self, node, args):
     rank = len(shape_of(x))
     axis = axis + rank if axis < 0 else axis
     tail = shape_of(x)[axis:]
+    eps = float(a.get("epsilon", 1e-5))
     scale = args[1]
     bias = args[2] if len(args) > 2 and args[2] is not None else np.zeros(tail, np.float32)
+    if len([o for o in node.output if o]) > 1:
+        return _layernorm_decomposed(self, node, x, scale, bias, axis, eps)
     if shape_of(scale) != tail:
         scale = self.b.reshape(scale, tail) if int(np.prod(shape_of(scale))) == int(np.prod(tail)) else scale
     if shape_of(bias) != tail and isinstance(bias, np.ndarray):
         bias = np.broadcast_to(bias, tail).copy()
     if shape_of(scale) != tail or shape_of(bias) != tail:
-        raise _NodeUnsupported("scale or bias that broadcast but do not match the normalised dims")
-    return self.b.layer_norm(x, scale, bias, axis, float(a.get("epsilon", 1e-5)), node.name)
+        return _layernorm_decomposed(self, node, x, scale, bias, axis, eps)
+    return self.b.layer_norm(x, scale, bias, axis, eps, node.name)
+
+
+def _layernorm_decomposed(self, node, x, scale, bias, axis, eps):
+    """LayerNormalization with its Mean / InvStdDev outputs (or broadcasting
+    scale and bias), as the primitive ops ONNX's own function body uses."""
+    b, n = self.b, node.name
+    axes = list(range(axis, len(shape_of(x))))
+    mean = b.reduce("mean", x, axes, True, f"{n}_mean")
+    d = b.binary("sub", x, mean, f"{n}_d")
+    var = b.reduce("mean", b.binary("mul", d, d, f"{n}_sq"), axes, True, f"{n}_var")
+    inv = b.unary("rsqrt", b.binary("add", var, np.float32(eps), f"{n}_ve"), f"{n}_inv")
+    y = b.binary("add", b.binary("mul", b.binary("mul", d, inv, f"{n}_norm"), scale, f"{n}_s"), bias, n)
+    return [y, mean, inv]
 
 
 @handles("BatchNormalization", ["epsilon", "momentum", "spatial", "training_mode"])
