@@ -268,3 +268,34 @@ def test_whole_column_instance_with_tensor_copy():
         verify(vk, [wrong], proof)
     fails = MockProver(cs, k, [av, cv], [qv], [wrong], copies=[(c, rows, out, rows)]).verify()
     assert fails and {f.kind for f in fails} == {"copy"} and {f.row for f in fails} == {u // 2}
+
+
+def test_instance_and_fixed_queried_in_gates_with_rotations():
+    """No equality, no lookup: the verifier evaluates instance columns itself,
+    also at rotated points; a fixed column is read at rotation -1."""
+    cs = ConstraintSystem()
+    a = cs.advice_column("a")
+    q = cs.selector("q")
+    f = cs.fixed_column("f")
+    pub = cs.instance_column("pub")
+    # a[i] = pub[i] + pub[i+1] * f[i-1]
+    cs.create_gate("mix", q.cur() * (a.cur() - pub.cur() - pub.next() * f.prev()))
+    k = 5
+    n, u = 1 << k, cs.usable_rows(k)
+    rng = np.random.default_rng(3)
+    qv = np.zeros(n, np.int64)
+    qv[1: u - 1] = 1
+    fv = rng.integers(-9, 9, n)
+    pv = rng.integers(-100, 100, u)
+    av = np.zeros(u, np.int64)
+    av[1: u - 1] = pv[1: u - 1] + pv[2:u] * fv[0: u - 2]
+    assert MockProver(cs, k, [av], [qv, fv], [pv]).verify() == []
+    pk, vk = keygen(srs_for(k), cs, [qv, fv], [])
+    proof = prove(pk, [av], [pv])
+    assert verify(vk, [pv], proof)
+    p2 = pv.copy()
+    p2[5] += 1
+    with pytest.raises(VerificationError):
+        verify(vk, [p2], proof)
+    fails = MockProver(cs, k, [av], [qv, fv], [p2]).verify()
+    assert {(f.name, f.row) for f in fails} == {("mix", 4), ("mix", 5)}

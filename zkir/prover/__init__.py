@@ -10,6 +10,20 @@ Public API (everything else is internal):
     MockProver(cs, k, advice, fixed, instance, copies=...).verify()  # -> [Failure]
     proof = prove(pk, advice=[np.array(...)], instance=[...])
     verify(vk, instance, proof)                        # True or VerificationError
+
+Conventions circuit writers must know (the mock prover checks all of them):
+  * rows 0 .. usable-1 are yours (usable = 2^k - cs.blinding_factors() - 1);
+    advice rows from `usable` on are random blinding values, so every gate must
+    be switched off there (selectors are fixed columns that are 0 there);
+  * gates must hold on every row, including wrap-around rotations;
+  * lookups check rows 0 .. usable-1 only; the table must fit in those rows and
+    contain whatever unselected inputs evaluate to (usually 0: use q * a);
+  * copy constraints may only name usable rows of equality-enabled columns;
+  * witness values: int64 arrays (negative v is p - |v|), object arrays of
+    Python ints, or (m, 4) uint64 Montgomery field vectors (zkir.prover.field).
+Protocol: halo2-style PLONKish arithmetisation, logUp lookups, permutation
+argument chunked by degree - 2 columns, quotient on an extended coset,
+KZG over BLS12-381 with GWC multi-point opening, Blake2b Fiat-Shamir.
 """
 
 from .constraint_system import ConstraintSystem, Gate, Lookup
