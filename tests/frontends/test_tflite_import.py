@@ -171,3 +171,28 @@ def test_bad_keras_file_gives_one_line_without_tensorflow_chatter(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "not a readable Keras model" in proc.stderr
+
+
+def test_float16_weights_import_and_integer_quantized_models_are_refused():
+    import contextlib
+    import io
+
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(40, activation="relu"), keras.layers.Dense(10)])
+    _, _, x, _ = digits_split()
+    with contextlib.redirect_stdout(io.StringIO()):
+        conv = tf.lite.TFLiteConverter.from_keras_model(model)
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.target_spec.supported_types = [tf.float16]
+        fp16 = conv.convert()
+        conv = tf.lite.TFLiteConverter.from_keras_model(model)
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]  # int8 weights (dynamic range)
+        dynamic = conv.convert()
+    module = import_tflite(fp16, [8, 64])
+    assert "ml.matmul" in {op.name for op in module.walk()}
+    assert_close(run_float(module, x[:8])[0], tflite_run(fp16, x[:8]))
+    with pytest.raises(UnsupportedModel, match="quantized"):
+        import_tflite(dynamic, [1, 64])
