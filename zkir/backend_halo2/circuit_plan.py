@@ -105,6 +105,22 @@ class CircuitPlan:
         columns = [self.built.columns[name] for name in op.column_names]
         return Placed(op, g, structure, columns)
 
+    def io_places(self) -> list[Placed]:
+        """The input placements, then the output placements, in program order."""
+        places = list(self.places.values())
+        return [p for p in places if p.kind == "input"] + [p for p in places if p.kind == "output"]
+
+    def rows_used(self) -> int:
+        """Rows of the tallest column band (advice, fixed, instance)."""
+        return max((p.row + p.structure.rows for p in self.places.values()), default=0)
+
+    def placement_at(self, row: int) -> Placed | None:
+        """The gadget placement (not an io one) covering `row` of the advice band."""
+        for p in self.places.values():
+            if p.kind not in IO_KINDS and p.row <= row < p.row + p.structure.rows:
+                return p
+        return None
+
     # -- fixed columns ------------------------------------------------------------
     def fixed_columns(self) -> list[np.ndarray]:
         cs = self.cs

@@ -283,12 +283,16 @@ def _port_maps(op: Operation) -> dict[str, tuple[SSAValue, tuple[int, ...], np.n
     return ports
 
 
-def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int) -> plonk.CircuitOp:
+def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, private_inputs: bool) -> plonk.CircuitOp:
     body = Block()
     lay = _Layout(columns, range_bits, body)
     for i, arg in enumerate(fn.body.block.args):
         shape = _shape(arg)
-        name = lay.place(arg.name_hint or f"input{i}", "input", gadget_for("input", 1, {}), {"out": shape}, {}, "instance")
+        if private_inputs:
+            g, where = gadget_for("input", columns, {}), "band"
+        else:
+            g, where = gadget_for("input", 1, {}), "instance"
+        name = lay.place(arg.name_hint or f"input{i}", "input", g, {"out": shape}, {}, where)
         lay.backings[arg] = lay.source(name, "out", shape)
     outputs: list[SSAValue] = []
     for op in fn.body.block.ops:
@@ -381,11 +385,17 @@ class ConvertGadgetToPlonkPass(ModulePass):
     """Bits of the range table behind rescale (bounds outputs to 2*range_bits bits)."""
     k: int = 0
     """log2 of the rows; 0 picks the smallest that fits."""
+    inputs: str = "public"
+    """public: model inputs in the instance column; private: in the advice band."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.inputs not in ("public", "private"):
+            raise PlonkLoweringError(
+                f"convert-gadget-to-plonk: inputs must be public or private, got '{self.inputs}'"
+            )
         for fn in list(op.ops):
             if isinstance(fn, func.FuncOp):
-                circuit = _lower_function(fn, self.columns, self.range_bits, self.k)
+                circuit = _lower_function(fn, self.columns, self.range_bits, self.k, self.inputs == "private")
                 op.body.block.insert_op_before(circuit, fn)
                 fn.detach()
                 fn.erase()

@@ -242,9 +242,15 @@ def _run_cmd(p: argparse.ArgumentParser) -> Runner:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import zkir.tools.cli_proofs  # noqa: F401  (registers compile, setup, prove, ...)
+
     parser = argparse.ArgumentParser(
-        prog="zkir", description="Zero-knowledge proofs of ML inference, compiled through MLIR-style dialects."
+        prog="zkir",
+        description="Zero-knowledge proofs of ML inference, compiled through MLIR-style dialects.",
+        epilog="main job: zkir compile model.onnx -o build && zkir setup build && "
+        "zkir prove build --input input.json -o proof.bin && zkir verify build proof.bin",
     )
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     subs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, configure) in _SUBCOMMANDS.items():
         sp = subs.add_parser(name, help=help_text, description=help_text)
@@ -265,9 +271,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from zkir.frontends.errors import ModelError
 
+    if args.debug:
+        return args._run(args)
     try:
         return args._run(args)
-    except (CliError, ModelError, DiagnosticException, OverflowError) as e:
+    except (CliError, ModelError, DiagnosticException, OverflowError, ValueError) as e:
+        # ValueError: zkir's lowering, layout, workflow and proof-format errors
         print(f"zkir {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return USAGE_ERROR
     except OSError as e:

@@ -1,0 +1,202 @@
+"""`zkir compile|setup|prove|verify|mock|report`: the proving half of the CLI.
+
+Thin wrappers over zkir.workflow. Progress goes to stderr, results to stdout;
+with --json the last stdout line is one JSON object. Exit codes: 0 done or
+verified, 1 proof rejected (or mock failures), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from zkir.tools.cli import (
+    CliError,
+    Runner,
+    input_arrays,
+    parse_input_shapes,
+    read_inputs,
+    subcommand,
+)
+
+REJECTED = 1
+
+
+def _progress(args: argparse.Namespace):
+    if getattr(args, "quiet", False):
+        return lambda _msg: None
+    return lambda msg: print(f"zkir {args.command}: {msg}", file=sys.stderr, flush=True)
+
+
+def _emit(args: argparse.Namespace, human: str, record: dict[str, Any]) -> None:
+    if args.json:
+        print(json.dumps(record))
+    else:
+        print(human)
+
+
+def _fmt_outputs(outputs: dict[str, dict[str, Any]]) -> str:
+    return "\n".join(f"  {name} = {json.dumps(t['value'])}" for name, t in outputs.items())
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+
+
+@subcommand("compile", "compile a model to a circuit: writes each level's IR and settings.json")
+def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("model", help="model file (.onnx, .tflite, .keras, SavedModel dir) or .mlir")
+    p.add_argument("-o", "--output", default="build", help="build directory (default: build)")
+    p.add_argument("--input-shape", action="append", metavar="[NAME=]D1,D2,..", help="static input shape (repeatable)")
+    p.add_argument("--scale-bits", type=int, default=8, help="fixed-point fraction bits (default 8)")
+    p.add_argument("--columns", type=int, default=12, help="advice columns of the layout (default 12)")
+    p.add_argument("--table-bits", type=int, default=16, help="input bits of nonlinearity tables (default 16)")
+    p.add_argument(
+        "--weights",
+        choices=("private", "fixed", "public"),
+        default="private",
+        help="private: committed advice (default); fixed: in the verifying key; public: instance values",
+    )
+    p.add_argument("--private-input", action="store_true", help="keep the model input private (advice)")
+    _common(p)
+
+    def run(args: argparse.Namespace) -> int:
+        from zkir.workflow import CompileOptions, compile_model
+
+        options = CompileOptions(
+            scale_bits=args.scale_bits,
+            columns=args.columns,
+            table_bits=args.table_bits,
+            weights=args.weights,
+            private_input=args.private_input,
+            input_shapes=parse_input_shapes(args.input_shape),
+        )
+        s = compile_model(args.model, args.output, options, _progress(args))
+        _emit(
+            args,
+            f"compiled {args.model} -> {args.output}/ (k={s.k}, {s.rows} rows, "
+            f"{s.advice_columns} advice columns, {s.lookups} lookups, {s.compile_seconds:.2f} s)",
+            {"build": args.output, "k": s.k, "rows": s.rows, "advice_columns": s.advice_columns,
+             "lookups": s.lookups, "compile_s": s.compile_seconds},
+        )
+        return 0
+
+    return run
+
+
+@subcommand("setup", "make the proving and verifying keys (a test SRS unless --srs is given)")
+def _setup_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("build", help="build directory from zkir compile")
+    p.add_argument("--srs", help="structured reference string file (default: a seeded, INSECURE test SRS)")
+    _common(p)
+
+    def run(args: argparse.Namespace) -> int:
+        from zkir.workflow import setup
+
+        times = setup(args.build, args.srs, _progress(args))
+        _emit(
+            args,
+            f"keys written to {args.build}/pk.bin and {args.build}/vk.bin "
+            f"(srs {times['srs']:.2f} s, keygen {times['keygen']:.2f} s)",
+            {"build": args.build, "srs_s": times["srs"], "keygen_s": times["keygen"]},
+        )
+        return 0
+
+    return run
+
+
+@subcommand("prove", "prove the model's output on input.json; prints the output it proves")
+def _prove_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("build", help="build directory after zkir setup")
+    p.add_argument("--input", required=True, help='JSON: {"name": nested list} or a bare nested list')
+    p.add_argument("-o", "--output", default="proof.bin", help="proof file (default: proof.bin)")
+    _common(p)
+
+    def run(args: argparse.Namespace) -> int:
+        from zkir.workflow import prove
+
+        r = prove(args.build, input_arrays(read_inputs(args.input)), args.output, _progress(args))
+        _emit(
+            args,
+            f"proof written to {r.proof} ({r.proof_bytes} bytes, {r.timings['prove']:.2f} s); outputs:\n"
+            + _fmt_outputs(r.outputs),
+            {"proof": str(r.proof), "proof_bytes": r.proof_bytes, "outputs": r.outputs, "timings": r.timings},
+        )
+        return 0
+
+    return run
+
+
+@subcommand("verify", "verify a proof; exit 0 if it holds, 1 if it is rejected")
+def _verify_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("build", help="build directory with vk.bin")
+    p.add_argument("proof", help="proof file from zkir prove")
+    _common(p)
+
+    def run(args: argparse.Namespace) -> int:
+        from zkir.workflow import verify
+
+        v = verify(args.build, args.proof)
+        ms = v.timings["verify"] * 1000
+        if v.verified:
+            human = f"verified ({ms:.1f} ms); the proof shows:\n" + _fmt_outputs(v.outputs)
+        else:
+            human = f"REJECTED: {v.failed_check}"
+        _emit(
+            args,
+            human,
+            {"verified": v.verified, "failed_check": v.failed_check, "outputs": v.outputs,
+             "inputs": v.inputs, "timings": v.timings},
+        )
+        return 0 if v.verified else REJECTED
+
+    return run
+
+
+@subcommand("mock", "check every gate, lookup and copy on the witness, without cryptography")
+def _mock_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("build", help="build directory from zkir compile")
+    p.add_argument("--input", required=True, help="input.json")
+    _common(p)
+
+    def run(args: argparse.Namespace) -> int:
+        from zkir.workflow import mock
+
+        failures = mock(args.build, input_arrays(read_inputs(args.input)))
+        human = "all constraints hold" if not failures else "\n".join(str(f) for f in failures[:20])
+        _emit(args, human, {"satisfied": not failures, "failures": [f.__dict__ for f in failures[:100]]})
+        return 0 if not failures else REJECTED
+
+    return run
+
+
+@subcommand("report", "per layer: gadget, rows, lookups and share of the circuit")
+def _report_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("build", help="build directory from zkir compile")
+    _common(p)
+
+    def run(args: argparse.Namespace) -> int:
+        from zkir.workflow import Settings, report
+
+        rows = report(args.build)
+        s = Settings.load(__import__("pathlib").Path(args.build))
+        lines = [
+            f"k={s.k} ({1 << s.k} rows, {s.rows} used), {s.advice_columns} advice and "
+            f"{s.fixed_columns} fixed columns, {s.lookups} lookup arguments",
+            f"{'placement':28s} {'gadget':10s} {'column':9s} {'rows':>7s} {'lookup rows':>11s} {'share':>7s}",
+        ]
+        lines += [
+            f"{r['placement'][:28]:28s} {r['gadget']:10s} {r['columns']:9s} {r['rows']:7d} "
+            f"{r['lookups']:11d} {100 * r['share']:6.1f}%"
+            for r in rows
+        ]
+        _emit(args, "\n".join(lines), {"k": s.k, "rows": s.rows, "layers": rows})
+        return 0
+
+    return run
+
+
+__all__ = ["CliError"]

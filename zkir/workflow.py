@@ -1,0 +1,414 @@
+"""The user's workflow over a build directory: compile, setup, prove, verify.
+
+`zkir compile|setup|prove|verify|mock|report` are thin wrappers over these
+functions, so a Python user gets the same steps, files and errors. A build
+directory holds each level's IR (1_ml.mlir .. 4_plonk.mlir), settings.json,
+and after setup the SRS and keys; a proof file carries the public values it
+proves next to the proof bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SETTINGS = "settings.json"
+LEVELS = ("1_ml.mlir", "2_ml_fixed.mlir", "3_gadget.mlir", "4_plonk.mlir")
+PROOF_MAGIC = b"ZKIRPRF1"
+
+Progress = Callable[[str], None]
+
+
+class WorkflowError(ValueError):
+    """Bad input to a workflow step (a missing build, a wrong input): one line."""
+
+
+@dataclass
+class CompileOptions:
+    scale_bits: int = 8
+    columns: int = 12
+    table_bits: int = 16
+    """Input bits of nonlinearity lookup tables (ReLU after a rescale needs none)."""
+    weights: str = "private"
+    """private (advice), fixed (in the verifying key) or public (instance)."""
+    private_input: bool = False
+    input_shapes: Any = None
+
+
+@dataclass
+class TensorInfo:
+    name: str
+    shape: list[int]
+    scale: int
+    rows: list[int] = field(default_factory=list)
+    """[first, end) rows of the instance column holding it (public tensors)."""
+
+
+@dataclass
+class Settings:
+    model: str
+    options: dict[str, Any]
+    inputs: list[TensorInfo]
+    outputs: list[TensorInfo]
+    k: int
+    rows: int
+    advice_columns: int
+    fixed_columns: int
+    lookups: int
+    compile_seconds: float
+
+    def save(self, build: Path) -> None:
+        (build / SETTINGS).write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @staticmethod
+    def load(build: Path) -> Settings:
+        path = Path(build) / SETTINGS
+        if not path.exists():
+            raise WorkflowError(f"{build}: not a zkir build directory (no {SETTINGS}; run zkir compile)")
+        data = json.loads(path.read_text())
+        data["inputs"] = [TensorInfo(**t) for t in data["inputs"]]
+        data["outputs"] = [TensorInfo(**t) for t in data["outputs"]]
+        return Settings(**data)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def _scales(fn) -> tuple[list[int], list[int]]:
+    from zkir.dialects.ml import FixedType
+
+    def scale(ty) -> int:
+        el = ty.element_type
+        return el.scale.data if isinstance(el, FixedType) else 0
+
+    return (
+        [scale(t) for t in fn.function_type.inputs.data],
+        [scale(t) for t in fn.function_type.outputs.data],
+    )
+
+
+def compile_model(
+    model: str | Path, build: str | Path, options: CompileOptions | None = None, progress: Progress = _quiet
+) -> Settings:
+    """Model file -> every level's IR and settings.json in `build`."""
+    from zkir.interpreter.program import input_specs, main_function, output_specs
+    from zkir.ir_io import write_module
+    from zkir.pass_pipeline import pipeline
+    from zkir.tools.cli import load_model
+
+    options = options or CompileOptions()
+    build = Path(build)
+    build.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    progress(f"importing {model}")
+    module = load_model(model, options.input_shapes)
+    steps = [
+        ("ml-canonicalize", LEVELS[0]),
+        (f"ml-quantize{{scale-bits={options.scale_bits}}}", LEVELS[1]),
+        (
+            f"convert-ml-to-gadget{{table-bits={options.table_bits} weights={options.weights}}},"
+            "gadget-canonicalize",
+            LEVELS[2],
+        ),
+        (
+            f"convert-gadget-to-plonk{{columns={options.columns} range-bits={options.scale_bits}"
+            f" inputs={'private' if options.private_input else 'public'}}},plonk-verify-layout",
+            LEVELS[3],
+        ),
+    ]
+    fn = main_function(module)
+    in_specs, out_specs = input_specs(fn), output_specs(fn)
+    for spec, level in steps:
+        progress(f"{spec.split('{')[0].split(',')[0]} -> {level}")
+        if level == LEVELS[2]:
+            in_scales, out_scales = _scales(main_function(module))
+        pipeline(spec).run(module)
+        write_module(module, build / level)
+    from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
+
+    plan = CircuitPlan(find_circuit(module))
+    inputs = [TensorInfo(s.name, list(s.shape), sc) for s, sc in zip(in_specs, in_scales)]
+    outputs = [TensorInfo(s.name, list(s.shape), sc) for s, sc in zip(out_specs, out_scales)]
+    for info, place in zip(inputs + outputs, plan.io_places()):
+        if place.columns[0].kind == "instance":
+            info.rows = [place.row, place.row + place.structure.rows]
+    settings = Settings(
+        model=str(model),
+        options={k: v for k, v in asdict(options).items() if k != "input_shapes"},
+        inputs=inputs,
+        outputs=outputs,
+        k=plan.k,
+        rows=plan.rows_used(),
+        advice_columns=plan.cs.num_advice,
+        fixed_columns=plan.cs.num_fixed,
+        lookups=len(plan.cs.lookups),
+        compile_seconds=round(time.perf_counter() - start, 3),
+    )
+    settings.save(build)
+    progress(f"circuit: k={plan.k}, {settings.rows} rows, {plan.cs.num_advice} advice columns")
+    return settings
+
+
+def _plan(build: Path):
+    from xdsl.utils.exceptions import ParseError
+
+    from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
+    from zkir.ir_io import read_module
+
+    path = build / LEVELS[3]
+    if not path.exists():
+        raise WorkflowError(f"{build}: no {LEVELS[3]} (run zkir compile)")
+    try:
+        return CircuitPlan(find_circuit(read_module(path)))
+    except ParseError as e:
+        raise WorkflowError(f"{path}: {e.msg}") from None
+
+
+def setup(build: str | Path, srs_file: str | Path | None = None, progress: Progress = _quiet) -> dict[str, float]:
+    """Keys for the compiled circuit; a seeded, INSECURE test SRS unless one is given."""
+    from zkir.prover import SRS, keygen, pk_to_bytes, vk_to_bytes
+
+    build = Path(build)
+    settings = Settings.load(build)
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    if srs_file is None:
+        progress(f"generating an INSECURE test SRS for 2^{settings.k} rows (never use it in production)")
+        srs = SRS.insecure_from_seed(settings.k)
+        srs.save(build / "srs.bin")
+    else:
+        progress(f"loading SRS {srs_file}")
+        srs = SRS.load(srs_file)
+        if srs.k < settings.k:
+            raise WorkflowError(f"{srs_file}: the SRS has 2^{srs.k} points, the circuit needs 2^{settings.k}")
+        if Path(srs_file).resolve() != (build / "srs.bin").resolve():
+            srs.save(build / "srs.bin")
+    times["srs"] = time.perf_counter() - t
+    t = time.perf_counter()
+    progress("building the circuit")
+    plan = _plan(build)
+    progress("keygen: fixed columns, permutation, commitments")
+    pk, vk = keygen(srs, plan.cs, plan.fixed_columns(), plan.copy_constraints(), k=settings.k)
+    (build / "pk.bin").write_bytes(pk_to_bytes(pk))
+    (build / "vk.bin").write_bytes(vk_to_bytes(vk))
+    times["keygen"] = time.perf_counter() - t
+    return times
+
+
+def quantize_inputs(settings: Settings, inputs: Mapping[str, Any] | Any) -> list[np.ndarray]:
+    """input.json values (reals) -> fixed-point integers at each input's scale."""
+    from zkir.interpreter.rounding import quantize
+
+    if not isinstance(inputs, Mapping):
+        if len(settings.inputs) != 1:
+            names = ", ".join(i.name for i in settings.inputs)
+            raise WorkflowError(f"the model has {len(settings.inputs)} inputs ({names}); give them by name")
+        inputs = {settings.inputs[0].name: inputs}
+    out = []
+    for info in settings.inputs:
+        if info.name not in inputs:
+            raise WorkflowError(f"input '{info.name}' is missing (inputs: {', '.join(inputs)})")
+        try:
+            value = np.asarray(inputs[info.name], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise WorkflowError(f"input '{info.name}' is not a nested list of numbers") from None
+        if list(value.shape) == info.shape[1:] and info.shape[:1] == [1]:
+            value = value.reshape(info.shape)  # a single example without its batch dimension
+        if list(value.shape) != info.shape:
+            raise WorkflowError(
+                f"input '{info.name}' has shape {list(value.shape)}, the model expects {info.shape}"
+            )
+        out.append(quantize(value, info.scale))
+    extra = set(inputs) - {i.name for i in settings.inputs}
+    if extra:
+        raise WorkflowError(f"unknown inputs: {', '.join(sorted(extra))}")
+    return out
+
+
+def _tensors(infos: list[TensorInfo], raws: list[np.ndarray]) -> dict[str, dict[str, Any]]:
+    return {
+        info.name: {
+            "value": (np.asarray(raw, dtype=np.float64) / 2.0**info.scale).reshape(info.shape).tolist(),
+            "raw": np.asarray(raw).reshape(info.shape).tolist(),
+            "scale": info.scale,
+        }
+        for info, raw in zip(infos, raws)
+    }
+
+
+@dataclass
+class ProveResult:
+    proof: Path
+    outputs: dict[str, dict[str, Any]]
+    timings: dict[str, float]
+    proof_bytes: int
+
+
+def prove(build: str | Path, inputs: Mapping[str, Any] | Any, proof_path: str | Path, progress: Progress = _quiet) -> ProveResult:
+    from zkir.backend_halo2.witness import compute_witness
+    from zkir.prover import SRS, pk_from_bytes
+    from zkir.prover import prove as prove_circuit
+
+    build = Path(build)
+    settings = Settings.load(build)
+    if not (build / "pk.bin").exists():
+        raise WorkflowError(f"{build}: no proving key (run zkir setup)")
+    quantized = quantize_inputs(settings, inputs)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    progress("loading the proving key")
+    plan = _plan(build)
+    pk = pk_from_bytes((build / "pk.bin").read_bytes(), SRS.load(build / "srs.bin"))
+    timings["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    progress("computing the witness")
+    witness = compute_witness(plan, quantized)
+    timings["witness"] = time.perf_counter() - t
+    progress(f"proving (k={settings.k})")
+    phases: dict[str, float] = {}
+    t = time.perf_counter()
+    proof = prove_circuit(pk, witness.advice, witness.instance, timings=phases)
+    timings["prove"] = time.perf_counter() - t
+    timings.update({f"prove_{k}": v for k, v in phases.items() if k != "total"})
+    header = json.dumps({"instance": [c.tolist() for c in witness.instance]}).encode()
+    data = PROOF_MAGIC + struct.pack("<I", len(header)) + header + proof
+    Path(proof_path).write_bytes(data)
+    return ProveResult(Path(proof_path), _tensors(settings.outputs, witness.outputs), timings, len(proof))
+
+
+@dataclass
+class VerifyResult:
+    verified: bool
+    failed_check: str | None
+    outputs: dict[str, dict[str, Any]]
+    inputs: dict[str, dict[str, Any]]
+    timings: dict[str, float]
+
+
+def read_proof_file(path: Path) -> tuple[list[np.ndarray], bytes]:
+    from zkir.prover import ProofFormatError
+
+    data = Path(path).read_bytes()
+    if data[: len(PROOF_MAGIC)] != PROOF_MAGIC:
+        raise ProofFormatError(f"{path}: not a zkir proof file (bad magic)")
+    if len(data) < len(PROOF_MAGIC) + 4:
+        raise ProofFormatError(f"{path}: proof file truncated")
+    (size,) = struct.unpack_from("<I", data, len(PROOF_MAGIC))
+    start = len(PROOF_MAGIC) + 4
+    if start + size > len(data):
+        raise ProofFormatError(f"{path}: proof file truncated (public values cut short)")
+    try:
+        header = json.loads(data[start : start + size])
+        instance = [np.asarray(col, dtype=object) for col in header["instance"]]
+        instance = [np.asarray([int(v) for v in col], dtype=np.int64) for col in instance]
+    except (ValueError, KeyError, TypeError, OverflowError) as e:
+        raise ProofFormatError(f"{path}: malformed public values ({e})") from None
+    return instance, data[start + size :]
+
+
+def verify(build: str | Path, proof_path: str | Path) -> VerifyResult:
+    """Check a proof against the build's verifying key; never raises on a bad proof."""
+    from zkir.prover import VerificationError, vk_from_bytes
+    from zkir.prover import verify as verify_proof
+
+    build = Path(build)
+    settings = Settings.load(build)
+    if not (build / "vk.bin").exists():
+        raise WorkflowError(f"{build}: no verifying key (run zkir setup)")
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    vk = vk_from_bytes((build / "vk.bin").read_bytes())
+    timings["load"] = time.perf_counter() - t
+    outputs: dict[str, dict[str, Any]] = {}
+    inputs: dict[str, dict[str, Any]] = {}
+    failed = None
+    t = time.perf_counter()
+    try:
+        instance, proof = read_proof_file(Path(proof_path))
+        verify_proof(vk, instance, proof)
+        column = instance[0] if instance else np.zeros(0, dtype=np.int64)
+
+        def public(infos: list[TensorInfo]) -> dict[str, dict[str, Any]]:
+            shown = [i for i in infos if i.rows]
+            return _tensors(shown, [column[i.rows[0] : i.rows[1]][: int(np.prod(i.shape))] for i in shown])
+
+        outputs, inputs = public(settings.outputs), public(settings.inputs)
+    except VerificationError as e:
+        failed = str(e)
+    timings["verify"] = time.perf_counter() - t
+    return VerifyResult(failed is None, failed, outputs, inputs, timings)
+
+
+@dataclass
+class MockFailure:
+    kind: str
+    name: str
+    row: int
+    placement: str | None
+    gadget: str | None
+    cells: dict[str, int]
+
+    def __str__(self) -> str:
+        where = f" in @{self.placement} ({self.gadget})" if self.placement else ""
+        return f"{self.kind} '{self.name}' fails at row {self.row}{where}"
+
+
+def mock(build: str | Path, inputs: Mapping[str, Any] | Any, tamper: Callable | None = None) -> list[MockFailure]:
+    """Check every gate, lookup and copy on the witness, naming the placement.
+
+    `tamper(witness)` may change the witness first (the soundness tests use it).
+    """
+    from zkir.backend_halo2.witness import compute_witness
+    from zkir.prover import MockProver
+
+    build = Path(build)
+    settings = Settings.load(build)
+    plan = _plan(build)
+    witness = compute_witness(plan, quantize_inputs(settings, inputs))
+    if tamper is not None:
+        tamper(witness)
+    failures = MockProver(
+        plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints()
+    ).verify()
+    out = []
+    for f in failures:
+        place = plan.placement_at(f.row)
+        out.append(
+            MockFailure(f.kind, f.name, f.row, place.name if place else None, place.kind if place else None, dict(f.cells))
+        )
+    return out
+
+
+def report(build: str | Path) -> list[dict[str, Any]]:
+    """Per placement (layer): gadget, rows, lookups per row, share of the band's rows."""
+    build = Path(build)
+    plan = _plan(build)
+    lookups_of: dict[str, int] = {}
+    for lookup in plan.cs.lookups:
+        key = lookup.name.rsplit("_", 1)[0]
+        lookups_of[key] = lookups_of.get(key, 0) + 1
+    rows_total = max(plan.rows_used(), 1)
+    out = []
+    for placed in plan.places.values():
+        key = placed.gadget.key
+        out.append(
+            {
+                "placement": placed.name,
+                "gadget": placed.kind,
+                "rows": placed.structure.rows,
+                "columns": [c.kind for c in placed.columns][0],
+                "lookups": sum(n for k, n in lookups_of.items() if k.startswith(key)) * placed.structure.rows
+                if placed.kind not in ("input", "output", "constant", "zero")
+                else 0,
+                "share": round(placed.structure.rows / rows_total, 4) if placed.columns[0].kind == "advice" else 0.0,
+            }
+        )
+    return out
