@@ -80,6 +80,7 @@ class _FunctionQuantizer:
     consts: dict[SSAValue, np.ndarray] = field(default_factory=dict)
     at_s: dict[SSAValue, SSAValue] = field(default_factory=dict)
     uses: dict[SSAValue, int] = field(default_factory=dict)
+    const_cache: dict[tuple[SSAValue, int | None], SSAValue] = field(default_factory=dict)
 
     # -- types -----------------------------------------------------------------
 
@@ -101,14 +102,26 @@ class _FunctionQuantizer:
         ty = self.fixed(array.shape, scale)
         return self.emit(ml.ConstantOp(dense_attr(saturating_quantize(array, ty.element_type), name), ty))
 
+    def const_of(self, v: SSAValue, scale: int) -> SSAValue:
+        """A float constant quantized at `scale`, emitted once per (constant, scale)."""
+        key = (v, scale)
+        if key not in self.const_cache:
+            self.const_cache[key] = self.const(self.consts[v], scale, v.name_hint or "w")
+            self.const_cache[key].name_hint = v.name_hint
+        return self.const_cache[key]
+
     def scaled(self, v: SSAValue) -> tuple[SSAValue, int | None]:
         """The new value of a float value, at whatever scale it currently has."""
         if v in self.consts:
             arr = self.consts[v]
             if arr.dtype.kind != "f":
-                new = self.emit(ml.ConstantOp(dense_attr(arr.astype(np.int64), "ints"), TensorType(i64, list(arr.shape))))
-                return new, None
-            return self.const(arr, self.s, (v.name_hint or "w")), self.s
+                if (v, None) not in self.const_cache:
+                    ty = TensorType(i64, list(arr.shape))
+                    self.const_cache[(v, None)] = self.emit(
+                        ml.ConstantOp(dense_attr(arr.astype(np.int64), v.name_hint or "ints"), ty), v
+                    )
+                return self.const_cache[(v, None)], None
+            return self.const_of(v, self.s), self.s
         return self.vals[v]
 
     def at(self, v: SSAValue) -> SSAValue:
@@ -180,7 +193,7 @@ class _FunctionQuantizer:
             if const in self.consts and prod in self.vals and self.uses.get(prod) == 1:
                 pv, ps = self.vals[prod]
                 if ps is not None and ps != self.s:
-                    c = self.const(self.consts[const], ps, const.name_hint or "bias")
+                    c = self.const_of(const, ps)
                     args = (pv, c) if prod is a else (c, pv)
                     self.set(op.result, self.emit(cls(*args, self.fixed(shape, ps)), op.result), ps)
                     return
@@ -215,7 +228,7 @@ class _FunctionQuantizer:
         bias = None
         if op.bias is not None:
             if op.bias in self.consts:
-                bias = self.const(self.consts[op.bias], 2 * self.s, op.bias.name_hint or "bias")
+                bias = self.const_of(op.bias, 2 * self.s)
             else:
                 raise QuantizeError("ml-quantize: ml.conv2d with a run-time bias")
         shape = self._shape(op.result)
