@@ -47,7 +47,14 @@ def run_case(case, tolerance: float = 1e-4) -> tuple[str, str]:
     from zkir.frontends.onnx import import_onnx
     from zkir.interpreter.float_interp import run_float
 
+    from onnx import TensorProto, numpy_helper
+
+    def as_array(v):
+        return numpy_helper.to_array(v) if isinstance(v, TensorProto) else v
+
     inputs, expected = case.data_sets[0]
+    inputs = [as_array(v) for v in inputs]
+    expected = [as_array(v) for v in expected]
     graph_inputs = [
         i.name for i in case.model.graph.input
         if i.name not in {t.name for t in case.model.graph.initializer}

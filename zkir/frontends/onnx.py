@@ -1071,3 +1071,26 @@ def _trilu(self, node, args):
     x = _const(args[0], "input")
     k = int(_const(args[1], "k").reshape(())) if len(args) > 1 and args[1] is not None else 0
     return np.triu(x, k) if _attrs(node).get("upper", 1) else np.tril(x, k)
+
+
+@handles("CastLike", ["saturate", "round_mode"])
+def _cast_like(self, node, args):
+    x, like = args[0], args[1]
+    if isinstance(x, np.ndarray):
+        if is_float(like) and x.dtype.kind == "f":
+            return x.astype(np.float32)
+        if not is_float(like) and x.dtype.kind in "iub":
+            return x.astype(np.int64)
+        if isinstance(like, np.ndarray):
+            return _canon(x.astype(like.dtype))
+    if is_float(x) == is_float(like):
+        return x
+    raise _NodeUnsupported("a cast between float and integer tensors at run time")
+
+
+@handles("Sum")
+def _sum(self, node, args):
+    out = args[0]
+    for v in args[1:]:
+        out = self.b.binary("add", out, v, node.name)
+    return out
