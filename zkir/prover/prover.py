@@ -23,7 +23,7 @@ from . import protocol
 from .errors import CircuitError, SynthesisError
 from .expression import Column, Query, evaluate_vec
 from .keygen import ProvingKey, as_field_column
-from .kzg import msm_batch
+from .kzg import _threads, msm_batch
 from .transcript import TranscriptWriter
 
 P = F.P
@@ -66,6 +66,72 @@ def prepare_advice(cs, advice: Sequence, n: int, usable: int, rng) -> list[np.nd
         col[usable:] = perm.random_field(n - usable, rng)
         out.append(col)
     return out
+
+
+def _window(vec: np.ndarray, lo: int, hi: int, shift: int) -> np.ndarray:
+    """Rows lo+shift .. hi+shift (cyclic) of vec, a view when no wrap occurs."""
+    N = vec.shape[0]
+    a, b = lo + shift, hi + shift
+    if 0 <= a and b <= N:
+        return vec[a:b]
+    return np.take(vec, np.arange(a, b) % N, axis=0)
+
+
+def _quotient_numerator(pk: ProvingKey, ext: dict, theta: int, beta: int, gamma: int, y: int
+                        ) -> np.ndarray:
+    """sum_i y^(K-1-i) C_i on the extended coset, evaluated in row blocks on
+    parallel threads (each block sees rotations as cyclic windows)."""
+    vk = pk.vk
+    cs, dom, u = vk.cs, vk.domain, vk.usable
+    N, ef = dom.ext_n, dom.ext_factor
+    fixed_src = {"l0": pk.l0_ext, "llast": pk.llast_ext, "lactive": pk.lactive_ext, "X": pk.x_ext}
+
+    def block(lo: int, hi: int) -> np.ndarray:
+        size = hi - lo
+
+        def resolve(q: Query) -> np.ndarray:
+            return _window(ext[(q.column.kind, q.column.index)], lo, hi, q.rotation * ef)
+
+        def evalexpr(e):
+            return evaluate_vec(e, resolve, size)
+
+        fts = [protocol.lookup_compressed(cs, i, evalexpr, theta) for i in range(len(cs.lookups))]
+
+        def get(name, *a):
+            if name == "col":
+                c = cs.equality[a[0]]
+                return _window(ext[(c.kind, c.index)], lo, hi, 0)
+            if name == "sigma":
+                return _window(pk.sigma_ext[a[0]], lo, hi, 0)
+            if name in ("z", "phi"):
+                rot = u if a[1] == "last" else a[1]
+                return _window(ext[(name, a[0])], lo, hi, rot * ef)
+            if name == "m":
+                return _window(ext[("m", a[0])], lo, hi, 0)
+            if name == "f":
+                return fts[a[0]][0]
+            if name == "t":
+                return fts[a[0]][1]
+            if name in fixed_src:
+                return _window(fixed_src[name], lo, hi, 0)
+            raise KeyError(name)
+
+        acc = F.zeros(size)
+        for c in protocol.constraints(cs, get, evalexpr, theta, beta, gamma):
+            if isinstance(c, int):
+                c = F.add_scalar(F.zeros(size), c)
+            F.scale_add_inplace(acc, c, y)
+        return acc
+
+    nblocks = min(_threads(), max(1, N // 1024))
+    bounds = [(N * i // nblocks, N * (i + 1) // nblocks) for i in range(nblocks)]
+    if nblocks == 1:
+        return block(0, N)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=nblocks) as ex:
+        parts = list(ex.map(lambda b: block(*b), bounds))
+    return np.concatenate(parts)
 
 
 def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: bool = True,
@@ -182,50 +248,9 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
     for j in range(len(cs.equality)):
         coeffs[("sigma", j)] = pk.sigma_coeffs[j]
 
-    def ext_resolve(q: Query) -> np.ndarray:
-        return dom.rotate_extended(ext[(q.column.kind, q.column.index)], q.rotation)
-
-    def evalexpr(e):
-        return evaluate_vec(e, ext_resolve, dom.ext_n)
-
-    f_ext, t_ext = [], []
-    for i in range(len(cs.lookups)):
-        f, t = protocol.lookup_compressed(cs, i, evalexpr, theta)
-        f_ext.append(f)
-        t_ext.append(t)
-
-    def get(name, *a):
-        if name == "col":
-            c = cs.equality[a[0]]
-            return ext[(c.kind, c.index)]
-        if name == "sigma":
-            return pk.sigma_ext[a[0]]
-        if name in ("z", "phi"):
-            rot = u if a[1] == "last" else a[1]
-            return dom.rotate_extended(ext[(name, a[0])], rot)
-        if name == "m":
-            return ext[("m", a[0])]
-        if name == "f":
-            return f_ext[a[0]]
-        if name == "t":
-            return t_ext[a[0]]
-        if name == "l0":
-            return pk.l0_ext
-        if name == "llast":
-            return pk.llast_ext
-        if name == "lactive":
-            return pk.lactive_ext
-        if name == "X":
-            return pk.x_ext
-        raise KeyError(name)
-
-    acc = F.zeros(dom.ext_n)
-    for c in protocol.constraints(cs, get, evalexpr, theta, beta, gamma):
-        if isinstance(c, int):
-            c = F.add_scalar(F.zeros(dom.ext_n), c)
-        F.scale_add_inplace(acc, c, y)
+    acc = _quotient_numerator(pk, ext, theta, beta, gamma, y)
     h = dom.extended_to_coeff(dom.divide_by_vanishing(acc))
-    del acc, ext, f_ext, t_ext
+    del acc, ext
     pieces = protocol.num_quotient_pieces(cs)
     for i in range(pieces):
         coeffs[("h", i)] = np.ascontiguousarray(h[i * n:(i + 1) * n])
