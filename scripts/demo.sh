@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# The main job, runnable on a fresh machine: set up, then run zkir on shipped examples.
-# Until the end-to-end issue lands this runs the compiler's passes on example IR
-# (no proof yet); it grows into compile -> setup -> prove -> verify.
+# The main job on a fresh machine: set up, then prove and verify the shipped digits
+# MLP (ONNX) end to end: compile -> setup (test SRS) -> prove -> verify.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
 
-echo "== ml level: ml-canonicalize on examples/ir/mlp_shapes.mlir"
-zkir-opt examples/ir/mlp_shapes.mlir --pass-pipeline='builtin.module(ml-canonicalize)'
+model=examples/digits_mlp/model.onnx
+input=examples/digits_mlp/input.json
+build=build/digits_mlp
 
-echo "== plonk level: plonk-verify-layout on examples/ir/mul_relu_circuit.mlir"
-zkir-opt examples/ir/mul_relu_circuit.mlir -p plonk-verify-layout > /dev/null
-echo "layout ok: no two placements overlap"
+zkir compile "$model" -o "$build" --input-shape 1,64
+zkir report "$build"
+zkir setup "$build"
+zkir prove "$build" --input "$input" -o "$build/proof.bin"
+zkir verify "$build" "$build/proof.bin"
