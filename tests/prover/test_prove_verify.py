@@ -310,3 +310,45 @@ def test_threading_does_not_change_the_proof(monkeypatch):
     monkeypatch.setenv("ZKIR_PROVER_THREADS", "3")
     p3 = prove(pk, advice, [], seed=11)
     assert p1 == p3 and verify(vk, [], p1)
+
+
+@pytest.mark.parametrize("gate_degree", [2, 5, 6])
+def test_degrees_and_selected_lookup(gate_degree):
+    """Lookup of q * a (degree 5 argument) next to gates of several degrees:
+    exercises extension factors 4 and 8 and permutation chunks of 3 and 4."""
+    cs = ConstraintSystem()
+    a, b, c = cs.advice_column("a"), cs.advice_column("b"), cs.advice_column("c")
+    q = cs.selector("q")
+    t = cs.fixed_column("t")
+    # c = a * b^(gate_degree - 2)  (degree gate_degree with the selector)
+    prod = a.cur()
+    for _ in range(gate_degree - 2):
+        prod = prod * b.cur()
+    cs.create_gate("pow", q.cur() * (prod - c.cur()) if gate_degree > 2 else q.cur() * (a.cur() - c.cur()))
+    cs.add_lookup("small", [q.cur() * a.cur()], [t])
+    cs.enable_equality(a, b, c)
+    assert cs.degree() == max(5, gate_degree)
+    k = 6
+    n, u = 1 << k, cs.usable_rows(k)
+    rng = np.random.default_rng(gate_degree)
+    qv = np.zeros(n, np.int64)
+    qv[: u - 3] = 1
+    tv = np.zeros(n, np.int64)
+    tv[:20] = np.arange(20)
+    av = rng.integers(0, 20, u)
+    bv = rng.integers(-3, 4, u)
+    cv = av * bv ** (gate_degree - 2) if gate_degree > 2 else av.copy()
+    cv[u - 3:] = 0
+    av[u - 3:] = 999  # unselected rows: q * a = 0, which is in the table
+    copies = [((a, 0), (c, 0)) if cv[0] == av[0] else ((b, 1), (b, 1))]
+    assert MockProver(cs, k, [av, bv, cv], [qv, tv], copies=copies).verify() == []
+    pk, vk = keygen(srs_for(k), cs, [qv, tv], copies)
+    assert verify(vk, [], prove(pk, [av, bv, cv], []))
+    bad = av.copy()
+    bad[2] = 25
+    badc = cv.copy()
+    badc[2] = 25 * bv[2] ** (gate_degree - 2) if gate_degree > 2 else 25
+    fails = MockProver(cs, k, [bad, bv, badc], [qv, tv], copies=copies).verify()
+    assert [(f.kind, f.row) for f in fails if f.kind == "lookup"] == [("lookup", 2)]
+    with pytest.raises(VerificationError):
+        verify(vk, [], prove(pk, [bad, bv, badc], [], check=False))

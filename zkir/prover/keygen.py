@@ -152,7 +152,9 @@ def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None
     """Build keys for circuit `cs` with fixed column values and copy constraints.
 
     fixed: one integer array per fixed column (padded with zeros to 2^k rows).
-    copies: ((col_a, row_a), (col_b, row_b)) pairs or (col_a, rows_a, col_b, rows_b)."""
+    copies: ((col_a, row_a), (col_b, row_b)) pairs or (col_a, rows_a, col_b, rows_b).
+    k: circuit size, default srs.k; a smaller k derives its Lagrange points by
+    an inverse NTT over G1 (slow beyond k ~ 12: prefer an SRS of the exact size)."""
     k = srs.k if k is None else k
     if k > srs.k:
         raise CircuitError(f"circuit needs 2^{k} rows but the SRS has 2^{srs.k}")
