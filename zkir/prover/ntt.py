@@ -37,20 +37,41 @@ def _bit_reverse(a, logn):
 
 
 @_kernel
+def _stage(a, tw, m, lo, hi):
+    """One radix-2 stage of half-size m on rows lo..hi."""
+    base = m - 1
+    for k in range(lo, hi, 2 * m):
+        # j = 0: the twiddle is 1, no multiplication
+        i2 = k + m
+        u0, u1, u2, u3 = a[k, 0], a[k, 1], a[k, 2], a[k, 3]
+        v0, v1, v2, v3 = a[i2, 0], a[i2, 1], a[i2, 2], a[i2, 3]
+        a[k, 0], a[k, 1], a[k, 2], a[k, 3] = mod_add(u0, u1, u2, u3, v0, v1, v2, v3)
+        a[i2, 0], a[i2, 1], a[i2, 2], a[i2, 3] = mod_sub(u0, u1, u2, u3, v0, v1, v2, v3)
+        for j in range(1, m):
+            w0, w1, w2, w3 = tw[base + j, 0], tw[base + j, 1], tw[base + j, 2], tw[base + j, 3]
+            i1 = k + j
+            i2 = i1 + m
+            v0, v1, v2, v3 = mont_mul(a[i2, 0], a[i2, 1], a[i2, 2], a[i2, 3], w0, w1, w2, w3)
+            u0, u1, u2, u3 = a[i1, 0], a[i1, 1], a[i1, 2], a[i1, 3]
+            a[i1, 0], a[i1, 1], a[i1, 2], a[i1, 3] = mod_add(u0, u1, u2, u3, v0, v1, v2, v3)
+            a[i2, 0], a[i2, 1], a[i2, 2], a[i2, 3] = mod_sub(u0, u1, u2, u3, v0, v1, v2, v3)
+
+
+@_kernel
 def _butterflies(a, tw):
+    """All stages.  The first log2(BLOCK) stages only mix rows inside aligned
+    blocks of BLOCK rows, so they run block by block while the block is in
+    cache (one pass over memory instead of log2(BLOCK) passes)."""
     n = a.shape[0]
-    m = 1
+    block = 2048 if n > 2048 else n
+    for lo in range(0, n, block):
+        m = 1
+        while m < block:
+            _stage(a, tw, m, lo, lo + block)
+            m *= 2
+    m = block
     while m < n:
-        base = m - 1
-        for k in range(0, n, 2 * m):
-            for j in range(m):
-                w0, w1, w2, w3 = tw[base + j, 0], tw[base + j, 1], tw[base + j, 2], tw[base + j, 3]
-                i1 = k + j
-                i2 = i1 + m
-                v0, v1, v2, v3 = mont_mul(a[i2, 0], a[i2, 1], a[i2, 2], a[i2, 3], w0, w1, w2, w3)
-                u0, u1, u2, u3 = a[i1, 0], a[i1, 1], a[i1, 2], a[i1, 3]
-                a[i1, 0], a[i1, 1], a[i1, 2], a[i1, 3] = mod_add(u0, u1, u2, u3, v0, v1, v2, v3)
-                a[i2, 0], a[i2, 1], a[i2, 2], a[i2, 3] = mod_sub(u0, u1, u2, u3, v0, v1, v2, v3)
+        _stage(a, tw, m, 0, n)
         m *= 2
 
 
