@@ -125,3 +125,38 @@ def test_extreme_constants_saturate_instead_of_overflowing():
     out = run_fixed(_quantized(module, 10), x)[0]
     np.testing.assert_allclose(out.value, ref, atol=3e-3)
     assert np.all(out.raw[np.triu_indices(4, 1)] == 0)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_layer_norm_keeps_small_variances(native):
+    """Inputs with std 0.05 have variance 0.0025 < 2^-8: rounding it to scale 8
+    would leave nothing; at 2s it survives and the root brings it back to s."""
+    from onnx import helper
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "frontends"))
+    from onnx_helpers import make_model
+
+    inits = {"g": np.ones(16, np.float32), "b": np.zeros(16, np.float32), "ax": np.array([-1]), "eps": np.array(1e-5, np.float32), "two": np.array(2.0, np.float32)}
+    if native:
+        nodes = [helper.make_node("LayerNormalization", ["x", "g", "b"], ["y"])]
+    else:
+        nodes = [
+            helper.make_node("ReduceMean", ["x", "ax"], ["m"]),
+            helper.make_node("Sub", ["x", "m"], ["d"]),
+            helper.make_node("Pow", ["d", "two"], ["d2"]),
+            helper.make_node("ReduceMean", ["d2", "ax"], ["v"]),
+            helper.make_node("Add", ["v", "eps"], ["ve"]),
+            helper.make_node("Sqrt", ["ve"], ["sd"]),
+            helper.make_node("Div", ["d", "sd"], ["y"]),
+        ]
+    model = make_model(nodes, [("x", [4, 16])], [("y", None)], inits, opset=18)
+    module = import_onnx(model)
+    x = (np.random.default_rng(9).normal(size=(4, 16)) * 0.05).astype(np.float32)
+    ref = run_float(module, x)[0]
+    q = _quantized(module, 8)
+    out = run_fixed(q, x)[0].value
+    assert np.abs(out - ref).max() < 0.35  # outputs are ~N(0, 1); scale 8, std 12.8 units
+    if not native:
+        (root,) = [op for op in q.walk() if isinstance(op, ml.SqrtOp)]
+        assert root.input.type.element_type == FixedType(64, 16)
+        assert root.result.type.element_type == FixedType(32, 8)

@@ -572,13 +572,36 @@ class ExpOp(_ElementwiseUnaryOp):
     name = "ml.exp"
 
 
+class _RootOp(_ElementwiseUnaryOp):
+    """A root may also halve the scale: sqrt of a value at scale 2s (a sum of
+    squares) is exact at scale s, so variances need not be rounded to s first."""
+
+    def verify_(self) -> None:
+        element_of(self.input, "input", self.name)
+        src = tensor_type(self.input, "input", self.name)
+        dst = tensor_type(self.result, "result", self.name)
+        expect_shape(dst.get_shape(), src.get_shape(), self.name)
+        a, b = src.element_type, dst.element_type
+        if isinstance(a, FixedType) and isinstance(b, FixedType):
+            if a.scale.data not in (b.scale.data, 2 * b.scale.data):
+                raise VerifyException(
+                    f"{self.name}: result scale {b.scale.data} must equal the input "
+                    f"scale {a.scale.data} or be half of it"
+                )
+        elif a != b:
+            raise VerifyException(
+                f"{self.name}: result type {self.result.type} must equal the input "
+                f"type {self.input.type}"
+            )
+
+
 @irdl_op_definition
-class SqrtOp(_ElementwiseUnaryOp):
+class SqrtOp(_RootOp):
     name = "ml.sqrt"
 
 
 @irdl_op_definition
-class RsqrtOp(_ElementwiseUnaryOp):
+class RsqrtOp(_RootOp):
     name = "ml.rsqrt"
 
 

@@ -13,8 +13,9 @@ A tensor of type `!ml.fixed<bits, s>` holds the integers round(x * 2^s). Per op:
 * sigmoid, tanh, gelu, erf, exp, sqrt, rsqrt, reciprocal: the integer
   reference function of zkir.interpreter.nonlinear at the operand's scale.
 * softmax (axis): d = x - max(x); e = exp(d); out = div_round(e * 2^s, sum(e)).
+* sqrt, rsqrt may take their input at scale 2s (a variance) and return scale s.
 * layer_norm: mean = div_round(sum x, n); d = x - mean;
-  var = rescale(div_round(sum d*d, n), s); r = rsqrt(var + eps_s);
+  var = div_round(sum d*d, n) (scale 2s); r = rsqrt(var + eps_2s) (2s -> s);
   y = rescale(d * r, s); out = rescale(y * scale, s) + bias   (scale, bias at s).
 
 Every result is checked against its type's bit width, and products and sums are
@@ -154,8 +155,8 @@ def fixed_layer_norm(
     n = int(np.prod([x.shape[i] for i in axes]))
     mean = div_round(x.sum(axis=axes, keepdims=True), n)
     d = x - mean
-    var = rescale(div_round((d * d).sum(axis=axes, keepdims=True), n), scale)
-    r = NONLINEARITIES["rsqrt"](var + _q(eps, scale), scale=scale)
+    var = div_round((d * d).sum(axis=axes, keepdims=True), n)  # scale 2s, kept exact
+    r = NONLINEARITIES["rsqrt"](var + _q(eps, 2 * scale), scale=scale, in_scale=2 * scale)
     y = rescale(d * r, scale)
     return rescale(y * gamma, scale) + beta
 
@@ -176,6 +177,8 @@ def _unary(name: str) -> Kernel:
 
     def run(op, a):
         try:
+            if name in ("sqrt", "rsqrt"):  # may halve the scale (see ml._RootOp)
+                return fn(a[0], scale=_scale(op.result), in_scale=_scale(op.input))
             return fn(a[0], scale=_scale(op.input))
         except OverflowError as e:
             raise FixedPointOverflow(f"{op.name}: {e}") from None

@@ -18,7 +18,8 @@ Every function is built so that a lookup table of bounded size implements it:
 |            | t = x * log2(e); any x, result shifted by k |                  |
 | reciprocal | table(top scale+1 bits of |x|), then shift  | 2^scale + 1      |
 | sqrt       | none: y = round(sqrt(x * 2^s)) is checked   | -                |
-|            | by y^2 <= .. < (y+1)^2 range checks          |                  |
+|            | by y^2 <= .. < (y+1)^2 range checks;         |                  |
+|            | x at scale 2s gives y = round(sqrt(x))      |                  |
 | rsqrt      | reciprocal(sqrt(x))                         | as reciprocal    |
 
 Outside its clamp range each bounded function is flat to within half a unit
@@ -166,18 +167,26 @@ def isqrt(n: np.ndarray) -> np.ndarray:
     return y
 
 
-def sqrt(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
-    """round(sqrt(x * 2^s)) (negative x read as 0); needs x < 2^(62 - s)."""
+def sqrt(x: np.ndarray, scale: int, in_scale: int | None = None, **_: int) -> np.ndarray:
+    """round(sqrt(x_real) * 2^scale) for x at `in_scale` (default: scale), that is
+    round(sqrt(x * 2^(2*scale - in_scale))); negative x read as 0. With
+    in_scale = 2*scale no shift is needed: the root of a sum of squares is exact.
+    Needs x * 2^(2*scale - in_scale) < 2^62."""
+    in_scale = scale if in_scale is None else in_scale
+    shift = 2 * scale - in_scale
+    if shift < 0:
+        raise ValueError("sqrt: the input scale may be at most twice the result scale")
     x = np.maximum(_i64(x), 0)
-    if np.any(x >= 2 ** (62 - scale)):
-        raise OverflowError(f"sqrt: input does not fit 62 bits after scaling by 2^{scale}")
-    n = x << scale
+    if np.any(x >= 2 ** (62 - shift)):
+        raise OverflowError(f"sqrt: input does not fit 62 bits after scaling by 2^{shift}")
+    n = x << shift
     y = isqrt(n)
     return np.where(n - y * y > y, y + 1, y)
 
 
-def rsqrt(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
-    return reciprocal(sqrt(x, scale), scale)
+def rsqrt(x: np.ndarray, scale: int, in_scale: int | None = None, **_: int) -> np.ndarray:
+    """reciprocal(sqrt(x)) at `scale` (x at `in_scale`, as for sqrt)."""
+    return reciprocal(sqrt(x, scale, in_scale), scale)
 
 
 NONLINEARITIES: dict[str, Nonlinearity] = {

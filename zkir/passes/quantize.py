@@ -279,9 +279,44 @@ class _FunctionQuantizer:
         self._same(op)
 
 
+    # -- keeping sums of squares exact ------------------------------------------
+    # A variance is mean(d * d): the mean of a product is taken at the product's
+    # scale 2s, epsilon is added there (q_add), and the root halves the scale back
+    # to s exactly (ml.sqrt / ml.rsqrt from 2s to s). Rounding the squares to s
+    # first would lose all variances below 2^-s.
+
+    def _pending(self, v: SSAValue) -> int | None:
+        """The scale of a single-use product not yet rescaled, else None."""
+        if v in self.vals and self.uses.get(v) == 1:
+            scale = self.vals[v][1]
+            if scale is not None and scale != self.s:
+                return scale
+        return None
+
+    def q_reduce_sum(self, op, cls=ml.ReduceSumOp):
+        ps = self._pending(op.input)
+        if ps is None:
+            return self._same(op)
+        shape = self._shape(op.result)
+        new = cls(self.vals[op.input][0], op.axis_list, bool(op.keepdims.value.data), self.fixed(shape, ps))
+        self.set(op.result, self.emit(new, op.result), ps)
+
+    def q_reduce_mean(self, op):
+        self.q_reduce_sum(op, ml.ReduceMeanOp)
+
+    def q_sqrt(self, op, cls=ml.SqrtOp):
+        if self._pending(op.input) != 2 * self.s:
+            return self._same(op)
+        new = cls(self.vals[op.input][0], self.fixed(self._shape(op.result)))
+        self.set(op.result, self.emit(new, op.result), self.s)
+
+    def q_rsqrt(self, op):
+        self.q_sqrt(op, ml.RsqrtOp)
+
+
 for _name in (
-    "relu", "sigmoid", "tanh", "gelu", "erf", "exp", "sqrt", "rsqrt", "reciprocal", "neg",
-    "clip", "max", "reduce_sum", "reduce_max", "reduce_mean", "softmax", "max_pool",
+    "relu", "sigmoid", "tanh", "gelu", "erf", "exp", "reciprocal", "neg",
+    "clip", "max", "reduce_max", "softmax", "max_pool",
     "avg_pool", "reshape", "transpose", "pad", "slice",
 ):
     setattr(_FunctionQuantizer, "q_" + _name, _FunctionQuantizer._same)
