@@ -22,6 +22,11 @@ Every function is built so that a lookup table of bounded size implements it:
 |            | x at scale 2s gives y = round(sqrt(x))      |                  |
 | rsqrt      | reciprocal(sqrt(x))                         | as reciprocal    |
 
+Calling convention: `fn(x, scale=<result scale>, in_scale=<input scale>)` is
+right for every function here (all accept and ignore extra keywords); only
+sqrt and rsqrt use `in_scale`, which may be twice the result scale (the root of
+a variance kept at 2s). Callers that pass only `scale` assume equal scales.
+
 Outside its clamp range each bounded function is flat to within half a unit
 at scales up to 16, so clamping changes no output. `table(name, scale)` lists
 the (input, output) pairs a lookup argument would use.
