@@ -106,3 +106,16 @@ def test_shape_errors():
         F.mul(F.zeros(3), F.zeros(4))
     with pytest.raises(TypeError):
         F.mul(np.zeros((3, 4), np.int64), F.zeros(3))
+
+
+def test_random_field_is_reduced_and_spread():
+    from zkir.prover.permutation import random_field
+
+    rng = np.random.default_rng(5)
+    r = random_field(4000, rng)
+    ints = F.to_ints(r)
+    assert all(0 <= x < P for x in ints)
+    assert len(set(ints)) == 4000
+    # top bits spread over the whole field (not just [0, 2^254))
+    assert max(ints) > P * 9 // 10 and min(ints) < P // 10
+    assert random_field(0, rng).shape == (0, 4)

@@ -121,13 +121,18 @@ def _threads() -> int:
 def msm_batch(points: list[G1Point], vecs: list[np.ndarray]) -> list[G1Point]:
     """Several independent MSMs; arkworks releases the GIL, so they run on
     separate cores (ZKIR_PROVER_THREADS caps the number of threads)."""
-    workers = min(_threads(), len(vecs))
+    return msm_jobs([(points, v) for v in vecs])
+
+
+def msm_jobs(jobs: list[tuple[list[G1Point], np.ndarray]]) -> list[G1Point]:
+    """Independent MSMs over possibly different bases, on parallel threads."""
+    workers = min(_threads(), len(jobs))
     if workers <= 1:
-        return [msm(points, v) for v in vecs]
+        return [msm(p, v) for p, v in jobs]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=workers) as ex:
-        return list(ex.map(lambda v: msm(points, v), vecs))
+        return list(ex.map(lambda job: msm(*job), jobs))
 
 
 def msm_ints(points: list[G1Point], scalars: list[int]) -> G1Point:

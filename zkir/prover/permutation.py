@@ -142,11 +142,23 @@ def grand_products(values: list[np.ndarray], sigmas: list[np.ndarray], n: int, u
 
 
 def random_field(count: int, rng) -> np.ndarray:
-    """Uniform-ish random field elements (512 random bits reduced mod p)."""
-    if count == 0:
-        return F.zeros(0)
-    raw = rng.bytes(64 * count)
-    return F.from_ints([int.from_bytes(raw[64 * i: 64 * i + 64], "little") % P for i in range(count)])
+    """Uniform random field elements (Montgomery form), vectorised rejection
+    sampling of 255-bit strings below p; rng needs a .bytes(n) method."""
+    out = F.zeros(count)
+    todo = np.arange(count)
+    p_limbs = [np.uint64(x) for x in F._limbs(P)]
+    while todo.size:
+        raw = np.frombuffer(rng.bytes(32 * todo.size), "<u8").reshape(-1, 4).astype(np.uint64)
+        raw[:, 3] &= np.uint64((1 << 63) - 1)
+        # lexicographic raw < p, most significant limb first
+        less = np.zeros(todo.size, bool)
+        eq = np.ones(todo.size, bool)
+        for limb in (3, 2, 1, 0):
+            less |= eq & (raw[:, limb] < p_limbs[limb])
+            eq &= raw[:, limb] == p_limbs[limb]
+        out[todo[less]] = raw[less]  # a uniform value < p is a uniform Montgomery form too
+        todo = todo[~less]
+    return out
 
 
 def constraints(get, num_cols: int, chunk: int, beta: int, gamma: int):

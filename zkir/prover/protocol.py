@@ -48,11 +48,13 @@ def opening_plan(cs: ConstraintSystem, usable: int) -> list[tuple[tuple, int]]:
     # the quotient pieces are opened as one combination sum_i x^(n i) h_i whose
     # value the verifier derives itself (halo2's vanishing argument): no h_i(x)
     # is revealed
+    plan.append((RANDOM, 0))
     plan.append((HCOMB, 0))
     return plan
 
 
 HCOMB = ("hcomb", 0)
+RANDOM = ("random", 0)
 
 
 def is_sent(key: tuple) -> bool:

@@ -23,7 +23,7 @@ from . import protocol
 from .errors import CircuitError, SynthesisError
 from .expression import Column, Query, evaluate_vec
 from .keygen import ProvingKey, as_field_column
-from .kzg import _threads, msm_batch
+from .kzg import _threads, msm_batch, msm_jobs
 from .transcript import TranscriptWriter
 
 P = F.P
@@ -224,7 +224,10 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
         phis.append(phi)
     tm["lookups"] += time.perf_counter() - t0
     t0 = time.perf_counter()
-    for c in msm_batch(lag, zs + phis):  # z's then phi's, the transcript order
+    # halo2's vanishing-argument random polynomial (coefficient form): it is
+    # opened together with the quotient at x and masks that opening
+    rand_poly = perm.random_field(n, rng)
+    for c in msm_jobs([(lag, v) for v in zs + phis] + [(mono, rand_poly)]):  # transcript order
         tr.write_point(c)
     tm["commitments"] += time.perf_counter() - t0
     y = tr.challenge()
@@ -242,6 +245,7 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
             coeffs[key] = c
         ext[key] = e
     del converted
+    coeffs[protocol.RANDOM] = rand_poly
     for i in range(cs.num_fixed):
         coeffs[("fixed", i)] = pk.fixed_coeffs[i]
         ext[("fixed", i)] = pk.fixed_ext[i]

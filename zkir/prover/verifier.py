@@ -67,6 +67,7 @@ def verify(vk: VerifyingKey, instance: Sequence, proof: bytes) -> bool:
         comm[("z", c)] = tr.read_point(f"permutation product commitment {c}")
     for i in range(len(cs.lookups)):
         comm[("phi", i)] = tr.read_point(f"lookup sum commitment {i}")
+    comm[protocol.RANDOM] = tr.read_point("vanishing random polynomial commitment")
     y = tr.challenge()
     pieces = protocol.num_quotient_pieces(cs)
     for i in range(pieces):
