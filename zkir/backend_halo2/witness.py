@@ -55,7 +55,10 @@ def compute_witness(plan: CircuitPlan, inputs: Sequence[np.ndarray]) -> Witness:
     ports: dict[str, dict[str, np.ndarray]] = {}
     remaining = list(inputs)
     outputs: list[np.ndarray] = []
-    for name, placed in plan.places.items():
+    # Constants and the zero cell read nothing, so they go first; the others in
+    # program order, which places every producer before its consumers.
+    order = sorted(plan.places.items(), key=lambda item: item[1].kind not in ("constant", "zero"))
+    for name, placed in order:
         shapes = placed.op.port_shapes()
         kind = placed.kind
         if kind == "input":

@@ -203,6 +203,47 @@ class MulOp(_BinaryOp):
     name = "gadget.mul"
 
 
+@irdl_op_definition
+class MaximumOp(_BinaryOp):
+    """Elementwise max(lhs, rhs); reductions are trees of it."""
+
+    name = "gadget.maximum"
+
+
+@irdl_op_definition
+class VarDivOp(IRDLOperation):
+    """out = round(num * 2^shift / den) with den computed in the circuit (softmax)."""
+
+    name = "gadget.var_div"
+
+    num = operand_def(TensorType)
+    den = operand_def(TensorType)
+    result = result_def(TensorType)
+    shift = prop_def(IntegerAttr[IntegerType])
+
+    assembly_format = (
+        "$num `,` $den attr-dict `:` `(` type($num) `,` type($den) `)` `->` type($result)"
+    )
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(self, num: SSAValue, den: SSAValue, shift: int):
+        super().__init__(
+            operands=[num, den], result_types=[num.type], properties={"shift": _int_prop(shift)}
+        )
+
+    def verify_(self) -> None:
+        shape = _felt_tensor(self.num, "num", self.name).get_shape()
+        den = _felt_tensor(self.den, "den", self.name).get_shape()
+        if broadcast_shapes(shape, den, self.name) != tuple(shape):
+            raise VerifyException(
+                f"{self.name}: den shape {list(den)} does not broadcast to {list(shape)}"
+            )
+        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
+        if not 0 <= self.shift.value.data <= 30:
+            raise VerifyException(f"{self.name}: shift must be in [0, 30]")
+
+
 class _ReduceOp(IRDLOperation):
     input = operand_def(TensorType)
     result = result_def(TensorType)
@@ -464,6 +505,8 @@ Gadget = Dialect(
         AddOp,
         SubOp,
         MulOp,
+        MaximumOp,
+        VarDivOp,
         SumOp,
         MaxOp,
         RescaleOp,

@@ -5,8 +5,10 @@ from zkir.gadgets.base import Assignment, Gadget, LookupSpec, PortCells
 from zkir.gadgets.elementwise import AddGadget, MulGadget, SubGadget
 from zkir.gadgets.io import HoldGadget
 from zkir.gadgets.lookup import LookupGadget
+from zkir.gadgets.maximum import MaximumGadget
 from zkir.gadgets.rescale import RescaleGadget
 from zkir.gadgets.tables import TableSpec
+from zkir.gadgets.var_div import VarDivGadget
 
 __all__ = [
     "AddGadget",
@@ -16,10 +18,12 @@ __all__ = [
     "HoldGadget",
     "LookupGadget",
     "LookupSpec",
+    "MaximumGadget",
     "MulGadget",
     "PortCells",
     "RescaleGadget",
     "SubGadget",
     "SumGadget",
     "TableSpec",
+    "VarDivGadget",
 ]

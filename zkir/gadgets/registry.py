@@ -15,7 +15,9 @@ from zkir.gadgets.base import Gadget
 from zkir.gadgets.elementwise import AddGadget, MulGadget, SubGadget
 from zkir.gadgets.io import HoldGadget
 from zkir.gadgets.lookup import LookupGadget
+from zkir.gadgets.maximum import MaximumGadget
 from zkir.gadgets.rescale import RescaleGadget
+from zkir.gadgets.var_div import VarDivGadget
 
 IO_KINDS = {"input": "out", "output": "in", "constant": "out", "zero": "out"}
 """Placements that only hold a tensor, and the port they expose it on."""
@@ -29,6 +31,8 @@ _FACTORIES: dict[str, Callable[[int, Mapping[str, Any]], Gadget]] = {
     "rescale": lambda c, p: RescaleGadget(
         c, int(p["divisor"]), int(p["table_bits"]), bool(p.get("relu", 0))
     ),
+    "maximum": lambda c, p: MaximumGadget(c, int(p["table_bits"])),
+    "var_div": lambda c, p: VarDivGadget(c, int(p["shift"]), int(p["table_bits"])),
     "lookup": lambda c, p: LookupGadget(c, str(p["fn"]), int(p["table_bits"]), int(p.get("scale", 0))),
     **{kind: (lambda port: lambda c, p: HoldGadget(c, port))(port) for kind, port in IO_KINDS.items()},
 }

@@ -235,6 +235,10 @@ def _gadget_params(op: Operation, range_bits: int) -> tuple[str, dict[str, objec
             "table_bits": op.table_bits.value.data,
             "scale": op.in_scale.value.data,
         }
+    if isinstance(op, gadget.MaximumOp):
+        return "maximum", {"table_bits": range_bits}
+    if isinstance(op, gadget.VarDivOp):
+        return "var_div", {"shift": op.shift.value.data, "table_bits": range_bits}
     kinds = {
         gadget.DotOp: "dot",
         gadget.AddOp: "add",
@@ -263,9 +267,12 @@ def _port_maps(op: Operation) -> dict[str, tuple[SSAValue, tuple[int, ...], np.n
         lhs, rhs = _shape(op.lhs), _shape(op.rhs)
         direct("lhs", op.lhs, lhs)
         direct("rhs", op.rhs, (*lhs[:-2], *rhs[-2:]))
-    elif isinstance(op, gadget.AddOp | gadget.SubOp | gadget.MulOp):
+    elif isinstance(op, gadget.AddOp | gadget.SubOp | gadget.MulOp | gadget.MaximumOp):
         direct("lhs", op.lhs, out)
         direct("rhs", op.rhs, out)
+    elif isinstance(op, gadget.VarDivOp):
+        direct("num", op.num, out)
+        direct("den", op.den, out)
     elif isinstance(op, gadget.RescaleOp):
         direct("input", op.input, out)
         if op.bias is not None:
@@ -273,14 +280,39 @@ def _port_maps(op: Operation) -> dict[str, tuple[SSAValue, tuple[int, ...], np.n
     elif isinstance(op, gadget.LookupOp):
         direct("input", op.input, out)
     elif isinstance(op, gadget.SumOp):
-        src = _shape(op.input)
-        axes = [int(a) % len(src) for a in op.axes.get_values()]
-        kept = [d for d in range(len(src)) if d not in axes]
-        perm = kept + axes
-        index = np.transpose(np.arange(_numel(src), dtype=np.int64).reshape(src), perm)
-        groups = _numel(tuple(src[d] for d in kept))
-        ports["input"] = (op.input, (groups, _numel(tuple(src[d] for d in axes))), index.ravel())
+        ports["input"] = (op.input, *_reduction_layout(op))
     return ports
+
+
+def _reduction_layout(op: gadget.SumOp | gadget.MaxOp) -> tuple[tuple[int, int], np.ndarray]:
+    """(groups, width) with the reduced axes last, and the input element of each entry."""
+    src = _shape(op.input)
+    axes = [int(a) % len(src) for a in op.axes.get_values()]
+    kept = [d for d in range(len(src)) if d not in axes]
+    index = np.transpose(np.arange(_numel(src), dtype=np.int64).reshape(src), kept + axes)
+    groups = _numel(tuple(src[d] for d in kept))
+    return (groups, _numel(tuple(src[d] for d in axes))), index.ravel()
+
+
+def _max_tree(lay: _Layout, op: gadget.MaxOp, hint: str) -> Backing:
+    """A max reduction as rounds of pairwise maximum gadgets over halves of each group."""
+    (groups, width), index = _reduction_layout(op)
+    current = lay.backings[op.input].take(index)
+    g = gadget_for("maximum", lay.columns, {"table_bits": lay.range_bits})
+    round_ = 0
+    while width > 1:
+        half = width // 2
+        idx = np.arange(groups * width, dtype=np.int64).reshape(groups, width)
+        name = lay.place(f"{hint}_max{round_}", "maximum", g, {"lhs": (groups, half), "rhs": (groups, half), "out": (groups, half)}, {"table_bits": lay.range_bits}, "band")
+        lay.wire(current.take(idx[:, :half].ravel()), name, "lhs")
+        lay.wire(current.take(idx[:, half : 2 * half].ravel()), name, "rhs")
+        out = lay.source(name, "out", (groups, half))
+        rest = idx[:, 2 * half :]
+        source = np.concatenate([out.source.reshape(groups, half), current.source[rest]], axis=1)
+        elem = np.concatenate([out.elem.reshape(groups, half), current.elem[rest]], axis=1)
+        current = Backing(source.ravel(), elem.ravel())
+        width, round_ = half + rest.shape[1], round_ + 1
+    return current
 
 
 def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, private_inputs: bool) -> plonk.CircuitOp:
@@ -307,6 +339,9 @@ def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, priv
             width = 1 if where == "instance" else columns
             name = lay.place(hint, "constant", gadget_for("constant", width, {}), {"out": shape}, {"value": op.value, "visibility": vis}, where)
             lay.backings[op.result] = lay.source(name, "out", shape)
+            continue
+        if isinstance(op, gadget.MaxOp):
+            lay.backings[op.result] = _max_tree(lay, op, hint)
             continue
         if isinstance(op, gadget.RewireOp):
             parts = [lay.backings[v] for v in op.inputs]

@@ -209,6 +209,75 @@ def _binary(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAValue:
     return lw.emit(_BINARY[type(op)](lhs, rhs, gadget.felt_tensor(out)))
 
 
+@_handles(ml.MaxOp)
+def _maximum(lw: _Lowering, op: ml.MaxOp, args: list[SSAValue]) -> SSAValue:
+    out = _shape(op.result)
+    lhs = lw.broadcast(args[0], out, _name(op) + "_lhs")
+    rhs = lw.broadcast(args[1], out, _name(op) + "_rhs")
+    return lw.emit(gadget.MaximumOp(lhs, rhs, gadget.felt_tensor(out)))
+
+
+@_handles(ml.ReduceMaxOp)
+def _reduce_max(lw: _Lowering, op: ml.ReduceMaxOp, args: list[SSAValue]) -> SSAValue:
+    rank = len(_shape(op.input))
+    axes = [a + rank if a < 0 else a for a in op.axis_list]
+    keep = bool(op.keepdims.value.data)
+    return lw.emit(gadget.MaxOp(args[0], axes, gadget.felt_tensor(_shape(op.result)), keep))
+
+
+@_handles(ml.MaxPoolOp)
+def _max_pool(lw: _Lowering, op: ml.MaxPoolOp, args: list[SSAValue]) -> SSAValue | None:
+    from zkir.interpreter.kernels import _windows
+
+    kernel = [int(v) for v in op.kernel.get_values()]
+    strides = [int(v) for v in op.strides.get_values()]
+    pads = [int(v) for v in op.pads.get_values()]
+    if any(pads):
+        lw.unsupported.append(f"{op.name} '{_name(op)}' with padding")
+        return None
+    (idx,) = _index_tensors([_shape(op.input)])
+    win = _windows(idx, kernel, strides, pads, (1, 1), 0)  # (N, C, OH, OW, KH, KW)
+    groups = int(np.prod(win.shape[:4]))
+    cols = lw.rewire("windows", [args[0]], (groups, kernel[0] * kernel[1]), win.reshape(-1) - 1, _name(op) + "_windows")
+    pooled = lw.emit(gadget.MaxOp(cols, [1], gadget.felt_tensor((groups,))))
+    return lw.rewire("reshape", [pooled], _shape(op.result), np.arange(groups, dtype=np.int64), _name(op))
+
+
+def exp_vanishes_below(scale: int) -> int:
+    """The largest fixed-point x with exp(x) == 0 at `scale` (exp is monotone)."""
+    from zkir.interpreter.nonlinear import NONLINEARITIES
+
+    exp = NONLINEARITIES["exp"]
+    lo, hi = -(64 << scale), 0  # exp(lo) == 0 (e^-64 < 2^-92), exp(hi) > 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if int(exp(np.array([mid], dtype=np.int64), scale=scale)[0]) == 0:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@_handles(ml.SoftmaxOp)
+def _softmax(lw: _Lowering, op: ml.SoftmaxOp, args: list[SSAValue]) -> SSAValue:
+    """d = x - max x, clamped below where exp is already 0; e = exp(d) by table;
+    out = round(e 2^s / sum e): the fixed-point interpreter's softmax, exactly."""
+    name, shape = _name(op), _shape(op.input)
+    rank, s = len(shape), _scale(op.input)
+    axis = op.axis.value.data % rank
+    reduced = tuple(1 if i == axis else d for i, d in enumerate(shape))
+    x = args[0]
+    top = lw.emit(gadget.MaxOp(x, [axis], gadget.felt_tensor(reduced), True))
+    d = lw.emit(gadget.SubOp(x, lw.broadcast(top, shape, name + "_max"), gadget.felt_tensor(shape)))
+    lo = exp_vanishes_below(s)
+    floor = lw.emit(gadget.ConstantOp(dense_attr(np.array([lo], dtype=np.int64), name + "_floor"), "fixed"))
+    clamped = lw.emit(gadget.MaximumOp(d, lw.broadcast(floor, shape, name + "_floor"), gadget.felt_tensor(shape)))
+    bits = (-lo).bit_length() + 1
+    e = lw.emit(gadget.LookupOp(clamped, "exp", bits, s, s))
+    total = lw.emit(gadget.SumOp(e, [axis], gadget.felt_tensor(reduced), True))
+    return lw.emit(gadget.VarDivOp(e, lw.broadcast(total, shape, name + "_sum"), s))
+
+
 @_handles(ml.RescaleOp)
 def _rescale(lw: _Lowering, op: ml.RescaleOp, args: list[SSAValue]) -> SSAValue:
     shift = _scale(op.input) - _scale(op.result)

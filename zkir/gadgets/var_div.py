@@ -1,0 +1,105 @@
+"""Division by a run-time value: out = round(num * 2^shift / den), den > 0.
+
+Softmax (and later layer norm) divide by a sum computed in the circuit. With
+the one rounding rule, out = floor((2 num 2^shift + den) / (2 den)): the gadget
+proves 2 num 2^shift + den = 2 den out + r with 0 <= r < 2 den (r and
+2 den - 1 - r as two t-bit limbs each) and bounds out the same way, so no other
+(out, r) pair satisfies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from zkir.gadgets.base import Assignment, CellFn, Gadget, LookupSpec, PortCells, SelectorFn, packed_items
+from zkir.gadgets.maximum import limbs
+from zkir.gadgets.tables import TableSpec
+from zkir.interpreter.rounding import div_round
+
+NUM, DEN, OUT, R, R0, R1, S0, S1, O0, O1 = range(10)
+WIDTH = 10
+
+
+class VarDivGadget(Gadget):
+    kind = "var_div"
+
+    def __init__(self, columns: int, shift: int, table_bits: int):
+        super().__init__(columns)
+        self.shift = shift
+        self.table = TableSpec("range", table_bits)
+
+    @classmethod
+    def min_columns(cls) -> int:
+        return WIDTH
+
+    @property
+    def key(self) -> str:
+        return f"var_div_s{self.shift}_t{self.table.bits}"
+
+    @property
+    def per_row(self) -> int:
+        return self.columns // WIDTH
+
+    def tables(self) -> dict[str, TableSpec]:
+        return {self.table.name: self.table}
+
+    def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
+        q, t = selector("q"), self.table.bits
+        polys = []
+        for j in range(self.per_row):
+            c = lambda k: cell(WIDTH * j + k, 0)  # noqa: E731
+            polys.append(q * (2 * (1 << self.shift) * c(NUM) + c(DEN) - 2 * c(DEN) * c(OUT) - c(R)))
+            polys.append(q * (c(R) - c(R0) - (1 << t) * c(R1)))
+            polys.append(q * (2 * c(DEN) - 1 - c(R) - c(S0) - (1 << t) * c(S1)))
+            polys.append(q * (c(OUT) - c(O0) - (1 << t) * c(O1)))
+        return [(self.key, polys)]
+
+    def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
+        q = selector("q")
+        return [
+            LookupSpec(f"{self.key}_{name}{j}", [q, q * cell(WIDTH * j + k, 0)], self.table.name)
+            for j in range(self.per_row)
+            for name, k in (("r0_", R0), ("r1_", R1), ("s0_", S0), ("s1_", S1), ("o0_", O0), ("o1_", O1))
+        ]
+
+    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
+        n = int(np.prod(shapes["num"], dtype=np.int64))
+        return max(1, -(-n // self.per_row))
+
+    def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
+        num = np.asarray(inputs["num"], dtype=np.int64)
+        den = np.broadcast_to(np.asarray(inputs["den"], dtype=np.int64), num.shape)
+        safe = np.where(den > 0, den, 1)  # all-zero structure layouts divide by 1
+        out = div_round(num << self.shift, safe)
+        r = 2 * (num << self.shift) + safe - 2 * safe * out
+        bound = 1 << (2 * self.table.bits)
+        if num.size and ((den < 1) & (num != 0)).any():
+            raise OverflowError("var_div: a denominator is not positive")
+        if num.size and (out.min() < 0 or out.max() >= bound or (2 * safe).max() > bound):
+            raise OverflowError(
+                f"var_div: quotient or denominator beyond the 2^{2 * self.table.bits} a "
+                f"{self.table.bits}-bit range table bounds"
+            )
+        r0, r1 = limbs(r, self.table.bits)
+        s0, s1 = limbs(2 * safe - 1 - r, self.table.bits)
+        o0, o1 = limbs(out, self.table.bits)
+        rows, slot, row = packed_items(num.size, self.per_row, WIDTH)
+        cells = np.zeros((rows, self.columns), dtype=np.int64)
+        values = {NUM: num, DEN: safe, OUT: out, R: r, R0: r0, R1: r1, S0: s0, S1: s1, O0: o0, O1: o1}
+        for k, v in values.items():
+            cells[row, slot + k] = v.ravel()
+        # unused slots: num = 0, den = 1 -> out 0, r = 1, 2 den - 1 - r = 0
+        used = np.zeros((rows, self.per_row), dtype=bool)
+        used.ravel()[: num.size] = True
+        free_row, free_item = np.nonzero(~used)
+        for k, v in ((DEN, 1), (R, 1), (R0, 1)):
+            cells[free_row, WIDTH * free_item + k] = v
+        ports = {
+            "num": PortCells.dense(num.shape, slot + NUM, row),
+            "den": PortCells.dense(num.shape, slot + DEN, row),
+            "out": PortCells.dense(num.shape, slot + OUT, row),
+        }
+        return Assignment(cells, {"q": np.ones(rows, dtype=np.int64)}, ports, {"out": out})
