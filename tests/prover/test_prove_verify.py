@@ -352,3 +352,14 @@ def test_degrees_and_selected_lookup(gate_degree):
     assert [(f.kind, f.row) for f in fails if f.kind == "lookup"] == [("lookup", 2)]
     with pytest.raises(VerificationError):
         verify(vk, [], prove(pk, [bad, bv, badc], [], check=False))
+
+
+def test_verify_rejects_malformed_instance_arguments():
+    c = mul_lookup_circuit()
+    pk, vk = _keys(c)
+    proof = prove(pk, c.advice, c.instance)
+    for bad in (None, [], [np.zeros((2, 2))], [np.array([1.5])], [np.zeros(10**4, np.int64)], 5):
+        with pytest.raises(VerificationError, match="bad instance"):
+            verify(vk, bad, proof)
+    with pytest.raises(ProofFormatError):
+        verify(vk, c.instance, "not bytes")

@@ -49,7 +49,7 @@ def verify(vk: VerifyingKey, instance: Sequence, proof: bytes) -> bool:
         raise ProofFormatError(f"unsupported proof version {proof[hl - 1]}")
     try:
         inst = prepare_instance(cs, instance, u)
-    except CircuitError as e:
+    except (CircuitError, TypeError, ValueError, OverflowError) as e:
         raise VerificationError(f"bad instance: {e}") from None
     tr = TranscriptReader(proof[hl:], b"zkir-plonk")
     tr.absorb(b"vk", vk.digest)
