@@ -363,3 +363,27 @@ def test_verify_rejects_malformed_instance_arguments():
             verify(vk, bad, proof)
     with pytest.raises(ProofFormatError):
         verify(vk, c.instance, "not bytes")
+
+
+def test_copy_to_fixed_constant_cell():
+    """Constants are wired in by copying advice cells to a fixed column."""
+    cs = ConstraintSystem()
+    a = cs.advice_column("a")
+    const = cs.fixed_column("const")
+    cs.enable_equality(a, const)
+    k = 4
+    n, u = 1 << k, cs.usable_rows(k)
+    cv = np.zeros(n, np.int64)
+    cv[0], cv[1] = 42, -7
+    av = np.zeros(u, np.int64)
+    av[3], av[5] = 42, -7
+    copies = [((a, 3), (const, 0)), ((a, 5), (const, 1))]
+    assert MockProver(cs, k, [av], [cv], copies=copies).verify() == []
+    pk, vk = keygen(srs_for(k), cs, [cv], copies)
+    assert verify(vk, [], prove(pk, [av], []))
+    av2 = av.copy()
+    av2[5] = 7
+    fails = MockProver(cs, k, [av2], [cv], copies=copies).verify()
+    assert fails and all(f.kind == "copy" for f in fails) and any("a[5]" in f.cells for f in fails)
+    with pytest.raises(VerificationError):
+        verify(vk, [], prove(pk, [av2], [], check=False))
