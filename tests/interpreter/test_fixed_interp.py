@@ -109,3 +109,29 @@ def test_fixed_conv_then_rescale_equals_exact_rational_rounding():
                 exact = Fraction(total, 2**s)
                 mag = int(abs(exact) + Fraction(1, 2))
                 assert int(got[0, o, i, j]) == (mag if exact >= 0 else -mag)
+
+
+@pytest.mark.parametrize("magnitude", [2**10, 2**24])  # float64 fast path, and int64
+def test_integer_products_are_exact_on_both_paths(magnitude):
+    from xdsl.dialects.builtin import TensorType
+    from xdsl.ir import Block
+
+    from zkir.dialects import ml
+    from zkir.dialects.ml import FixedType
+    from zkir.interpreter import kernels as K
+    from zkir.interpreter.fixed_interp import FIXED_KERNELS
+
+    rng = np.random.default_rng(8)
+    x = rng.integers(-magnitude, magnitude, size=(3, 40))
+    w = rng.integers(-magnitude, magnitude, size=(40, 5))
+    fx = lambda shape, bits, sc: TensorType(FixedType(bits, sc), list(shape))  # noqa: E731
+    blk = Block(arg_types=[fx(x.shape, 64, 8), fx(w.shape, 64, 8)])
+    mm = ml.MatmulOp(*blk.args, fx((3, 5), 64, 16))
+    exact = [[sum(int(x[i, k]) * int(w[k, j]) for k in range(40)) for j in range(5)] for i in range(3)]
+    assert FIXED_KERNELS[ml.MatmulOp](mm, [x, w]).tolist() == exact
+    xi = rng.integers(-magnitude, magnitude, size=(1, 2, 6, 6))
+    wi = rng.integers(-magnitude, magnitude, size=(3, 2, 3, 3))
+    blk = Block(arg_types=[fx(xi.shape, 64, 8), fx(wi.shape, 64, 8)])
+    conv = ml.Conv2dOp(*blk.args, None, fx((1, 3, 4, 4), 64, 16))
+    ref = K.conv2d(xi, wi, None, (1, 1), (0, 0, 0, 0), (1, 1), 1)  # int64 einsum
+    np.testing.assert_array_equal(FIXED_KERNELS[ml.Conv2dOp](conv, [xi, wi]), ref)
