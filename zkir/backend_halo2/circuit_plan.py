@@ -135,7 +135,8 @@ class CircuitPlan:
                 for slot, col in enumerate(placed.columns):
                     fixed[col.index][rows] = cells[:, slot]
         for table in self.tables:
-            spec = TableSpec(table.fn.data, table.bits.value.data, table.scale.value.data)
+            in_scale = table.in_scale.value.data if table.in_scale is not None else None
+            spec = TableSpec(table.fn.data, table.bits.value.data, table.scale.value.data, in_scale)
             for ref, values in zip(table.columns.data, spec.contents()):
                 fixed[self.column(ref.root_reference.data).index][: spec.size] = values
         return fixed

@@ -350,6 +350,7 @@ class LookupTableOp(IRDLOperation):
     fn = prop_def(StringAttr)
     bits = prop_def(IntegerAttr[IntegerType])
     scale = prop_def(IntegerAttr[IntegerType], default_value=_i64(0))
+    in_scale = opt_prop_def(IntegerAttr[IntegerType])
     columns = prop_def(ArrayAttr[SymbolRefAttr])
 
     assembly_format = "$sym_name attr-dict"
@@ -357,17 +358,24 @@ class LookupTableOp(IRDLOperation):
     traits = lazy_traits_def(lambda: (SymbolOpInterface(), HasParent(CircuitOp)))
 
     def __init__(
-        self, sym_name: str, fn: str, bits: int, columns: Sequence[str], scale: int = 0
+        self,
+        sym_name: str,
+        fn: str,
+        bits: int,
+        columns: Sequence[str],
+        scale: int = 0,
+        in_scale: int | None = None,
     ):
-        super().__init__(
-            properties={
-                "sym_name": StringAttr(sym_name),
-                "fn": StringAttr(fn),
-                "bits": _i64(bits),
-                "scale": _i64(scale),
-                "columns": _symbols(columns),
-            }
-        )
+        props: dict[str, Attribute] = {
+            "sym_name": StringAttr(sym_name),
+            "fn": StringAttr(fn),
+            "bits": _i64(bits),
+            "scale": _i64(scale),
+            "columns": _symbols(columns),
+        }
+        if in_scale is not None and in_scale != scale:
+            props["in_scale"] = _i64(in_scale)
+        super().__init__(properties=props)
 
     @property
     def arity(self) -> int:

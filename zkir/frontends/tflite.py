@@ -705,3 +705,37 @@ def _minimum(self, op, args, o):
         return np.minimum(a, b)
     neg = lambda v: -v if isinstance(v, np.ndarray) else self.b.unary("neg", v, f"{_hint(op)}_neg")  # noqa: E731
     return neg(self.b.binary("max", neg(a), neg(b), f"{_hint(op)}_max"))
+
+
+@handles("SPLIT_V")
+def _split_v(self, op, args, o):
+    x = args[0]
+    sizes = [int(v) for v in _const(args[1], "size_splits").ravel()]
+    axis = int(_const(args[2], "axis").ravel()[0])
+    shape = shape_of(x)
+    axis = axis + len(shape) if axis < 0 else axis
+    if -1 in sizes:
+        sizes[sizes.index(-1)] = shape[axis] - (sum(sizes) + 1)
+    outs, start = [], 0
+    for i, size in enumerate(sizes):
+        s_ = [0] * len(shape)
+        e_ = list(shape)
+        s_[axis], e_[axis] = start, start + size
+        outs.append(self.b.slice(x, s_, e_, [1] * len(shape), f"{_hint(op)}_{i}"))
+        start += size
+    return outs
+
+
+@handles("UNPACK")
+def _unpack(self, op, args, o):
+    x = args[0]
+    shape = list(shape_of(x))
+    axis = o.axis + len(shape) if o.axis < 0 else o.axis
+    outs = []
+    for i in range(shape[axis]):
+        s_ = [0] * len(shape)
+        e_ = list(shape)
+        s_[axis], e_[axis] = i, i + 1
+        part = self.b.slice(x, s_, e_, [1] * len(shape), f"{_hint(op)}_{i}")
+        outs.append(self.b.reshape(part, shape[:axis] + shape[axis + 1 :], f"{_hint(op)}_{i}_r"))
+    return outs

@@ -27,9 +27,9 @@ from zkir.gadgets.tables import TableSpec
 class LookupGadget(Gadget):
     kind = "lookup"
 
-    def __init__(self, columns: int, fn: str, table_bits: int, scale: int = 0):
+    def __init__(self, columns: int, fn: str, table_bits: int, scale: int = 0, in_scale: int | None = None):
         super().__init__(columns)
-        self.table = TableSpec(fn, table_bits, scale)
+        self.table = TableSpec(fn, table_bits, scale, in_scale)
 
     @classmethod
     def min_columns(cls) -> int:
@@ -68,12 +68,7 @@ class LookupGadget(Gadget):
                 f"lookup '{self.table.fn}': input range [{int(x.min())}, {int(x.max())}] "
                 f"exceeds the {self.table.bits}-bit table [{lo}, {hi})"
             )
-        from zkir.interpreter.nonlinear import NONLINEARITIES
-
-        y = np.asarray(
-            NONLINEARITIES[self.table.fn](x, scale=self.table.scale),
-            dtype=np.int64,
-        )
+        y = self.table.apply(x)
         rows, slot, row = packed_items(x.size, self.per_row, 2)
         cells = np.zeros((rows, self.columns), dtype=np.int64)
         cells[row, slot] = x.ravel()
@@ -82,8 +77,7 @@ class LookupGadget(Gadget):
         used = np.zeros((rows, self.per_row), dtype=bool)
         used.ravel()[: x.size] = True
         free_row, free_item = np.nonzero(~used)
-        zero_out = NONLINEARITIES[self.table.fn](np.zeros(1, dtype=np.int64), scale=self.table.scale)
-        cells[free_row, 2 * free_item + 1] = int(np.asarray(zero_out).ravel()[0])
+        cells[free_row, 2 * free_item + 1] = int(self.table.apply(np.zeros(1, dtype=np.int64))[0])
         return Assignment(
             cells,
             {"q": np.ones(rows, dtype=np.int64)},

@@ -33,7 +33,9 @@ _FACTORIES: dict[str, Callable[[int, Mapping[str, Any]], Gadget]] = {
     ),
     "maximum": lambda c, p: MaximumGadget(c, int(p["table_bits"])),
     "var_div": lambda c, p: VarDivGadget(c, int(p["shift"]), int(p["table_bits"])),
-    "lookup": lambda c, p: LookupGadget(c, str(p["fn"]), int(p["table_bits"]), int(p.get("scale", 0))),
+    "lookup": lambda c, p: LookupGadget(
+        c, str(p["fn"]), int(p["table_bits"]), int(p.get("scale", 0)), p.get("in_scale")
+    ),
     **{kind: (lambda port: lambda c, p: HoldGadget(c, port))(port) for kind, port in IO_KINDS.items()},
 }
 

@@ -18,13 +18,16 @@ class TableSpec:
     """"range" (values 0 .. 2^bits - 1) or a name in zkir.interpreter.nonlinear."""
     bits: int
     scale: int = 0
-    """Fixed-point scale of the function's input and output."""
+    """Fixed-point scale of the function's output."""
+    in_scale: int | None = None
+    """Scale of its input, when not `scale` (a root of a sum of squares)."""
 
     @property
     def name(self) -> str:
         if self.fn == "range":
             return f"range{self.bits}"
-        return f"{self.fn}{self.bits}_s{self.scale}"
+        inner = "" if self.in_scale in (None, self.scale) else f"_in{self.in_scale}"
+        return f"{self.fn}{self.bits}_s{self.scale}{inner}"
 
     @property
     def width(self) -> int:
@@ -42,6 +45,14 @@ class TableSpec:
         half = self.size // 2
         return -half, half
 
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """The integer reference function this table tabulates."""
+        from zkir.interpreter.nonlinear import NONLINEARITIES
+
+        in_scale = self.scale if self.in_scale is None else self.in_scale
+        fn = NONLINEARITIES[self.fn]
+        return np.asarray(fn(np.asarray(x, dtype=np.int64), scale=self.scale, in_scale=in_scale), dtype=np.int64)
+
     def contents(self) -> list[np.ndarray]:
         """The table's columns (tag first), `size` rows each."""
         lo, hi = self.input_range()
@@ -49,7 +60,5 @@ class TableSpec:
         tag = np.ones(self.size, dtype=np.int64)
         if self.fn == "range":
             return [tag, x]
-        from zkir.interpreter.nonlinear import NONLINEARITIES
-
-        y = NONLINEARITIES[self.fn](x, scale=self.scale)
+        y = self.apply(x)
         return [tag, x, np.asarray(y, dtype=np.int64)]

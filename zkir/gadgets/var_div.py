@@ -3,8 +3,8 @@
 Softmax (and later layer norm) divide by a sum computed in the circuit. With
 the one rounding rule, out = floor((2 num 2^shift + den) / (2 den)): the gadget
 proves 2 num 2^shift + den = 2 den out + r with 0 <= r < 2 den (r and
-2 den - 1 - r as two t-bit limbs each) and bounds out the same way, so no other
-(out, r) pair satisfies it.
+2 den - 1 - r as two t-bit limbs each) and bounds out to [-2^(2t-1), 2^(2t-1))
+the same way, so no other (out, r) pair satisfies it.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ class VarDivGadget(Gadget):
     def per_row(self) -> int:
         return self.columns // WIDTH
 
+    @property
+    def out_bound(self) -> int:
+        return 1 << (2 * self.table.bits - 1)
+
     def tables(self) -> dict[str, TableSpec]:
         return {self.table.name: self.table}
 
@@ -54,7 +58,7 @@ class VarDivGadget(Gadget):
             polys.append(q * (2 * (1 << self.shift) * c(NUM) + c(DEN) - 2 * c(DEN) * c(OUT) - c(R)))
             polys.append(q * (c(R) - c(R0) - (1 << t) * c(R1)))
             polys.append(q * (2 * c(DEN) - 1 - c(R) - c(S0) - (1 << t) * c(S1)))
-            polys.append(q * (c(OUT) - c(O0) - (1 << t) * c(O1)))
+            polys.append(q * (c(OUT) + self.out_bound - c(O0) - (1 << t) * c(O1)))
         return [(self.key, polys)]
 
     def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
@@ -78,14 +82,14 @@ class VarDivGadget(Gadget):
         bound = 1 << (2 * self.table.bits)
         if num.size and ((den < 1) & (num != 0)).any():
             raise OverflowError("var_div: a denominator is not positive")
-        if num.size and (out.min() < 0 or out.max() >= bound or (2 * safe).max() > bound):
+        if num.size and (out.min() < -self.out_bound or out.max() >= self.out_bound or (2 * safe).max() > bound):
             raise OverflowError(
                 f"var_div: quotient or denominator beyond the 2^{2 * self.table.bits} a "
                 f"{self.table.bits}-bit range table bounds"
             )
         r0, r1 = limbs(r, self.table.bits)
         s0, s1 = limbs(2 * safe - 1 - r, self.table.bits)
-        o0, o1 = limbs(out, self.table.bits)
+        o0, o1 = limbs(out + self.out_bound, self.table.bits)
         rows, slot, row = packed_items(num.size, self.per_row, WIDTH)
         cells = np.zeros((rows, self.columns), dtype=np.int64)
         values = {NUM: num, DEN: safe, OUT: out, R: r, R0: r0, R1: r1, S0: s0, S1: s1, O0: o0, O1: o1}
@@ -95,7 +99,8 @@ class VarDivGadget(Gadget):
         used = np.zeros((rows, self.per_row), dtype=bool)
         used.ravel()[: num.size] = True
         free_row, free_item = np.nonzero(~used)
-        for k, v in ((DEN, 1), (R, 1), (R0, 1)):
+        free_o0, free_o1 = limbs(np.int64(self.out_bound), self.table.bits)
+        for k, v in ((DEN, 1), (R, 1), (R0, 1), (O0, int(free_o0)), (O1, int(free_o1))):
             cells[free_row, WIDTH * free_item + k] = v
         ports = {
             "num": PortCells.dense(num.shape, slot + NUM, row),

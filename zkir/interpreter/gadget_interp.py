@@ -42,7 +42,8 @@ def _rescale(op: gadget.RescaleOp, a: list[np.ndarray]) -> np.ndarray:
 
 
 def _lookup(op: gadget.LookupOp, a: list[np.ndarray]) -> np.ndarray:
-    return np.asarray(NONLINEARITIES[op.fn.data](a[0], scale=op.in_scale.value.data), dtype=np.int64)
+    fn = NONLINEARITIES[op.fn.data]
+    return np.asarray(fn(a[0], scale=op.out_scale.value.data, in_scale=op.in_scale.value.data), dtype=np.int64)
 
 
 def _range_check(op: gadget.RangeCheckOp, a: list[np.ndarray]) -> None:

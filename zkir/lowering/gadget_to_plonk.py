@@ -230,11 +230,10 @@ def _gadget_params(op: Operation, range_bits: int) -> tuple[str, dict[str, objec
             params["relu"] = 1
         return "rescale", params
     if isinstance(op, gadget.LookupOp):
-        return "lookup", {
-            "fn": op.fn.data,
-            "table_bits": op.table_bits.value.data,
-            "scale": op.in_scale.value.data,
-        }
+        params = {"fn": op.fn.data, "table_bits": op.table_bits.value.data, "scale": op.out_scale.value.data}
+        if op.in_scale.value.data != op.out_scale.value.data:
+            params["in_scale"] = op.in_scale.value.data
+        return "lookup", params
     if isinstance(op, gadget.MaximumOp):
         return "maximum", {"table_bits": range_bits}
     if isinstance(op, gadget.VarDivOp):
@@ -400,7 +399,7 @@ def _assemble(name: str, lay: _Layout, k: int) -> plonk.CircuitOp:
     for table in lay.tables.values():
         names = [f"{table.name}.{part}" for part in ("tag", "in", "out")[: table.width]]
         columns += [plonk.ColumnOp(c, "fixed") for c in names]
-        tables.append(plonk.LookupTableOp(table.name, table.fn, table.bits, names, table.scale))
+        tables.append(plonk.LookupTableOp(table.name, table.fn, table.bits, names, table.scale, table.in_scale))
     constraints = list(lay.block.ops)
     for op in constraints:
         op.detach()

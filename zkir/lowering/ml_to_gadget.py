@@ -115,6 +115,21 @@ class _Lowering:
         attr = None if identity else dense_attr(index_map.astype(np.int64), f"{name}_map")
         return self.emit(gadget.RewireOp(kind, inputs, shape, attr))
 
+    def fixed_constant(self, values: np.ndarray, name: str) -> SSAValue:
+        """A constant of the circuit itself (a clamp bound, a count): in the vk, never a witness."""
+        return self.emit(gadget.ConstantOp(dense_attr(np.asarray(values, dtype=np.int64), name), "fixed"))
+
+    def zeros_like(self, value: SSAValue, name: str) -> SSAValue:
+        """A zero tensor, wired from the zero cell (no rows)."""
+        shape = _shape(value)
+        return self.rewire("zeros", [value], shape, np.full(int(np.prod(shape, dtype=np.int64)), -1), name)
+
+    def divide(self, num: SSAValue, den: np.ndarray, name: str) -> SSAValue:
+        """round(num / den) for constant positive den (means, average pools)."""
+        shape = _shape(num)
+        den_value = self.broadcast(self.fixed_constant(den, name + "_count"), shape, name + "_count")
+        return self.emit(gadget.VarDivOp(num, den_value, 0))
+
     def broadcast(self, value: SSAValue, target: tuple[int, ...], name: str) -> SSAValue:
         shape = _shape(value)
         if shape == target:
@@ -276,6 +291,89 @@ def _softmax(lw: _Lowering, op: ml.SoftmaxOp, args: list[SSAValue]) -> SSAValue:
     e = lw.emit(gadget.LookupOp(clamped, "exp", bits, s, s))
     total = lw.emit(gadget.SumOp(e, [axis], gadget.felt_tensor(reduced), True))
     return lw.emit(gadget.VarDivOp(e, lw.broadcast(total, shape, name + "_sum"), s))
+
+
+@_handles(ml.NegOp)
+def _neg(lw: _Lowering, op: ml.NegOp, args: list[SSAValue]) -> SSAValue:
+    zero = lw.zeros_like(args[0], _name(op) + "_zero")
+    return lw.emit(gadget.SubOp(zero, args[0], gadget.felt_tensor(_shape(op.result))))
+
+
+@_handles(ml.ClipOp)
+def _clip(lw: _Lowering, op: ml.ClipOp, args: list[SSAValue]) -> SSAValue:
+    """max(x, lo), then min(y, hi) = y + hi - max(y, hi); infinite bounds cost nothing."""
+    from zkir.interpreter.fixed_interp import _q  # the one rounding of real attributes
+
+    name, shape, s = _name(op), _shape(op.result), _scale(op.input)
+    lo, hi = _q(op.min.value.data, s), _q(op.max.value.data, s)
+    y = args[0]
+    felt = gadget.felt_tensor(shape)
+    if lo > -(1 << 62):
+        bound = lw.broadcast(lw.fixed_constant(np.array([lo]), name + "_lo"), shape, name + "_lo")
+        y = lw.emit(gadget.MaximumOp(y, bound, felt))
+    if hi < 1 << 62:
+        bound = lw.broadcast(lw.fixed_constant(np.array([hi]), name + "_hi"), shape, name + "_hi")
+        both = lw.emit(gadget.AddOp(y, bound, felt))
+        y = lw.emit(gadget.SubOp(both, lw.emit(gadget.MaximumOp(y, bound, felt)), felt))
+    return y
+
+
+@_handles(ml.WhereOp)
+def _where(lw: _Lowering, op: ml.WhereOp, args: list[SSAValue]) -> SSAValue | None:
+    """where(cond, a, b) with a constant mask is wiring: each element from a or b."""
+    cond = lw.constant_array(op.cond)
+    if cond is None:
+        lw.unsupported.append(f"{op.name} '{_name(op)}' with a mask computed at run time")
+        return None
+    out = _shape(op.result)
+    a, b = _shape(op.lhs), _shape(op.rhs)
+    n_a = int(np.prod(a, dtype=np.int64))
+    pick_a = broadcast_map(a, out)
+    pick_b = n_a + broadcast_map(b, out)
+    mask = np.broadcast_to(cond.astype(bool), out).ravel()
+    data = [v for v in args if _shape(v) in (a, b)][-2:]
+    return lw.rewire("where", data, out, np.where(mask, pick_a, pick_b), _name(op))
+
+
+def _reduction_axes(op) -> list[int]:
+    rank = len(_shape(op.input))
+    return [a + rank if a < 0 else a for a in op.axis_list]
+
+
+@_handles(ml.ReduceSumOp)
+def _reduce_sum(lw: _Lowering, op: ml.ReduceSumOp, args: list[SSAValue]) -> SSAValue:
+    keep = bool(op.keepdims.value.data)
+    return lw.emit(gadget.SumOp(args[0], _reduction_axes(op), gadget.felt_tensor(_shape(op.result)), keep))
+
+
+@_handles(ml.ReduceMeanOp)
+def _reduce_mean(lw: _Lowering, op: ml.ReduceMeanOp, args: list[SSAValue]) -> SSAValue:
+    axes = _reduction_axes(op)
+    keep = bool(op.keepdims.value.data)
+    total = lw.emit(gadget.SumOp(args[0], axes, gadget.felt_tensor(_shape(op.result)), keep))
+    count = int(np.prod([_shape(op.input)[a] for a in axes]))
+    return lw.divide(total, np.array([count]), _name(op))
+
+
+@_handles(ml.AvgPoolOp)
+def _avg_pool(lw: _Lowering, op: ml.AvgPoolOp, args: list[SSAValue]) -> SSAValue:
+    from zkir.interpreter.kernels import _windows, pool_sums_and_counts
+
+    kernel = [int(v) for v in op.kernel.get_values()]
+    strides = [int(v) for v in op.strides.get_values()]
+    pads = [int(v) for v in op.pads.get_values()]
+    shape, out = _shape(op.input), _shape(op.result)
+    (idx,) = _index_tensors([shape])
+    win = _windows(idx, kernel, strides, pads, (1, 1), 0)  # padding -> index 0 -> zero cell
+    groups = int(np.prod(win.shape[:4]))
+    cols = lw.rewire("windows", [args[0]], (groups, kernel[0] * kernel[1]), win.reshape(-1) - 1, _name(op) + "_windows")
+    sums = lw.emit(gadget.SumOp(cols, [1], gadget.felt_tensor((groups,))))
+    _, counts = pool_sums_and_counts(
+        np.zeros((1, 1) + tuple(shape[2:]), dtype=np.int64), kernel, strides, pads, bool(op.count_include_pad.value.data)
+    )
+    counts = np.broadcast_to(counts, out).ravel()
+    mean = lw.divide(sums, counts if len(set(counts.tolist())) > 1 else counts[:1], _name(op))
+    return lw.rewire("reshape", [mean], out, np.arange(groups, dtype=np.int64), _name(op))
 
 
 @_handles(ml.RescaleOp)
