@@ -196,3 +196,27 @@ def test_float16_weights_import_and_integer_quantized_models_are_refused():
     assert_close(run_float(module, x[:8])[0], tflite_run(fp16, x[:8]))
     with pytest.raises(UnsupportedModel, match="quantized"):
         import_tflite(dynamic, [1, 64])
+
+
+def test_tflite_elementwise_reduction_and_split_ops():
+    import keras
+    import tensorflow as tf
+    from keras import layers
+
+    def body(t):
+        a, b, c = tf.split(t, [2, 3, 1], axis=-1)
+        e = tf.exp(a * 0.1)
+        r = tf.math.rsqrt(tf.reduce_sum(b * b, axis=-1, keepdims=True) + 1.0)
+        m = tf.reduce_max(b, axis=-1, keepdims=True)
+        s = tf.sqrt(tf.nn.relu(c) + 0.5)
+        w = tf.where(tf.constant([[True, False]]), e, e * -2.0)
+        u = tf.unstack(tf.reshape(b, [-1, 3, 1]), axis=1)
+        return tf.concat([w, r * m, s / 3.0, u[0] - u[2], tf.nn.sigmoid(b), tf.nn.relu6(b * 4.0)], axis=-1)
+
+    inp = keras.Input((6,))
+    model = keras.Model(inp, layers.Lambda(body)(layers.Dense(6)(inp)))
+    x = np.random.default_rng(3).normal(size=(1, 6)).astype(np.float32)
+    module = import_keras(model, [1, 6])
+    assert_close(run_float(module, x)[0], np.asarray(model(x)))
+    flat = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    assert_close(run_float(module, x)[0], tflite_run(flat, x))
