@@ -90,6 +90,8 @@ def import_tflite(model: bytes | str | Path, input_shapes: InputShapes = None):
         _ = [t.shape for t in sg.tensors]
     except Exception as e:  # noqa: BLE001 - any failure here is an unreadable file
         raise ModelError(f"not a readable TFLite model ({type(e).__name__}: truncated or corrupt)") from None
+    if getattr(m, "version", 3) != 3:
+        raise ModelError(f"TFLite schema version {m.version} is not supported (zkir reads version 3)")
     if len(m.subgraphs) != 1:
         raise UnsupportedModel([Unsupported("model", "", f"{len(m.subgraphs)} subgraphs (control flow)")])
     return _TFLiteImporter(m, s, input_shapes).run()
