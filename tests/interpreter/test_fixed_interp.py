@@ -135,3 +135,18 @@ def test_integer_products_are_exact_on_both_paths(magnitude):
     conv = ml.Conv2dOp(*blk.args, None, fx((1, 3, 4, 4), 64, 16))
     ref = K.conv2d(xi, wi, None, (1, 1), (0, 0, 0, 0), (1, 1), 1)  # int64 einsum
     np.testing.assert_array_equal(FIXED_KERNELS[ml.Conv2dOp](conv, [xi, wi]), ref)
+
+
+def test_exp_overflow_is_reported_with_the_op():
+    m = _module(
+        """
+func.func @main(%x: tensor<2x!ml.fixed<32, 12>>) -> tensor<2x!ml.fixed<32, 12>> {
+  %e = ml.exp %x : tensor<2x!ml.fixed<32, 12>> -> tensor<2x!ml.fixed<32, 12>>
+  func.return %e : tensor<2x!ml.fixed<32, 12>>
+}"""
+    )
+    np.testing.assert_allclose(run_fixed(m, np.array([0.0, 2.0]))[0].value, [1.0, np.exp(2.0)], atol=2e-3)
+    with pytest.raises(FixedPointOverflow, match="ml.exp"):
+        run_fixed(m, np.array([0.0, 14.0]))  # e^14 > 2^19, the largest real at <32, 12>
+    with pytest.raises(FixedPointOverflow, match="ml.exp"):
+        run_fixed(m, np.array([0.0, 60.0]))  # beyond int64 inside the function

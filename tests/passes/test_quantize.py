@@ -160,3 +160,54 @@ def test_layer_norm_keeps_small_variances(native):
         (root,) = [op for op in q.walk() if isinstance(op, ml.SqrtOp)]
         assert root.input.type.element_type == FixedType(64, 16)
         assert root.result.type.element_type == FixedType(32, 8)
+
+
+def test_every_cnn_op_in_fixed_point_tracks_float():
+    from onnx import helper
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "frontends"))
+    from onnx_helpers import make_model
+
+    rng = np.random.default_rng(11)
+    r = lambda *s: (rng.normal(size=s) * 0.5).astype(np.float32)  # noqa: E731
+    inits = {
+        "W": r(6, 1, 3, 3),  # depthwise, multiplier 2
+        "B": r(6),
+        "W2": r(4, 6, 1, 1),
+        "pads": np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64),
+        "starts": np.array([1], np.int64),
+        "ends": np.array([5], np.int64),
+        "axes": np.array([3], np.int64),
+        "three": np.array(3.0, np.float32),
+        "lo": np.array(0.0, np.float32),
+        "hi": np.array(6.0, np.float32),
+        "G": r(4, 5),
+    }
+    h = helper.make_node
+    nodes = [
+        h("Conv", ["x", "W", "B"], ["c"], group=3, pads=[1, 1, 1, 1], strides=[1, 1]),
+        h("Clip", ["c", "lo", "hi"], ["c6"]),
+        h("AveragePool", ["c6"], ["a"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        h("MaxPool", ["a"], ["m"], kernel_shape=[2, 2], strides=[2, 2]),
+        h("Pad", ["m", "pads"], ["p"]),
+        h("Slice", ["p", "starts", "ends", "axes"], ["s"]),
+        h("Conv", ["s", "W2"], ["c2"]),
+        h("Sigmoid", ["c2"], ["sg"]),
+        h("Tanh", ["c2"], ["th"]),
+        h("Concat", ["sg", "th"], ["cat"], axis=1),
+        h("Div", ["cat", "three"], ["d"]),
+        h("GlobalAveragePool", ["c2"], ["g"]),
+        h("Flatten", ["g"], ["f"]),
+        h("MatMul", ["f", "G"], ["mm"]),
+        h("Softmax", ["mm"], ["y"], axis=-1),
+        h("Exp", ["d"], ["ed"]),
+        h("ReduceSum", ["ed"], ["e"], keepdims=0),
+    ]
+    model = make_model(nodes, [("x", [2, 3, 8, 8])], [("y", None), ("d", None), ("e", None)], inits, opset=13)
+    module = import_onnx(model)
+    x = rng.normal(size=(2, 3, 8, 8)).astype(np.float32)
+    refs = run_float(module, x)
+    outs = run_fixed(_quantized(module, 12), x)
+    for ref, out in zip(refs, outs):
+        scale = max(1.0, float(np.abs(ref).max()))
+        assert np.abs(out.value - ref).max() < 5e-3 * scale
