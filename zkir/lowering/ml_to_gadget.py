@@ -52,6 +52,11 @@ def _scale(value: SSAValue) -> int:
     return ty.element_type.scale.data
 
 
+def _is_float(value: SSAValue) -> bool:
+    ty = value.type
+    return isinstance(ty, TensorType) and not isinstance(ty.element_type, ml.FixedType | IntegerType)
+
+
 def _index_tensors(shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
     """Element indices of several tensors as one concatenation, plus one (0 = padding)."""
     out, offset = [], 0
@@ -437,6 +442,9 @@ def _lower_function(fn: func.FuncOp, table_bits: int, weights: str) -> func.Func
             handler = _lookup_handler
         if handler is None:
             unsupported.append(f"{op.name} '{_name(op)}'")
+            continue
+        if not isinstance(op, ml.ConstantOp) and any(_is_float(v) for v in (*op.operands, *op.results)):
+            unsupported.append(f"{op.name} '{_name(op)}' on float values (run ml-quantize first)")
             continue
         operands = [values[v] for v in op.operands if v in values]
         result = handler(lw, op, operands)
