@@ -117,3 +117,17 @@ def test_console_entry_point_exit_code_and_stderr(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("zkir import: error:") and proc.stderr.count("\n") == 1
+
+
+def test_invalid_mlir_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.mlir"
+    bad.write_text(
+        "func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
+        "  %y = ml.reshape %x : tensor<4xf32> -> tensor<5xf32>\n"
+        "  func.return %x : tensor<4xf32>\n}\n"
+    )
+    inp = tmp_path / "x.json"
+    inp.write_text("[1, 2, 3, 4]")
+    assert "cannot reshape [4]" in _bad(capsys, "run", str(bad), "--input", str(inp))
+    bad.write_text("this is { not mlir")
+    assert "not valid MLIR" in _bad(capsys, "run", str(bad), "--input", str(inp))

@@ -1,0 +1,73 @@
+"""Model files -> the `ml` dialect: ONNX (onnx.py), TFLite / Keras / SavedModel
+(tflite.py), both through the shared MLBuilder (builder.py).
+
+`load_model` picks the importer from the path; importers are imported lazily so
+that `import zkir` stays fast and works without TensorFlow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zkir.frontends.errors import ModelError
+
+__all__ = ["ModelError", "load_model", "parse_mlir"]
+
+
+def load_model(path: str | Path, input_shapes=None):
+    """Any supported model (.onnx, .tflite, .keras/.h5, a SavedModel directory,
+    or ml-dialect .mlir) -> ModuleOp. input_shapes fills dynamic dimensions:
+    a list for a single input, or {input name: list}."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelError(f"{path}: no such file or directory")
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        if (path / "saved_model.pb").exists():
+            from zkir.frontends.tflite import import_keras
+
+            return import_keras(path, input_shapes)
+        raise ModelError(f"{path}: a directory that is not a SavedModel")
+    if suffix == ".mlir":
+        return parse_mlir(path)
+    if suffix in (".keras", ".h5"):
+        from zkir.frontends.tflite import import_keras, import_tensorflow
+
+        import_tensorflow()
+        import keras
+
+        try:
+            model = keras.models.load_model(path)
+        except Exception as e:  # noqa: BLE001 - Keras raises many types on bad files
+            raise ModelError(f"{path}: not a readable Keras model ({type(e).__name__})") from None
+        return import_keras(model, input_shapes)
+    head = path.read_bytes()[:8]
+    if suffix == ".tflite" or head[4:8] == b"TFL3":
+        from zkir.frontends.tflite import import_tflite
+
+        return import_tflite(path, input_shapes)
+    if suffix in (".onnx", ".pb", ""):
+        from zkir.frontends.onnx import import_onnx
+
+        return import_onnx(path, input_shapes)
+    raise ModelError(
+        f"{path}: not a model file zkir reads (.onnx, .tflite, .keras, SavedModel, .mlir)"
+    )
+
+
+def parse_mlir(path: str | Path):
+    """A verified ml-dialect module from a .mlir file, or a one-line ModelError."""
+    from xdsl.utils.exceptions import DiagnosticException, ParseError
+
+    from zkir.ir_io import read_module
+
+    path = Path(path)
+    try:
+        return read_module(path)
+    except ParseError as e:
+        lines = str(e).strip().splitlines()
+        raise ModelError(f"{path}: not valid MLIR: {lines[-1] if lines else e}") from None
+    except DiagnosticException as e:
+        raise ModelError(f"{path}: {' '.join(str(e).split())[:300]}") from None
+    except UnicodeDecodeError:
+        raise ModelError(f"{path}: not a text .mlir file") from None

@@ -60,57 +60,16 @@ def parse_input_shapes(specs: Sequence[str] | None) -> dict[str, list[int]] | li
 
 
 def load_model(path: str | Path, input_shapes=None):
-    """Any supported model file (or .mlir) -> ml-dialect ModuleOp."""
-    from zkir.frontends.errors import ModelError
+    """Any supported model file (or .mlir) -> ml-dialect ModuleOp (see zkir.frontends)."""
+    from zkir.frontends import load_model as load
 
-    path = Path(path)
-    if not path.exists():
-        raise CliError(f"{path}: no such file or directory")
-    suffix = path.suffix.lower()
-    if path.is_dir():
-        if (path / "saved_model.pb").exists():
-            from zkir.frontends.tflite import import_keras
-
-            return import_keras(path, input_shapes)
-        raise CliError(f"{path}: a directory that is not a SavedModel")
-    if suffix == ".mlir":
-        return parse_mlir(path)
-    if suffix in (".keras", ".h5"):
-        from zkir.frontends.tflite import import_keras, import_tensorflow
-
-        import_tensorflow()
-        import keras
-
-        try:
-            model = keras.models.load_model(path)
-        except Exception as e:  # noqa: BLE001
-            raise ModelError(f"{path}: not a readable Keras model ({type(e).__name__})") from None
-        return import_keras(model, input_shapes)
-    head = path.read_bytes()[:8]
-    if suffix == ".tflite" or head[4:8] == b"TFL3":
-        from zkir.frontends.tflite import import_tflite
-
-        return import_tflite(path, input_shapes)
-    if suffix == ".onnx" or suffix == ".pb" or suffix == "":
-        from zkir.frontends.onnx import import_onnx
-
-        return import_onnx(path, input_shapes)
-    raise CliError(f"{path}: not a model file zkir reads (.onnx, .tflite, .keras, SavedModel, .mlir)")
+    return load(path, input_shapes)
 
 
 def parse_mlir(path: Path):
-    from xdsl.utils.exceptions import ParseError
+    from zkir.frontends import parse_mlir as parse
 
-    from zkir.ir_io import read_module
-
-    try:
-        module = read_module(path)
-    except ParseError as e:
-        first = str(e).strip().splitlines()
-        raise CliError(f"{path}: not valid MLIR: {first[-1] if first else e}") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{path}: not a text .mlir file") from None
-    return module
+    return parse(path)
 
 
 def read_inputs(path: str | Path) -> dict | list:
