@@ -211,3 +211,14 @@ def test_every_cnn_op_in_fixed_point_tracks_float():
     for ref, out in zip(refs, outs):
         scale = max(1.0, float(np.abs(ref).max()))
         assert np.abs(out.value - ref).max() < 5e-3 * scale
+
+
+def test_quantizing_twice_is_refused():
+    from zkir.passes.quantize import QuantizeError
+
+    module = import_onnx(EXAMPLES / "digits_mlp" / "model.onnx", [1, 64])
+    q = _quantized(module, 8)
+    with pytest.raises(QuantizeError, match="already in fixed point"):
+        MLQuantizePass(scale_bits=8).apply(make_context(), q)
+    with pytest.raises(QuantizeError, match="scale-bits"):
+        MLQuantizePass(scale_bits=40).apply(make_context(), module.clone())

@@ -63,6 +63,13 @@ class MLQuantizePass(ModulePass):
         if not 1 <= self.scale_bits <= 24:
             raise QuantizeError(f"ml-quantize: scale-bits must be in [1, 24], got {self.scale_bits}")
         for fn in [o for o in op.ops if isinstance(o, func.FuncOp)]:
+            for o in fn.walk():
+                for v in list(o.results) + list(fn.body.block.args):
+                    ty = v.type
+                    if isinstance(ty, TensorType) and isinstance(ty.element_type, FixedType):
+                        raise QuantizeError(
+                            f"ml-quantize: @{fn.sym_name.data} is already in fixed point"
+                        )
             _FunctionQuantizer(self.scale_bits, self.bits).run(fn)
 
 
