@@ -227,7 +227,7 @@ class SRS:
         g1 = fb.mul_many(powers)
         # L_i(tau) = w^i (tau^n - 1) / (n (tau - w^i))
         w = F.powers(F.root_of_unity(k), n)
-        den = F.mul_scalar(F.sub(F.from_ints([tau])[np.zeros(n, np.intp)], w), n)
+        den = F.mul_scalar(F.add_scalar(F.neg(w), tau), n)  # n (tau - w^i)
         lag = F.mul_scalar(F.mul(w, F.batch_inv(den)), (pow(tau, n, P) - 1) % P)
         g1_lag = fb.mul_many(lag)
         g2 = G2Point()

@@ -144,7 +144,7 @@ class Domain:
         if zh == 0:
             raise ValueError("evaluation point lies in H")
         w = F.powers(self.omega, self.n)
-        den = F.mul_scalar(F.sub(F.from_ints([x] * 1)[np.zeros(self.n, np.intp)], w), self.n)
+        den = F.mul_scalar(F.add_scalar(F.neg(w), x), self.n)  # n (x - w^i)
         return F.mul_scalar(F.mul(w, F.batch_inv(den)), zh)
 
 
