@@ -33,7 +33,7 @@ def measure(name: str, scale_bits: int, columns: int) -> dict:
 
     from zkir import workflow as W
     from zkir.interpreter.float_interp import run_float
-    from zkir.tools.cli import load_model
+    from zkir.frontends import load_model
 
     path, shape, input_file = MODELS[name]
     x = json.loads((EXAMPLES / Path(path).parent / input_file).read_text())

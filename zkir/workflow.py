@@ -102,7 +102,7 @@ def compile_model(
     from zkir.interpreter.program import input_specs, main_function, output_specs
     from zkir.ir_io import write_module
     from zkir.pass_pipeline import pipeline
-    from zkir.tools.cli import load_model
+    from zkir.frontends import load_model
 
     options = options or CompileOptions()
     build = Path(build)

@@ -11,7 +11,7 @@ from zkir.interpreter.fixed_interp import run_fixed
 from zkir.interpreter.gadget_interp import run_gadget
 from zkir.interpreter.rounding import quantize
 from zkir.pass_pipeline import pipeline
-from zkir.tools.cli import load_model
+from zkir.frontends import load_model
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SHAPES = {
