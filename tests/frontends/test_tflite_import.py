@@ -220,3 +220,15 @@ def test_tflite_elementwise_reduction_and_split_ops():
     assert_close(run_float(module, x)[0], np.asarray(model(x)))
     flat = tf.lite.TFLiteConverter.from_keras_model(model).convert()
     assert_close(run_float(module, x)[0], tflite_run(flat, x))
+
+
+def test_hard_swish_from_keras():
+    import keras
+    from keras import layers
+
+    inp = keras.Input((4, 4, 3))
+    y = layers.Conv2D(4, 3, padding="same", activation="hard_swish")(inp)
+    model = keras.Model(inp, layers.Activation("hard_sigmoid")(y))
+    x = (np.random.default_rng(5).normal(size=(1, 4, 4, 3)) * 3).astype(np.float32)
+    module = import_keras(model, [1, 4, 4, 3])
+    assert_close(run_float(module, x)[0], np.asarray(model(x)))

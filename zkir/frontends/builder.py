@@ -179,6 +179,11 @@ class MLBuilder:
             return np.clip(x, lo, hi)
         return self._emit(ml.ClipOp(x, lo, hi), hint)
 
+    def hard_sigmoid(self, x: Value, alpha: float, beta: float, hint: str | None = None) -> Value:
+        """max(0, min(1, alpha x + beta)): a product, a sum and a clip."""
+        y = self.binary("mul", x, np.float32(alpha), f"{hint}_a")
+        return self.clip(self.binary("add", y, np.float32(beta), f"{hint}_b"), 0.0, 1.0, hint)
+
     def where(self, cond: Value, a: Value, b: Value, hint: str | None = None) -> Value:
         cond, a, b = _v(cond), _v(a), _v(b)
         if all(isinstance(v, np.ndarray) for v in (cond, a, b)):

@@ -1094,3 +1094,17 @@ def _sum(self, node, args):
     for v in args[1:]:
         out = self.b.binary("add", out, v, node.name)
     return out
+
+
+@handles("HardSigmoid", ["alpha", "beta"])
+def _hardsigmoid(self, node, args):
+    a = _attrs(node)
+    _float_only(args[0])
+    return self.b.hard_sigmoid(args[0], a.get("alpha", 0.2), a.get("beta", 0.5), node.name)
+
+
+@handles("HardSwish")
+def _hardswish(self, node, args):
+    _float_only(args[0])
+    gate = self.b.hard_sigmoid(args[0], 1.0 / 6.0, 0.5, f"{node.name}_gate")
+    return self.b.binary("mul", args[0], gate, node.name)

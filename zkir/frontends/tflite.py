@@ -741,3 +741,9 @@ def _unpack(self, op, args, o):
         part = self.b.slice(x, s_, e_, [1] * len(shape), f"{_hint(op)}_{i}")
         outs.append(self.b.reshape(part, shape[:axis] + shape[axis + 1 :], f"{_hint(op)}_{i}_r"))
     return outs
+
+
+@handles("HARD_SWISH")
+def _hard_swish(self, op, args, o):
+    gate = self.b.hard_sigmoid(args[0], 1.0 / 6.0, 0.5, f"{_hint(op)}_gate")
+    return self.b.binary("mul", args[0], gate, _hint(op))
