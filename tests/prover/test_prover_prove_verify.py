@@ -387,3 +387,20 @@ def test_copy_to_fixed_constant_cell():
     assert fails and all(f.kind == "copy" for f in fails) and any("a[5]" in f.cells for f in fails)
     with pytest.raises(VerificationError):
         verify(vk, [], prove(pk, [av2], [], check=False))
+
+
+def test_circuit_smaller_than_srs():
+    c = mul_lookup_circuit(k=5)
+    pk, vk = keygen(srs_for(7), c.cs, c.fixed, c.copies, k=5)
+    assert vk.k == 5
+    proof = prove(pk, c.advice, c.instance)
+    assert verify(vk, c.instance, proof)
+    # same seed, hence the same tau: the G1-iNTT Lagrange points reproduce the
+    # directly generated ones, so the keys are identical
+    _, vk_exact = _keys(c)
+    assert vk_exact.to_bytes() == vk.to_bytes()
+    from zkir.prover import SRS
+
+    _, vk_other = keygen(SRS.insecure_from_seed(5, b"another seed"), c.cs, c.fixed, c.copies)
+    with pytest.raises(VerificationError):
+        verify(vk_other, c.instance, proof)
