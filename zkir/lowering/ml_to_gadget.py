@@ -52,6 +52,11 @@ def _scale(value: SSAValue) -> int:
     return ty.element_type.scale.data
 
 
+def _is_static(value: SSAValue) -> bool:
+    """Integer constants (gather indices, where masks) are read at compile time."""
+    return isinstance(value.owner, ml.ConstantOp) and isinstance(value.type, TensorType) and isinstance(value.type.element_type, IntegerType)
+
+
 def _is_float(value: SSAValue) -> bool:
     ty = value.type
     return isinstance(ty, TensorType) and not isinstance(ty.element_type, ml.FixedType | IntegerType)
@@ -419,7 +424,13 @@ def _lower_function(fn: func.FuncOp, table_bits: int, weights: str) -> func.Func
     unsupported: list[str] = []
     arg_types = []
     for i, ty in enumerate(fn.function_type.inputs.data):
-        if not isinstance(ty, TensorType) or not isinstance(ty.element_type, ml.FixedType):
+        if isinstance(ty, TensorType) and isinstance(ty.element_type, IntegerType):
+            unsupported.append(
+                f"argument {i} of integers {ty} (run-time indices, e.g. token ids, need a "
+                "table lookup gadget that is not written yet)"
+            )
+            arg_types.append(ty)
+        elif not isinstance(ty, TensorType) or not isinstance(ty.element_type, ml.FixedType):
             unsupported.append(f"argument {i} of type {ty} (run ml-quantize first)")
             arg_types.append(ty)
         else:
@@ -431,11 +442,10 @@ def _lower_function(fn: func.FuncOp, table_bits: int, weights: str) -> func.Func
         new.name_hint = old.name_hint
     lw = _Lowering(table_bits, weights, block, values, unsupported)
     results: list[SSAValue] = []
+    dependents = 0
     for op in fn.body.block.ops:
         if isinstance(op, func.ReturnOp):
             results = [values[v] for v in op.arguments if v in values]
-            if len(results) != len(op.arguments):
-                unsupported.append("func.return of a value that could not be lowered")
             continue
         handler = _HANDLERS.get(type(op))
         if handler is None and op.name.removeprefix("ml.") in NONLINEARITIES and op.results:
@@ -446,14 +456,19 @@ def _lower_function(fn: func.FuncOp, table_bits: int, weights: str) -> func.Func
         if not isinstance(op, ml.ConstantOp) and any(_is_float(v) for v in (*op.operands, *op.results)):
             unsupported.append(f"{op.name} '{_name(op)}' on float values (run ml-quantize first)")
             continue
+        missing = [v for v in op.operands if v not in values and not _is_static(v)]
+        if missing:
+            dependents += 1  # reported once, as a count: the root causes are listed
+            continue
         operands = [values[v] for v in op.operands if v in values]
         result = handler(lw, op, operands)
         if result is not None:
             result.name_hint = _name(op)
             values[op.results[0]] = result
     if unsupported:
+        tail = f" (and {dependents} ops that depend on these)" if dependents else ""
         raise LoweringError(
-            "convert-ml-to-gadget cannot lower: " + "; ".join(dict.fromkeys(unsupported))
+            "convert-ml-to-gadget cannot lower: " + "; ".join(dict.fromkeys(unsupported)) + tail
         )
     block.add_op(func.ReturnOp(*results))
     return func.FuncOp(
