@@ -109,3 +109,13 @@ def test_big_python_ints_as_witness():
     qv[: u - 1] = 1
     adv = np.array(vals, dtype=object)
     assert MockProver(cs, k, [adv], [qv]).verify() == []
+
+
+def test_min_k():
+    cs = ConstraintSystem()
+    cs.advice_column()
+    bf = cs.blinding_factors()
+    for rows in (1, 10, 26, 27, 1000, 65000):
+        k = cs.min_k(rows)
+        assert cs.usable_rows(k) >= rows
+        assert k == 1 or (1 << (k - 1)) - bf - 1 < rows

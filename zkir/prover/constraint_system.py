@@ -142,6 +142,13 @@ class ConstraintSystem:
             raise CircuitError(f"2^{k} rows leave no usable rows after blinding")
         return u
 
+    def min_k(self, rows: int) -> int:
+        """Smallest k whose usable rows hold `rows` rows of witness (and tables)."""
+        k = 1
+        while (1 << k) - self.blinding_factors() - 1 < max(rows, 1):
+            k += 1
+        return k
+
     def all_expressions(self) -> list[Expression]:
         out = [p for g in self.gates for p in g.polys]
         for lk in self.lookups:
