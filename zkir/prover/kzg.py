@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
+import threading
 import time
 from dataclasses import dataclass, field as dc_field
 
@@ -52,10 +53,11 @@ _SMALL_BITS = 16
 def _small_table() -> list[Scalar]:
     """Prebuilt Scalars 0 .. 2^16-1: picking from a list is ~8x cheaper than
     constructing, which matters for MSMs over small witness values."""
-    if not _SMALL_TABLE:
-        buf = np.zeros((1 << _SMALL_BITS, 4), "<u8")
-        buf[:, 0] = np.arange(1 << _SMALL_BITS)
-        _SMALL_TABLE.extend(scalars_from_bytes(buf.tobytes()))
+    with _LOCK:
+        if not _SMALL_TABLE:
+            buf = np.zeros((1 << _SMALL_BITS, 4), "<u8")
+            buf[:, 0] = np.arange(1 << _SMALL_BITS)
+            _SMALL_TABLE.extend(scalars_from_bytes(buf.tobytes()))
     return _SMALL_TABLE
 
 
@@ -75,6 +77,7 @@ def _subset(points: list[G1Point], mask: np.ndarray) -> list[G1Point]:
 
 
 MSM_STATS = {"calls": 0, "seconds": 0.0}  # cumulative, read by benchmarks
+_LOCK = threading.Lock()
 
 
 def msm(points: list[G1Point], vec: np.ndarray) -> G1Point:
@@ -83,8 +86,9 @@ def msm(points: list[G1Point], vec: np.ndarray) -> G1Point:
     try:
         return _msm(points, vec)
     finally:
-        MSM_STATS["calls"] += 1
-        MSM_STATS["seconds"] += time.perf_counter() - t0
+        with _LOCK:
+            MSM_STATS["calls"] += 1
+            MSM_STATS["seconds"] += time.perf_counter() - t0
 
 
 def _msm(points: list[G1Point], vec: np.ndarray) -> G1Point:
