@@ -114,7 +114,7 @@ class _Importer:
         bad = {n.name or id(n) for n in nodes if any(p.node == n.name for p in problems)}
         if problems and any(not n.name for n in nodes):
             raise UnsupportedModel(problems)  # unnamed nodes: cannot tell them apart
-        nodes, inits = fold_batch_norms(nodes, inits)
+        nodes, inits = fold_batch_norms(nodes, inits, _ranks(self.model))
         self.env.update({k: _canon(v) for k, v in inits.items()})
         self._inputs([i for i in g.input if i.name not in inits])
         poisoned: set[str] = set()  # outputs of nodes that could not be imported
@@ -216,6 +216,21 @@ class _Importer:
             self.env[inp.name] = self.b.add_input(inp.name, dims, dtype)
 
 
+def _ranks(model) -> dict[str, int]:
+    """Tensor name -> rank from ONNX shape inference (empty if it fails)."""
+    import onnx
+
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - inference is only an aid to folding
+        return {}
+    out = {}
+    for vi in list(inferred.graph.value_info) + list(inferred.graph.output):
+        if vi.type.tensor_type.HasField("shape"):
+            out[vi.name] = len(vi.type.tensor_type.shape.dim)
+    return out
+
+
 class _NodeUnsupported(Exception):
     """Raised by a handler for an input it cannot take (e.g. a runtime shape)."""
 
@@ -267,10 +282,13 @@ def _float_only(v: Value, what: str = "input") -> None:
 # ---------------------------------------------------------------------------
 
 
-def fold_batch_norms(nodes, inits):
-    """Fold BatchNormalization into a preceding Conv/Gemm with constant weights."""
+def fold_batch_norms(nodes, inits, ranks: dict[str, int] | None = None):
+    """Fold BatchNormalization into a preceding Conv, Gemm, or MatMul with a
+    2-D result (ranks: tensor name -> rank, from ONNX shape inference), when
+    the weights are constants and the product feeds only the batch norm."""
     from onnx import helper
 
+    ranks = ranks or {}
     users: dict[str, int] = {}
     for n in nodes:
         for i in n.input:
@@ -284,8 +302,10 @@ def fold_batch_norms(nodes, inits):
         if n.op_type != "BatchNormalization" or len([o for o in n.output if o]) != 1:
             continue
         p = producer.get(n.input[0])
-        if p is None or p.op_type not in ("Conv", "Gemm") or users.get(n.input[0]) != 1:
+        if p is None or p.op_type not in ("Conv", "Gemm", "MatMul") or users.get(n.input[0]) != 1:
             continue
+        if p.op_type == "MatMul" and (ranks.get(p.output[0]) != 2 or inits.get(p.input[1], np.zeros(0)).ndim != 2):
+            continue  # batch norm's channel axis 1 is the matmul's last axis only at rank 2
         if not all(i in inits for i in n.input[1:5]) or p.input[1] not in inits:
             continue
         if len(p.input) > 2 and p.input[2] and p.input[2] not in inits:
@@ -309,11 +329,10 @@ def fold_batch_norms(nodes, inits):
         else:
             w = w * k[None, :]
         bias = (bias - mean) * k + beta
-        wn, bn = f"{p.name}_bnfold_w", f"{p.name}_bnfold_b"
+        wn, bn = f"{p.name}_bnfold_w{len(replaced)}", f"{p.name}_bnfold_b{len(replaced)}"
         inits[wn], inits[bn] = w.astype(np.float32), bias.astype(np.float32)
-        fused = helper.make_node(
-            p.op_type, [p.input[0], wn, bn], [n.output[0]], name=p.name, **a
-        )
+        op_type = "Gemm" if p.op_type == "MatMul" else p.op_type  # MatMul + bias = Gemm
+        fused = helper.make_node(op_type, [p.input[0], wn, bn], [n.output[0]], name=p.name, **a)
         replaced[id(p)] = fused
         dropped.add(id(n))
     for n in nodes:
