@@ -131,3 +131,14 @@ def test_invalid_mlir_is_one_line(tmp_path, capsys):
     assert "cannot reshape [4]" in _bad(capsys, "run", str(bad), "--input", str(inp))
     bad.write_text("this is { not mlir")
     assert "not valid MLIR" in _bad(capsys, "run", str(bad), "--input", str(inp))
+
+
+def test_run_gpt2_with_integer_token_input(capsys):
+    gpt2 = EXAMPLES / "gpt2_tiny"
+    code, out, _ = _run(capsys, "run", str(gpt2 / "model.onnx"), "--input", str(gpt2 / "input.json"), "--scale-bits", "12")
+    assert code == 0
+    res = json.loads(out)["logits"]
+    assert np.asarray(res["raw"]).shape == (1, 16, 256) and res["scale"] == 12
+    code, out, _ = _run(capsys, "run", str(gpt2 / "model.onnx"), "--input", str(gpt2 / "input.json"))
+    floats = np.asarray(json.loads(out)["logits"])
+    assert np.abs(np.asarray(res["value"]) - floats).max() < 0.05
