@@ -364,8 +364,8 @@ def _check_pool(node, a) -> list[str]:
         out.append(f"attribute 'dilations'={list(a['dilations'])}")
     if a.get("storage_order", 0):
         out.append("attribute 'storage_order'=1")
-    if a.get("ceil_mode", 0) and node.op_type == "AveragePool":
-        out.append("attribute 'ceil_mode'=1")
+    if a.get("ceil_mode", 0) and node.op_type == "AveragePool" and a.get("count_include_pad", 0):
+        out.append("attribute 'ceil_mode'=1 with count_include_pad=1")
     if len([o for o in node.output if o]) > 1:
         out.append("the Indices output")
     return out
@@ -710,6 +710,8 @@ def _maxpool(self, node, a, x):
 @_pool
 def _avgpool(self, node, a, x):
     kernel, strides, pads = _kernel_params(a, x)
+    # ceil mode: the extra end padding is not counted (count_include_pad = 0)
+    pads = _ceil_extra(a, x, kernel, strides, pads)
     return self.b.avg_pool(x, kernel, strides, pads, bool(a.get("count_include_pad", 0)), node.name)
 
 
