@@ -9,6 +9,7 @@ func.func @main(%x: tensor<1x4x!gadget.felt>) -> tensor<1x2x!gadget.felt> {
 
 // CHECK:      plonk.circuit @main k = 5 {
 // CHECK-COUNT-9: plonk.column @a{{[0-9]}} "advice" equality
+// CHECK:        plonk.column @w.1 "advice" equality
 // CHECK:        plonk.column @instance "instance" equality
 // CHECK:        plonk.column @zero "fixed" equality
 // CHECK:        plonk.column @q.dot "fixed"
@@ -19,10 +20,11 @@ func.func @main(%x: tensor<1x4x!gadget.felt>) -> tensor<1x2x!gadget.felt> {
 // CHECK:        plonk.gate "rescale_relu_d16_t4" {
 // CHECK:        plonk.lookup "rescale_relu_d16_t4_r0" @range4 {
 // CHECK:        plonk.place @x {gadget = "input", row = 0 : i64, rows = 4 : i64, columns = [@instance], shapes = {out = array<i64: 1, 4>}}
-// CHECK-NEXT:   plonk.place @w {gadget = "constant", row = 0 : i64, rows = 1 : i64, {{.*}}params = {value = dense<{{.*}}> : tensor<4x2xi64>, visibility = "private"}}
-// CHECK-NEXT:   plonk.place @y {gadget = "dot", row = 1 : i64, rows = 2 : i64, {{.*}}shapes = {lhs = array<i64: 1, 4>, rhs = array<i64: 4, 2>, out = array<i64: 1, 2>, zeros = array<i64: 0>}, selectors = {q = @q.dot, chain = @chain.dot}}
-// CHECK-NEXT:   plonk.place @r {gadget = "rescale", row = 3 : i64, rows = 2 : i64, {{.*}}params = {divisor = 16 : i64, table_bits = 4 : i64, relu = 1 : i64}
+// CHECK-NEXT:   plonk.place @y {gadget = "dot", row = 0 : i64, rows = 2 : i64, {{.*}}shapes = {lhs = array<i64: 1, 4>, rhs = array<i64: 4, 2>, out = array<i64: 1, 2>, zeros = array<i64: 0>}, selectors = {q = @q.dot, chain = @chain.dot}}
+// CHECK-NEXT:   plonk.place @r {gadget = "rescale", row = 2 : i64, rows = 2 : i64, {{.*}}params = {divisor = 16 : i64, table_bits = 4 : i64, relu = 1 : i64}
 // CHECK:        plonk.place @output0 {gadget = "output", row = 4 : i64, rows = 2 : i64, columns = [@instance], shapes = {in = array<i64: 1, 2>}}
+// Private weights get a band of their own, as narrow as keeps it no taller than the gadgets.
+// CHECK-NEXT:   plonk.place @w {gadget = "constant", row = 0 : i64, rows = 4 : i64, columns = [@w.0, @w.1], shapes = {out = array<i64: 4, 2>}, params = {value = dense<{{.*}}> : tensor<4x2xi64>, visibility = "private"}}
 // CHECK-NEXT:   plonk.copy @x["out"] to @y["lhs"]
 // CHECK-NEXT:   plonk.copy @w["out"] to @y["rhs"]
 // CHECK-NEXT:   plonk.copy @y["out"] to @r["input"]

@@ -3,7 +3,8 @@
 This is the first layout (the layout search replaces its choices): one band of
 `columns` equality-enabled advice columns, every gadget instance stacked below
 the previous one in program order; model inputs and outputs in one instance
-column; private weights in the band, fixed ones in a band of fixed columns;
+column; private weights in a band of advice columns of their own (so their
+commitments can be pinned to the model), fixed ones in a band of fixed columns;
 each gadget kind's gates and lookups emitted once with its own selector columns;
 k the smallest that fits every band and table.
 
@@ -96,6 +97,10 @@ class _Layout:
     selector_columns: list[str] = field(default_factory=list)
     uses_zero: bool = False
     uses_fixed_band: bool = False
+    weight_rows: int = 0
+    weight_width: int = 0
+    pending_weights: list[tuple[str, tuple[int, ...], dict[str, object]]] = field(default_factory=list)
+    port_shapes: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
     placements: list[plonk.PlaceOp] = field(default_factory=list)
     copies: list[plonk.CopyOp] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
@@ -106,6 +111,28 @@ class _Layout:
 
     def fixed_band(self) -> list[str]:
         return [f"f{i}" for i in range(self.columns)]
+
+    def weight_band(self) -> list[str]:
+        """Advice columns holding only private weights, so their commitments can
+        be pinned to the model (the same in every proof)."""
+        return [f"w.{i}" for i in range(self.weight_width)]
+
+    def reserve_weight(self, hint: str, shape: tuple[int, ...], params: dict[str, object]) -> str:
+        """A private weight tensor, placed once the gadget band's height is known."""
+        name = self.unique(hint)
+        self.pending_weights.append((name, shape, params))
+        self.port_shapes[name] = {"out": shape}
+        return name
+
+    def place_weights(self) -> None:
+        """As few weight columns as keep the weights no taller than the gadget band."""
+        total = sum(_numel(shape) for _, shape, _ in self.pending_weights)
+        if not total:
+            return
+        self.weight_width = max(1, -(-total // max(self.band_rows, 1)))
+        g = gadget_for("constant", self.weight_width, {})
+        for name, shape, params in self.pending_weights:
+            self.place(name, "constant", g, {"out": shape}, params, "weights", reserved=True)
 
     def __post_init__(self) -> None:
         self.names |= {*self.advice_band(), *self.fixed_band(), INSTANCE, ZERO}
@@ -127,11 +154,16 @@ class _Layout:
         shapes: dict[str, tuple[int, ...]],
         params: dict[str, object],
         where: str,
+        reserved: bool = False,
     ) -> str:
+        """Place a gadget instance; `reserved` means `hint` is a name already taken for it."""
         rows = g.rows(shapes)
         if where == "band":
             row, columns = self.band_rows, self.advice_band()
             self.band_rows += rows
+        elif where == "weights":
+            row, columns = self.weight_rows, self.weight_band()
+            self.weight_rows += rows
         elif where == "fixed":
             row, columns = self.fixed_rows, self.fixed_band()
             self.fixed_rows += rows
@@ -141,7 +173,8 @@ class _Layout:
             self.instance_rows += rows
         else:  # the zero cell
             row, columns = 0, [ZERO]
-        name = self.unique(hint)
+        name = hint if reserved else self.unique(hint)
+        self.port_shapes[name] = dict(shapes)
         selectors = {role: selector_column(role, g.key) for role in g.selector_roles}
         self.placements.append(
             plonk.PlaceOp(
@@ -190,10 +223,7 @@ class _Layout:
             self.copies.append(plonk.CopyOp(zero, "out", dst, port, attr))
 
     def _port_size(self, place: str, port: str) -> int:
-        for p in self.placements:
-            if p.sym_name.data == place:
-                return _numel(p.port_shapes()[port])
-        raise AssertionError(place)
+        return _numel(self.port_shapes[place][port])
 
     # -- constraints -----------------------------------------------------------------
     def emit_constraints(self, g: Gadget) -> None:
@@ -334,9 +364,12 @@ def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, priv
         if isinstance(op, gadget.ConstantOp):
             shape = _shape(op.result)
             vis = op.visibility.data
-            where = {"private": "band", "fixed": "fixed", "public": "instance"}[vis]
-            width = 1 if where == "instance" else columns
-            name = lay.place(hint, "constant", gadget_for("constant", width, {}), {"out": shape}, {"value": op.value, "visibility": vis}, where)
+            params = {"value": op.value, "visibility": vis}
+            if vis == "private":
+                name = lay.reserve_weight(hint, shape, params)
+            else:
+                where, width = ("fixed", columns) if vis == "fixed" else ("instance", 1)
+                name = lay.place(hint, "constant", gadget_for("constant", width, {}), {"out": shape}, params, where)
             lay.backings[op.result] = lay.source(name, "out", shape)
             continue
         if isinstance(op, gadget.MaxOp):
@@ -370,12 +403,13 @@ def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, priv
         shape = _shape(value)
         name = lay.place(f"output{i}", "output", gadget_for("output", 1, {}), {"in": shape}, {}, "instance")
         lay.wire(lay.backings[value], name, "in")
+    lay.place_weights()
     return _assemble(fn.sym_name.data, lay, k)
 
 
 def _assemble(name: str, lay: _Layout, k: int) -> plonk.CircuitOp:
     needed = max(
-        [lay.band_rows, lay.fixed_rows, lay.instance_rows, 1]
+        [lay.band_rows, lay.fixed_rows, lay.weight_rows, lay.instance_rows, 1]
         + [t.size for t in lay.tables.values()]
     )
     blinding = plonk.DEFAULT_BLINDING_ROWS
@@ -389,6 +423,8 @@ def _assemble(name: str, lay: _Layout, k: int) -> plonk.CircuitOp:
         )
     k = k or smallest
     columns: list[Operation] = [plonk.ColumnOp(c, "advice", equality=True) for c in lay.advice_band()]
+    if lay.weight_rows:
+        columns += [plonk.ColumnOp(c, "advice", equality=True) for c in lay.weight_band()]
     columns.append(plonk.ColumnOp(INSTANCE, "instance", equality=True))
     if lay.uses_zero:
         columns.append(plonk.ColumnOp(ZERO, "fixed", equality=True))
