@@ -232,3 +232,25 @@ def test_hard_swish_from_keras():
     x = (np.random.default_rng(5).normal(size=(1, 4, 4, 3)) * 3).astype(np.float32)
     module = import_keras(model, [1, 4, 4, 3])
     assert_close(run_float(module, x)[0], np.asarray(model(x)))
+
+
+@pytest.mark.parametrize("name,onnx_shape,tflite_shape", [("digits_mlp", (-1, 64), (-1, 64)), ("digits_cnn", (-1, 1, 8, 8), (-1, 8, 8, 1))])
+def test_both_importers_give_the_same_fixed_point_integers(name, onnx_shape, tflite_shape):
+    """The same Keras model through ONNX and through TFLite: identical ml
+    semantics, so identical integers after ml-quantize (batch norm folded by
+    zkir in one case and by TF's converter in the other)."""
+    from zkir.context import make_context
+    from zkir.frontends.onnx import import_onnx
+    from zkir.interpreter.fixed_interp import run_fixed
+    from zkir.passes.quantize import MLQuantizePass
+
+    _, _, x, _ = digits_split()
+    xo, xt = x.reshape(onnx_shape), x.reshape(tflite_shape)
+    outs = []
+    for module, inp in (
+        (import_onnx(EXAMPLES / name / "model.onnx", list(xo.shape)), xo),
+        (import_tflite(EXAMPLES / name / "model.tflite", list(xt.shape)), xt),
+    ):
+        MLQuantizePass(scale_bits=10).apply(make_context(), module)
+        outs.append(run_fixed(module, inp)[0].raw)
+    np.testing.assert_array_equal(outs[0], outs[1])
