@@ -79,7 +79,19 @@ def test_lookup_table_reproduces_the_function(name):
         assert np.array_equal(N.gelu(ins, scale=s), N.relu(ins) + outs)
         assert outs[0] == 0 and outs[-1] == 0  # the correction has died out at the clamp
     elif name == "exp":
-        # e^x for x = -k*ln2 exactly hits table entry 0 shifted right by k
         assert outs[0] == 2**s and len(ins) == 2**s
     else:
         assert len(ins) == 2**s + 1
+
+
+@pytest.mark.parametrize("scale", [6, 8, 12, 16])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "erf", "gelu"])
+def test_clamp_is_the_narrowest_that_changes_nothing(name, scale):
+    fn = N._gelu_minus_relu if name == "gelu" else N.NONLINEARITIES[name]
+    lo, hi = N.clamp_range(name, scale)
+    xs = np.unique(np.concatenate([np.arange(-40 << scale, 40 << scale, max(1, 2 ** (scale - 6))), [lo, hi, lo - 1, hi + 1]]))
+    # clamping changes no output anywhere (fn.rounded is the unclamped function)
+    assert np.array_equal(fn(xs, scale), fn.rounded(xs, scale))
+    # and one unit less on either side would
+    assert fn.rounded(np.array([hi - 1]), scale)[0] != fn.rounded(np.array([hi]), scale)[0]
+    assert fn.rounded(np.array([lo + 1]), scale)[0] != fn.rounded(np.array([lo]), scale)[0]

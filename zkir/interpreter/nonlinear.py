@@ -10,10 +10,10 @@ Every function is built so that a lookup table of bounded size implements it:
 | function   | table input                                 | table size       |
 |------------|---------------------------------------------|------------------|
 | relu       | none (a comparison)                         | -                |
-| sigmoid    | x clamped to [-16, 16]                      | 2^(scale+5) + 1  |
-| tanh       | x clamped to [-10, 10]                      | 2^(scale+4.4)    |
-| erf        | x clamped to [-6, 6]                        | 2^(scale+3.6)    |
-| gelu       | relu(x) + table(x clamped to [-8, 8])       | 2^(scale+4) + 1  |
+| sigmoid    | x clamped to +-9.0 (s=12), +-6.2 (s=8)      | 2^(scale+4.2)    |
+| tanh       | x clamped to +-4.9 (s=12), +-3.5 (s=8)      | 2^(scale+3.3)    |
+| erf        | x clamped to +-2.7 (s=12), +-2.2 (s=8)      | 2^(scale+2.4)    |
+| gelu       | relu(x) + table(x clamped to +-4.0 (s=12))  | 2^(scale+3)      |
 | exp        | 2^k * table(f): k = floor(t), f = frac(t),  | 2^scale          |
 |            | t = x * log2(e); any x, result shifted by k |                  |
 | reciprocal | table(top scale+1 bits of |x|), then shift  | 2^scale + 1      |
@@ -27,14 +27,16 @@ right for every function here (all accept and ignore extra keywords); only
 sqrt and rsqrt use `in_scale`, which may be twice the result scale (the root of
 a variance kept at 2s). Callers that pass only `scale` assume equal scales.
 
-Outside its clamp range each bounded function is flat to within half a unit
-at scales up to 16, so clamping changes no output. `table(name, scale)` lists
-the (input, output) pairs a lookup argument would use.
+The clamp of each bounded function is the narrowest range outside which its
+rounded output no longer changes (found per scale, `clamp_range(name, s)`), so
+clamping changes no output and a table needs only that range;
+`table(name, scale)` lists the (input, output) pairs a lookup argument uses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from math import erf as _erf_scalar
 
 import numpy as np
@@ -64,15 +66,40 @@ def _erf(v: np.ndarray) -> np.ndarray:
         return np.vectorize(_erf_scalar, otypes=[np.float64])(v)
 
 
-def _bounded(fn: Callable[[np.ndarray], np.ndarray], bound: float):
-    """f on x clamped to [-bound, bound]: a table over 2*bound*2^s + 1 inputs."""
+def _bounded(fn: Callable[[np.ndarray], np.ndarray], bound: float, tails_from: float = 0.0):
+    """f on x clamped to the range where its rounded value still changes.
+
+    Beyond `bound` f is flat to within half a unit (scales up to 16), and the
+    tails are monotone from `tails_from` outwards, so for each scale the
+    narrowest clamp [-lo, hi] that changes no output is found by bisection;
+    the table behind f then has lo + hi + 1 entries (see `clamp_range`).
+    """
+
+    def rounded(x_int: np.ndarray, scale: int) -> np.ndarray:
+        return _round(fn(np.asarray(x_int, dtype=np.float64) / 2**scale) * 2**scale)
+
+    @lru_cache(maxsize=None)
+    def limits(scale: int) -> tuple[int, int]:
+        out = []
+        for sign in (-1, 1):
+            far = int(bound * 2**scale)
+            flat = int(rounded(np.array([sign * far]), scale)[0])
+            lo, hi = int(tails_from * 2**scale), far  # rounded(sign*hi) == flat
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if int(rounded(np.array([sign * mid]), scale)[0]) == flat:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            out.append(hi)
+        return out[0], out[1]
 
     def ref(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
-        lim = int(bound * 2**scale)
-        xc = np.clip(_i64(x), -lim, lim)
-        return _round(fn(xc.astype(np.float64) / 2**scale) * 2**scale)
+        lo, hi = limits(scale)
+        return rounded(np.clip(_i64(x), -lo, hi), scale)
 
-    ref.clamp = bound  # type: ignore[attr-defined]
+    ref.limits = limits  # type: ignore[attr-defined]
+    ref.rounded = rounded  # type: ignore[attr-defined]
     return ref
 
 
@@ -83,7 +110,9 @@ def relu(x: np.ndarray, **_: int) -> np.ndarray:
 sigmoid = _bounded(lambda v: 1.0 / (1.0 + np.exp(-v)), 16.0)
 tanh = _bounded(np.tanh, 10.0)
 erf = _bounded(_erf, 6.0)
-_gelu_minus_relu = _bounded(lambda v: v * 0.5 * (1.0 + _erf(v / np.sqrt(2.0))) - np.maximum(v, 0), 8.0)
+_gelu_minus_relu = _bounded(
+    lambda v: v * 0.5 * (1.0 + _erf(v / np.sqrt(2.0))) - np.maximum(v, 0), 8.0, tails_from=1.0
+)
 
 
 def gelu(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
@@ -208,17 +237,21 @@ NONLINEARITIES: dict[str, Nonlinearity] = {
 """Name -> integer reference function; `gadget.lookup` names one of these."""
 
 
+def clamp_range(name: str, scale: int) -> tuple[int, int]:
+    """(lo, hi): the bounded function `name` reads its input clamped to [lo, hi]
+    (fixed-point integers at `scale`); outside it the output does not change."""
+    fn = _gelu_minus_relu if name == "gelu" else NONLINEARITIES[name]
+    lo, hi = fn.limits(scale)  # type: ignore[attr-defined]
+    return -lo, hi
+
+
 def table(name: str, scale: int) -> tuple[np.ndarray, np.ndarray]:
     """The (inputs, outputs) of the lookup table behind a bounded nonlinearity."""
-    if name in ("sigmoid", "tanh", "erf"):
-        fn = NONLINEARITIES[name]
-        lim = int(fn.clamp * 2**scale)  # type: ignore[attr-defined]
-        xs = np.arange(-lim, lim + 1, dtype=np.int64)
+    if name in ("sigmoid", "tanh", "erf", "gelu"):
+        lo, hi = clamp_range(name, scale)
+        xs = np.arange(lo, hi + 1, dtype=np.int64)
+        fn = _gelu_minus_relu if name == "gelu" else NONLINEARITIES[name]
         return xs, fn(xs, scale)
-    if name == "gelu":
-        lim = int(_gelu_minus_relu.clamp * 2**scale)  # type: ignore[attr-defined]
-        xs = np.arange(-lim, lim + 1, dtype=np.int64)
-        return xs, _gelu_minus_relu(xs, scale)
     if name == "exp":
         fs = np.arange(0, 2**scale, dtype=np.int64)
         return fs, exp_table(fs, scale)
