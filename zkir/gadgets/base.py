@@ -179,3 +179,52 @@ class _DegreeCounter:
             for p in ps
         ]
         return [p.d if isinstance(p, _Degree) else 0 for p in polys]
+
+
+class RangeCheckedGadget(Gadget):
+    """Items of `width` cells side by side, bounded through one t-bit range table.
+
+    Rescale, maximum and variable division all prove inequalities the same way:
+    a value v in [0, 2^(2t)) is two cells l0 + 2^t l1, each looked up in the
+    range table, so one small table serves every bound in the circuit.
+    """
+
+    width: int
+
+    def __init__(self, columns: int, table_bits: int):
+        from zkir.gadgets.tables import TableSpec
+
+        self.table = TableSpec("range", table_bits)
+        super().__init__(columns)
+
+    def min_columns(self) -> int:  # type: ignore[override]
+        return self.width
+
+    @property
+    def per_row(self) -> int:
+        return self.columns // self.width
+
+    @property
+    def limb_bound(self) -> int:
+        """Two limbs hold values in [0, limb_bound)."""
+        return 1 << (2 * self.table.bits)
+
+    def tables(self) -> dict[str, Any]:
+        return {self.table.name: self.table}
+
+    def limbs(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(low, high) t-bit limbs of values in [0, 2^(2t))."""
+        high, low = np.divmod(values, 1 << self.table.bits)
+        return low, high
+
+    def range_lookups(self, cell: CellFn, selector: SelectorFn, slots: dict[str, int]) -> list[LookupSpec]:
+        """One lookup per named cell of every item: (q, q * cell) into the range table."""
+        q = selector("q")
+        return [
+            LookupSpec(f"{self.key}_{name}{j}", [q, q * cell(self.width * j + k, 0)], self.table.name)
+            for j in range(self.per_row)
+            for name, k in slots.items()
+        ]
+
+    def packed(self, n_items: int) -> tuple[int, np.ndarray, np.ndarray]:
+        return packed_items(n_items, self.per_row, self.width)

@@ -23,13 +23,11 @@ import numpy as np
 from zkir.gadgets.base import (
     Assignment,
     CellFn,
-    Gadget,
     LookupSpec,
     PortCells,
+    RangeCheckedGadget,
     SelectorFn,
-    packed_items,
 )
-from zkir.gadgets.tables import TableSpec
 
 X, B, Q, R, L0, L1, H, L1LOW, OUT = range(9)
 
@@ -39,12 +37,13 @@ def round_half_up_div(values: np.ndarray, divisor: int) -> np.ndarray:
     return np.floor_divide(np.asarray(values, dtype=np.int64) + divisor // 2, divisor)
 
 
-class RescaleGadget(Gadget):
+class RescaleGadget(RangeCheckedGadget):
     kind = "rescale"
 
     def __init__(self, columns: int, divisor: int, table_bits: int, relu: bool = False):
         self.relu = relu
-        super().__init__(columns)
+        self.width = 9 if relu else 6
+        super().__init__(columns, table_bits)
         if divisor < 1 or divisor & (divisor - 1):
             raise ValueError(f"rescale: divisor must be a power of two, got {divisor}")
         if divisor > 1 << table_bits:
@@ -53,30 +52,15 @@ class RescaleGadget(Gadget):
                 f"{divisor.bit_length() - 1} bits, got {table_bits}"
             )
         self.divisor = divisor
-        self.table = TableSpec("range", table_bits)
-
-    def min_columns(self) -> int:  # type: ignore[override]
-        return self.width
-
-    @property
-    def width(self) -> int:
-        return 9 if self.relu else 6
 
     @property
     def key(self) -> str:
         return f"rescale{'_relu' if self.relu else ''}_d{self.divisor}_t{self.table.bits}"
 
     @property
-    def per_row(self) -> int:
-        return self.columns // self.width
-
-    @property
     def out_bound(self) -> int:
         """out lies in [-out_bound, out_bound)."""
-        return 1 << (2 * self.table.bits - 1)
-
-    def tables(self) -> dict[str, TableSpec]:
-        return {self.table.name: self.table}
+        return self.limb_bound // 2
 
     def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
         q, d, t = selector("q"), self.divisor, self.table.bits
@@ -123,7 +107,7 @@ class RescaleGadget(Gadget):
                 f"{self.table.bits}-bit range table bounds; raise table_bits"
             )
         per_item = self._items(x, bias, q, shifted - self.divisor * q)
-        rows, slot, row = packed_items(x.size, self.per_row, self.width)
+        rows, slot, row = self.packed(x.size)
         cells = np.zeros((rows, self.columns), dtype=np.int64)
         for k, values in per_item.items():
             cells[row, slot + k] = values.ravel()
@@ -145,7 +129,7 @@ class RescaleGadget(Gadget):
     def _items(self, x, bias, q, r) -> dict[int, np.ndarray]:
         """Every cell of the items with these inputs, quotients and remainders."""
         t = self.table.bits
-        l1, l0 = np.divmod(q + self.out_bound, 1 << t)
+        l0, l1 = self.limbs(q + self.out_bound)
         cells = {X: x, B: bias, Q: q, R: r, L0: l0, L1: l1}
         if self.relu:
             h = (l1 >> (t - 1)) & 1

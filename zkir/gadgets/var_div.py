@@ -14,41 +14,28 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, Gadget, LookupSpec, PortCells, SelectorFn, packed_items
-from zkir.gadgets.maximum import limbs
-from zkir.gadgets.tables import TableSpec
+from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn
 from zkir.interpreter.rounding import div_round
 
 NUM, DEN, OUT, R, R0, R1, S0, S1, O0, O1 = range(10)
 WIDTH = 10
 
 
-class VarDivGadget(Gadget):
+class VarDivGadget(RangeCheckedGadget):
     kind = "var_div"
+    width = WIDTH
 
     def __init__(self, columns: int, shift: int, table_bits: int):
-        super().__init__(columns)
         self.shift = shift
-        self.table = TableSpec("range", table_bits)
-
-    @classmethod
-    def min_columns(cls) -> int:
-        return WIDTH
+        super().__init__(columns, table_bits)
 
     @property
     def key(self) -> str:
         return f"var_div_s{self.shift}_t{self.table.bits}"
 
     @property
-    def per_row(self) -> int:
-        return self.columns // WIDTH
-
-    @property
     def out_bound(self) -> int:
-        return 1 << (2 * self.table.bits - 1)
-
-    def tables(self) -> dict[str, TableSpec]:
-        return {self.table.name: self.table}
+        return self.limb_bound // 2
 
     def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
         q, t = selector("q"), self.table.bits
@@ -62,12 +49,8 @@ class VarDivGadget(Gadget):
         return [(self.key, polys)]
 
     def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
-        q = selector("q")
-        return [
-            LookupSpec(f"{self.key}_{name}{j}", [q, q * cell(WIDTH * j + k, 0)], self.table.name)
-            for j in range(self.per_row)
-            for name, k in (("r0_", R0), ("r1_", R1), ("s0_", S0), ("s1_", S1), ("o0_", O0), ("o1_", O1))
-        ]
+        slots = {"r0_": R0, "r1_": R1, "s0_": S0, "s1_": S1, "o0_": O0, "o1_": O1}
+        return self.range_lookups(cell, selector, slots)
 
     def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
         n = int(np.prod(shapes["num"], dtype=np.int64))
@@ -79,7 +62,7 @@ class VarDivGadget(Gadget):
         safe = np.where(den > 0, den, 1)  # all-zero structure layouts divide by 1
         out = div_round(num << self.shift, safe)
         r = 2 * (num << self.shift) + safe - 2 * safe * out
-        bound = 1 << (2 * self.table.bits)
+        bound = self.limb_bound
         if num.size and ((den < 1) & (num != 0)).any():
             raise OverflowError("var_div: a denominator is not positive")
         if num.size and (out.min() < -self.out_bound or out.max() >= self.out_bound or (2 * safe).max() > bound):
@@ -87,10 +70,10 @@ class VarDivGadget(Gadget):
                 f"var_div: quotient or denominator beyond the 2^{2 * self.table.bits} a "
                 f"{self.table.bits}-bit range table bounds"
             )
-        r0, r1 = limbs(r, self.table.bits)
-        s0, s1 = limbs(2 * safe - 1 - r, self.table.bits)
-        o0, o1 = limbs(out + self.out_bound, self.table.bits)
-        rows, slot, row = packed_items(num.size, self.per_row, WIDTH)
+        r0, r1 = self.limbs(r)
+        s0, s1 = self.limbs(2 * safe - 1 - r)
+        o0, o1 = self.limbs(out + self.out_bound)
+        rows, slot, row = self.packed(num.size)
         cells = np.zeros((rows, self.columns), dtype=np.int64)
         values = {NUM: num, DEN: safe, OUT: out, R: r, R0: r0, R1: r1, S0: s0, S1: s1, O0: o0, O1: o1}
         for k, v in values.items():
@@ -99,7 +82,7 @@ class VarDivGadget(Gadget):
         used = np.zeros((rows, self.per_row), dtype=bool)
         used.ravel()[: num.size] = True
         free_row, free_item = np.nonzero(~used)
-        free_o0, free_o1 = limbs(np.int64(self.out_bound), self.table.bits)
+        free_o0, free_o1 = self.limbs(np.int64(self.out_bound))
         for k, v in ((DEN, 1), (R, 1), (R0, 1), (O0, int(free_o0)), (O1, int(free_o1))):
             cells[free_row, WIDTH * free_item + k] = v
         ports = {
