@@ -108,22 +108,20 @@ class ProvingKey:
     def __post_init__(self):
         dom = self.vk.domain
         n, u = dom.n, self.vk.usable
-        nf = len(self.fixed_values)
-        conv = dom.lagrange_to_coeff_and_extended(self.fixed_values + self.sigma_values)
-        self.fixed_coeffs = [c for c, _ in conv[:nf]]
-        self.fixed_ext = [e for _, e in conv[:nf]]
-        self.sigma_coeffs = [c for c, _ in conv[nf:]]
-        self.sigma_ext = [e for _, e in conv[nf:]]
-        del conv
+        nf, ns = len(self.fixed_values), len(self.sigma_values)
         l0 = F.zeros(n)
         l0[0] = F.scalar(1)
         llast = F.zeros(n)
         llast[u] = F.scalar(1)
         lactive = F.zeros(n)
         lactive[:u] = F.scalar(1)
-        self.l0_ext = dom.lagrange_to_extended(l0)
-        self.llast_ext = dom.lagrange_to_extended(llast)
-        self.lactive_ext = dom.lagrange_to_extended(lactive)
+        conv = dom.lagrange_to_coeff_and_extended(self.fixed_values + self.sigma_values + [l0, llast, lactive])
+        self.fixed_coeffs = [c for c, _ in conv[:nf]]
+        self.fixed_ext = [e for _, e in conv[:nf]]
+        self.sigma_coeffs = [c for c, _ in conv[nf:nf + ns]]
+        self.sigma_ext = [e for _, e in conv[nf:nf + ns]]
+        self.l0_ext, self.llast_ext, self.lactive_ext = (e for _, e in conv[nf + ns:])
+        del conv
         self.x_ext = F.powers(F.root_of_unity(dom.ext_k), dom.ext_n, start=dom.g)
 
     def to_bytes(self) -> bytes:
