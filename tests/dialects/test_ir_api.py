@@ -47,6 +47,13 @@ def test_small_constants_stay_inline():
     np.testing.assert_array_equal(to_numpy(attr), [1, -2, 3])
 
 
+def test_scalars_keep_their_rank():
+    for value in (np.array(3, dtype=np.int64), np.array(0.5, dtype=np.float32)):
+        attr = dense_attr(value)
+        assert attr.get_type().get_shape() == ()
+        assert to_numpy(attr).shape == () and to_numpy(attr) == value
+
+
 def test_truncated_blob_is_reported():
     text = """
     func.func @f() {

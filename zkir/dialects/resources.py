@@ -82,7 +82,8 @@ def dense_attr(
     array: np.ndarray, name: str = "blob", inline_limit: int = INLINE_LIMIT
 ) -> DenseIntOrFPElementsAttr | DenseResourceAttr:
     """An attribute holding `array`: inline when small, a named blob otherwise."""
-    array = np.ascontiguousarray(array)
+    # np.ascontiguousarray would turn a 0-d array into shape [1]
+    array = np.require(np.asarray(array), requirements="C")
     ty = TensorType(element_type_for(array.dtype), array.shape)
     if array.size <= inline_limit:
         if isinstance(ty.element_type, Float32Type | Float64Type):
