@@ -404,3 +404,30 @@ def test_circuit_smaller_than_srs():
     _, vk_other = keygen(SRS.insecure_from_seed(5, b"another seed"), c.cs, c.fixed, c.copies)
     with pytest.raises(VerificationError):
         verify(vk_other, c.instance, proof)
+
+
+_AGREE = {}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2), st.integers(0, 10**6), st.integers(-3, 3).filter(lambda d: d != 0))
+def test_mock_and_verifier_agree_on_single_cell_changes(col, row_seed, delta):
+    """Changing one advice cell: the proof verifies exactly when the mock
+    prover finds no failure (e.g. b may change freely where a = 0)."""
+    if not _AGREE:
+        c = mul_lookup_circuit()
+        _AGREE["c"] = c
+        _AGREE["keys"] = _keys(c)
+    c = _AGREE["c"]
+    pk, vk = _AGREE["keys"]
+    u = c.cs.usable_rows(c.k)
+    row = row_seed % u
+    adv = [v.copy() for v in c.advice]
+    adv[col][row] += delta
+    ok_mock = not _mock(c, adv)
+    proof = prove(pk, adv, c.instance, check=False)
+    try:
+        ok_verify = verify(vk, c.instance, proof)
+    except VerificationError:
+        ok_verify = False
+    assert ok_mock == ok_verify
