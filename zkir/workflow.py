@@ -196,7 +196,9 @@ def setup(build: str | Path, srs_file: str | Path | None = None, progress: Progr
     progress("building the circuit")
     plan = _plan(build)
     progress("keygen: fixed columns, permutation, commitments")
-    pk, vk = keygen(srs, plan.cs, plan.fixed_columns(), plan.copy_constraints(), k=settings.k)
+    pk, vk = keygen(
+        srs, plan.cs, plan.fixed_columns(), plan.copy_constraints(), k=settings.k, pinned=plan.pinned_advice()
+    )
     (build / "pk.bin").write_bytes(pk_to_bytes(pk))
     (build / "vk.bin").write_bytes(vk_to_bytes(vk))
     times["keygen"] = time.perf_counter() - t

@@ -109,6 +109,30 @@ def test_a_wrong_cell_fails_the_mock_prover_naming_the_gadget_and_layer(build):
     assert "dot" in str(gate[0]) and "@dense1" in str(gate[0])
 
 
+def test_a_proof_with_other_private_weights_is_rejected(build, tmp_path):
+    """Weights are private but pinned by the key: a proof made with a changed weight
+    is rejected at the pinned commitments, before any other check (the prover
+    tests show this also for witnesses that satisfy every gate)."""
+    from zkir.backend_halo2.witness import compute_witness
+    from zkir.prover import SRS, pk_from_bytes, vk_from_bytes
+    from zkir.prover import prove as prove_circuit
+    from zkir.prover import verify as verify_proof
+
+    plan = W._plan(build)
+    settings = W.Settings.load(build)
+    weights = plan.places["dense2_weight"]
+    pinned = plan.pinned_advice()
+    assert {c.index for c in weights.columns} <= set(pinned)
+    witness = compute_witness(plan, W.quantize_inputs(settings, _input()))
+    column, row = weights.columns[0].index, weights.row
+    witness.advice[column][row] += 1  # a different weight
+    pk = pk_from_bytes((build / "pk.bin").read_bytes(), SRS.load(build / "srs.bin"))
+    proof = prove_circuit(pk, witness.advice, witness.instance, check=False)
+    vk = vk_from_bytes((build / "vk.bin").read_bytes())
+    with pytest.raises(Exception, match="pins"):
+        verify_proof(vk, witness.instance, proof)
+
+
 def test_inputs_of_the_wrong_shape_are_refused(build):
     with pytest.raises(W.WorkflowError, match=r"has shape \[3\], the model expects \[1, 64\]"):
         W.prove(build, [1.0, 2.0, 3.0], build / "never.bin")

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from zkir.prover import (ConstraintSystem, MockProver, ProofFormatError, SynthesisError,
-                         VerificationError, keygen, prove, verify)
+                         VerificationError, keygen, prove, verify, vk_from_bytes, vk_to_bytes)
 
 from prover_circuits import fib_circuit, mul_lookup_circuit, srs_for, wide_circuit
 
@@ -431,3 +431,20 @@ def test_mock_and_verifier_agree_on_single_cell_changes(col, row_seed, delta):
     except VerificationError:
         ok_verify = False
     assert ok_mock == ok_verify
+
+
+def test_pinned_advice_binds_the_values_to_the_key():
+    """A pinned column (a model's private weights) verifies with the pinned values,
+    and any other values, even ones satisfying every gate, are rejected."""
+    c = mul_lookup_circuit()
+    b_index = c.cols["b"].index
+    pk, vk = keygen(srs_for(c.k), c.cs, c.fixed, c.copies, pinned={b_index: c.advice[1]})
+    assert verify(vk, c.instance, prove(pk, c.advice, c.instance))
+    # same pinned commitment after a round trip of the key
+    assert verify(vk_from_bytes(vk_to_bytes(vk)), c.instance, prove(pk, c.advice, c.instance))
+    other = [col.copy() for col in c.advice]
+    other[1][5] += 1  # another "weight"
+    other[2][5] = other[0][5] * other[1][5]  # the gate still holds
+    assert MockProver(c.cs, c.k, other, c.fixed, c.instance, copies=c.copies).verify() == []
+    with pytest.raises(VerificationError, match="does not hold the values the verifying key pins"):
+        verify(vk, c.instance, prove(pk, other, c.instance))

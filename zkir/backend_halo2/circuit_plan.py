@@ -121,6 +121,33 @@ class CircuitPlan:
                 return p
         return None
 
+    def pinned_advice(self) -> dict[int, np.ndarray]:
+        """Advice columns holding only private weights, with those weights: the
+        keys pin them, so a proof can only be made with this model's weights."""
+        held = {
+            c.index
+            for p in self.places.values()
+            if p.kind == "constant"
+            for c in p.columns
+            if c.kind == "advice"
+        }
+        shared = {
+            c.index
+            for p in self.places.values()
+            if p.kind != "constant"
+            for c in p.columns
+            if c.kind == "advice"
+        }
+        pinned = {i: np.zeros(self.usable, dtype=np.int64) for i in held - shared}
+        for placed in self.places.values():
+            if placed.kind != "constant" or not all(c.index in pinned and c.kind == "advice" for c in placed.columns):
+                continue
+            values = to_numpy(placed.op.param("value")).astype(np.int64)
+            cells = placed.gadget.assign({"out": values}).cells
+            for slot, column in enumerate(placed.columns):
+                pinned[column.index][placed.row : placed.row + cells.shape[0]] = cells[:, slot]
+        return pinned
+
     # -- fixed columns ------------------------------------------------------------
     def fixed_columns(self) -> list[np.ndarray]:
         cs = self.cs

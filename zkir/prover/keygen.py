@@ -18,6 +18,7 @@ from . import field as F
 from . import permutation as perm
 from .constraint_system import ConstraintSystem
 from .errors import CircuitError
+from .expression import ADVICE, Column
 from .kzg import SRS, msm_batch
 from .poly import Domain
 
@@ -66,6 +67,9 @@ class VerifyingKey:
     g2: G2Point
     g2_tau: G2Point
     digest: bytes = b""
+    pinned: list[tuple[int, G1Point]] = dc_field(default_factory=list)
+    """(advice column, commitment) pairs every proof must carry unchanged: the
+    private weights of one model, bound by the key without being revealed."""
 
     def __post_init__(self):
         self.domain = Domain(self.k, ext_log_for(self.cs.degree()))
@@ -145,12 +149,17 @@ class ProvingKey:
         return self.srs.monomial(self.vk.k)
 
 
-def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None = None
-           ) -> tuple[ProvingKey, VerifyingKey]:
+def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None = None,
+           pinned: dict[int, np.ndarray] | None = None) -> tuple[ProvingKey, VerifyingKey]:
     """Build keys for circuit `cs` with fixed column values and copy constraints.
 
     fixed: one integer array per fixed column (padded with zeros to 2^k rows).
     copies: ((col_a, row_a), (col_b, row_b)) pairs or (col_a, rows_a, col_b, rows_b).
+    pinned: advice column index -> the values every proof must put there. The
+    prover leaves these columns unblinded, so their commitments are fixed; the
+    verifying key holds them and the verifier rejects any other. Like a fixed
+    column, a pinned column's opening at the challenge point shows one random
+    linear combination of its values per proof.
     k: circuit size, default srs.k; a smaller k derives its Lagrange points by
     an inverse NTT over G1 (slow beyond k ~ 12: prefer an SRS of the exact size)."""
     k = srs.k if k is None else k
@@ -169,6 +178,12 @@ def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None
     lag = srs.lagrange(k)
     commits = msm_batch(lag, fixed_values + sigma_values)
     fixed_c, sigma_c = commits[: len(fixed_values)], commits[len(fixed_values):]
-    vk = VerifyingKey(k, cs, fixed_c, sigma_c, srs.g1[0], srs.g2, srs.g2_tau)
+    pinned_c = []
+    for index, values in sorted((pinned or {}).items()):
+        if not 0 <= index < cs.num_advice:
+            raise CircuitError(f"pinned column {index}: no such advice column")
+        column = as_field_column(values, n, u, f"pinned advice column {cs.name_of(Column(ADVICE, index))}")
+        pinned_c.append((index, msm_batch(lag, [column])[0]))
+    vk = VerifyingKey(k, cs, fixed_c, sigma_c, srs.g1[0], srs.g2, srs.g2_tau, pinned=pinned_c)
     pk = ProvingKey(vk, srs, fixed_values, sigma_values, permutation)
     return pk, vk

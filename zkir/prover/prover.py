@@ -57,13 +57,16 @@ def prepare_instance(cs, instance: Sequence, usable: int) -> list[np.ndarray]:
     return out
 
 
-def prepare_advice(cs, advice: Sequence, n: int, usable: int, rng) -> list[np.ndarray]:
+def prepare_advice(cs, advice: Sequence, n: int, usable: int, rng, pinned=frozenset()) -> list[np.ndarray]:
+    """Advice as field columns with random blinding rows, except pinned columns,
+    whose commitment must come out the same in every proof."""
     if len(advice) != cs.num_advice:
         raise CircuitError(f"expected {cs.num_advice} advice columns, got {len(advice)}")
     out = []
     for i, v in enumerate(advice):
         col = as_field_column(v, n, usable, f"advice column {cs.name_of(Column('advice', i))}")
-        col[usable:] = perm.random_field(n - usable, rng)
+        if i not in pinned:
+            col[usable:] = perm.random_field(n - usable, rng)
         out.append(col)
     return out
 
@@ -153,7 +156,7 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
     # blinding randomness: the OS CSPRNG unless a test fixes the seed
     rng = np.random.default_rng(seed) if seed is not None else _OsRandom()
     inst = prepare_instance(cs, instance, u)
-    adv = prepare_advice(cs, advice, n, u, rng)
+    adv = prepare_advice(cs, advice, n, u, rng, {i for i, _ in vk.pinned})
     inst_full = []
     for v in inst:
         col = F.zeros(n)

@@ -22,7 +22,7 @@ from .expression import Column, decode, encode
 P = F.P
 VK_MAGIC = b"ZKIRVK\x00"
 PK_MAGIC = b"ZKIRPK\x00"
-VK_VERSION = 1
+VK_VERSION = 2  # 2: pinned advice commitments
 PK_VERSION = 1
 _KIND = {"advice": 0, "fixed": 1, "instance": 2}
 _KIND_INV = {v: k for k, v in _KIND.items()}
@@ -155,6 +155,9 @@ def vk_body_bytes(vk) -> bytes:
     for c in vk.fixed_commitments + vk.sigma_commitments:
         out += c.to_compressed_bytes()
     out += vk.g1.to_compressed_bytes() + vk.g2.to_compressed_bytes() + vk.g2_tau.to_compressed_bytes()
+    out += _u32(len(vk.pinned))
+    for index, point in vk.pinned:
+        out += _u32(index) + point.to_compressed_bytes()
     return bytes(out)
 
 
@@ -195,12 +198,18 @@ def _read_vk(r: _Reader):
     fixed = [r.g1() for _ in range(cs.num_fixed)]
     sigma = [r.g1() for _ in range(len(cs.equality))]
     g1, g2, g2_tau = r.g1(), r.g2(), r.g2()
+    pinned = []
+    for _ in range(r.count(4 + 48)):
+        index = r.u32()
+        if index >= cs.num_advice or any(index == i for i, _ in pinned):
+            raise ProofFormatError(f"{r.what}: bad pinned advice column {index}")
+        pinned.append((index, r.g1()))
     body = bytes(r.d[start:r.pos])
     import hashlib
 
     try:
         return VerifyingKey(k, cs, fixed, sigma, g1, g2, g2_tau,
-                            digest=hashlib.blake2b(body, digest_size=32).digest())
+                            digest=hashlib.blake2b(body, digest_size=32).digest(), pinned=pinned)
     except (ProverError, ValueError) as e:
         raise ProofFormatError(f"{r.what}: inconsistent key ({e})") from None
 

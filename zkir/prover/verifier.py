@@ -13,7 +13,7 @@ from py_arkworks_bls12381 import GT
 from . import field as F
 from . import protocol
 from .errors import CircuitError, ProofFormatError, VerificationError
-from .expression import Query, evaluate_point
+from .expression import Column, Query, evaluate_point
 from .keygen import VerifyingKey
 from .kzg import msm_ints
 from .prover import _instance_bytes, prepare_instance
@@ -58,6 +58,12 @@ def verify(vk: VerifyingKey, instance: Sequence, proof: bytes) -> bool:
     comm: dict[tuple, object] = {}
     for i in range(cs.num_advice):
         comm[("advice", i)] = tr.read_point(f"advice commitment {i}")
+    for i, expected in vk.pinned:
+        if comm[("advice", i)].to_compressed_bytes() != expected.to_compressed_bytes():
+            raise VerificationError(
+                f"advice column '{cs.name_of(Column('advice', i))}' does not hold the values the "
+                "verifying key pins (the proof uses other weights than the key's model)"
+            )
     theta = tr.challenge()
     for i in range(len(cs.lookups)):
         comm[("m", i)] = tr.read_point(f"lookup multiplicity commitment {i}")
