@@ -77,3 +77,50 @@ def test_op_lowering_is_exact_and_its_circuit_holds(case):
         plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints()
     ).verify()
     assert failures == []
+
+
+SMALL = f"tensor<1x2x8x{F}>"
+NORM_CASES = {
+    "layer_norm": (
+        f"""%g = ml.constant {{value = dense<[256, 200, 300, 128, 256, 256, 90, 400]> : tensor<8xi64>}} : tensor<8x{F}>
+  %b = ml.constant {{value = dense<[0, 10, -10, 5, 0, 0, 3, -7]> : tensor<8xi64>}} : tensor<8x{F}>
+  %r = ml.layer_norm %x, %g, %b {{axis = -1 : i64, epsilon = 1.0e-05 : f32}} : ({SMALL}, tensor<8x{F}>, tensor<8x{F}>) -> {SMALL}""",
+        SMALL,
+    ),
+    "reciprocal_of_positive": (
+        f"""%a = ml.mul %x, %x : ({SMALL}, {SMALL}) -> tensor<1x2x8x!ml.fixed<64, 16>>
+  %c = ml.constant {{value = dense<65536> : tensor<1xi64>}} : tensor<1x!ml.fixed<64, 16>>
+  %p = ml.add %a, %c : (tensor<1x2x8x!ml.fixed<64, 16>>, tensor<1x!ml.fixed<64, 16>>) -> tensor<1x2x8x!ml.fixed<64, 16>>
+  %s = ml.sqrt %p : tensor<1x2x8x!ml.fixed<64, 16>> -> {SMALL}
+  %r = ml.reciprocal %s : {SMALL} -> {SMALL}""",
+        SMALL,
+    ),
+    "rsqrt_of_positive": (
+        f"""%a = ml.mul %x, %x : ({SMALL}, {SMALL}) -> tensor<1x2x8x!ml.fixed<64, 16>>
+  %c = ml.constant {{value = dense<65536> : tensor<1xi64>}} : tensor<1x!ml.fixed<64, 16>>
+  %p = ml.add %a, %c : (tensor<1x2x8x!ml.fixed<64, 16>>, tensor<1x!ml.fixed<64, 16>>) -> tensor<1x2x8x!ml.fixed<64, 16>>
+  %r = ml.rsqrt %p : tensor<1x2x8x!ml.fixed<64, 16>> -> {SMALL}""",
+        SMALL,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NORM_CASES))
+def test_normalisation_lowering_is_exact_and_its_circuit_holds(case):
+    """Variances live at scale 2s, so their bounds need 12-bit range limbs."""
+    body, out_type = NORM_CASES[case]
+    module = zkir.parse_module(
+        f"func.func @main(%x: {SMALL}) -> {out_type} {{\n  {body}\n  func.return %r : {out_type}\n}}"
+    )
+    x = np.random.default_rng(5).normal(0, 2, (1, 2, 8)).astype(np.float32)
+    expected = run_fixed(module, x)[0].raw
+    zkir.pipeline("convert-ml-to-gadget,gadget-canonicalize").run(module)
+    np.testing.assert_array_equal(run_gadget(module, [quantize(x, 8)])[0], expected)
+    zkir.pipeline("convert-gadget-to-plonk{range-bits=12},plonk-verify-layout").run(module)
+    plan = CircuitPlan(find_circuit(module))
+    witness = compute_witness(plan, [quantize(x, 8)])
+    np.testing.assert_array_equal(witness.outputs[0], expected)
+    failures = MockProver(
+        plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints()
+    ).verify()
+    assert failures == []

@@ -92,11 +92,12 @@ class CircuitPlan:
         width = len(op.columns.data)
         g = gadget_for(op.gadget.data, width, params)
         shapes = op.port_shapes()
-        zeros = {p: np.zeros(s, dtype=np.int64) for p, s in shapes.items() if p not in ("out", "zeros")}
         if op.gadget.data in IO_KINDS:
             port = IO_KINDS[op.gadget.data]
-            zeros = {port: np.zeros(shapes[port], dtype=np.int64)}
-        structure = g.assign(zeros)
+            inputs = {port: np.zeros(shapes[port], dtype=np.int64)}
+        else:
+            inputs = g.structure_inputs({p: s for p, s in shapes.items() if p not in ("out", "zeros")})
+        structure = g.assign(inputs)
         if structure.rows != op.rows.value.data:
             raise BackendError(
                 f"placement @{op.sym_name.data}: gadget '{op.gadget.data}' fills "

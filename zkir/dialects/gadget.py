@@ -211,6 +211,30 @@ class MaximumOp(_BinaryOp):
 
 
 @irdl_op_definition
+class SqrtOp(IRDLOperation):
+    """out = round(sqrt(input * 2^shift)) for inputs >= 1 (layer norm's sigma)."""
+
+    name = "gadget.sqrt"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    shift = prop_def(IntegerAttr[IntegerType])
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, shift: int):
+        super().__init__(operands=[input], result_types=[input.type], properties={"shift": _int_prop(shift)})
+
+    def verify_(self) -> None:
+        shape = _felt_tensor(self.input, "input", self.name).get_shape()
+        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
+        if not 0 <= self.shift.value.data <= 40:
+            raise VerifyException(f"{self.name}: shift must be in [0, 40]")
+
+
+@irdl_op_definition
 class VarDivOp(IRDLOperation):
     """out = round(num * 2^shift / den) with den computed in the circuit (softmax)."""
 
@@ -507,6 +531,7 @@ Gadget = Dialect(
         MulOp,
         MaximumOp,
         VarDivOp,
+        SqrtOp,
         SumOp,
         MaxOp,
         RescaleOp,

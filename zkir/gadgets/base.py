@@ -132,6 +132,11 @@ class Gadget(ABC):
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         """Fill the rectangle from whole input tensors (numpy, no loop per cell)."""
 
+    def structure_inputs(self, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+        """Valid inputs of these shapes: keygen lays a gadget out on them, since
+        where cells and selectors go depends on shapes only."""
+        return {port: np.zeros(shape, dtype=np.int64) for port, shape in shapes.items()}
+
     def degree(self) -> int:
         """The highest degree of its gates (counted with the numpy algebra)."""
         degrees = _DegreeCounter.of_gates(self)

@@ -17,6 +17,7 @@ from zkir.gadgets.io import HoldGadget
 from zkir.gadgets.lookup import LookupGadget
 from zkir.gadgets.maximum import MaximumGadget
 from zkir.gadgets.rescale import RescaleGadget
+from zkir.gadgets.sqrt import SqrtGadget
 from zkir.gadgets.var_div import VarDivGadget
 
 IO_KINDS = {"input": "out", "output": "in", "constant": "out", "zero": "out"}
@@ -32,6 +33,7 @@ _FACTORIES: dict[str, Callable[[int, Mapping[str, Any]], Gadget]] = {
         c, int(p["divisor"]), int(p["table_bits"]), bool(p.get("relu", 0))
     ),
     "maximum": lambda c, p: MaximumGadget(c, int(p["table_bits"])),
+    "sqrt": lambda c, p: SqrtGadget(c, int(p["shift"]), int(p["table_bits"])),
     "var_div": lambda c, p: VarDivGadget(c, int(p["shift"]), int(p["table_bits"])),
     "lookup": lambda c, p: LookupGadget(
         c, str(p["fn"]), int(p["table_bits"]), int(p.get("scale", 0)), p.get("in_scale")

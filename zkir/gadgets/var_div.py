@@ -48,6 +48,9 @@ class VarDivGadget(RangeCheckedGadget):
             polys.append(q * (c(OUT) + self.out_bound - c(O0) - (1 << t) * c(O1)))
         return [(self.key, polys)]
 
+    def structure_inputs(self, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+        return {"num": np.zeros(shapes["num"], dtype=np.int64), "den": np.ones(shapes["den"], dtype=np.int64)}
+
     def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
         slots = {"r0_": R0, "r1_": R1, "s0_": S0, "s1_": S1, "o0_": O0, "o1_": O1}
         return self.range_lookups(cell, selector, slots)
@@ -58,13 +61,12 @@ class VarDivGadget(RangeCheckedGadget):
 
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         num = np.asarray(inputs["num"], dtype=np.int64)
-        den = np.broadcast_to(np.asarray(inputs["den"], dtype=np.int64), num.shape)
-        safe = np.where(den > 0, den, 1)  # all-zero structure layouts divide by 1
+        safe = np.broadcast_to(np.asarray(inputs["den"], dtype=np.int64), num.shape)
+        if safe.size and safe.min() < 1:
+            raise OverflowError("var_div: a denominator is not positive")
         out = div_round(num << self.shift, safe)
         r = 2 * (num << self.shift) + safe - 2 * safe * out
         bound = self.limb_bound
-        if num.size and ((den < 1) & (num != 0)).any():
-            raise OverflowError("var_div: a denominator is not positive")
         if num.size and (out.min() < -self.out_bound or out.max() >= self.out_bound or (2 * safe).max() > bound):
             raise OverflowError(
                 f"var_div: quotient or denominator beyond the 2^{2 * self.table.bits} a "

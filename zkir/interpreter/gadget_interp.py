@@ -46,6 +46,12 @@ def _lookup(op: gadget.LookupOp, a: list[np.ndarray]) -> np.ndarray:
     return np.asarray(fn(a[0], scale=op.out_scale.value.data, in_scale=op.in_scale.value.data), dtype=np.int64)
 
 
+def _sqrt(op: gadget.SqrtOp, a: list[np.ndarray]) -> np.ndarray:
+    from zkir.gadgets.sqrt import rounded_sqrt
+
+    return rounded_sqrt(np.maximum(a[0], 0) << np.int64(op.shift.value.data))
+
+
 def _range_check(op: gadget.RangeCheckOp, a: list[np.ndarray]) -> None:
     bound = 1 << (op.bits.value.data - 1)
     if a[0].size and (a[0].min() < -bound or a[0].max() >= bound):
@@ -60,6 +66,7 @@ GADGET_KERNELS: dict[type, GadgetKernel] = {
     gadget.MulOp: lambda op, a: a[0] * a[1],
     gadget.MaximumOp: lambda op, a: np.maximum(a[0], a[1]),
     gadget.VarDivOp: lambda op, a: div_round(a[0] << op.shift.value.data, a[1]),
+    gadget.SqrtOp: lambda op, a: _sqrt(op, a),
     gadget.SumOp: lambda op, a: _reduce(np.sum, op, a),
     gadget.MaxOp: lambda op, a: _reduce(np.max, op, a),
     gadget.RescaleOp: _rescale,

@@ -16,11 +16,11 @@ Every function is built so that a lookup table of bounded size implements it:
 | gelu       | relu(x) + table(x clamped to +-4.0 (s=12))  | 2^(scale+3)      |
 | exp        | 2^k * table(f): k = floor(t), f = frac(t),  | 2^scale          |
 |            | t = x * log2(e); any x, result shifted by k |                  |
-| reciprocal | table(top scale+1 bits of |x|), then shift  | 2^scale + 1      |
+| reciprocal | none: round(2^(2s) / x), an exact division   | -                |
 | sqrt       | none: y = round(sqrt(x * 2^s)) is checked   | -                |
 |            | by y^2 <= .. < (y+1)^2 range checks;         |                  |
 |            | x at scale 2s gives y = round(sqrt(x))      |                  |
-| rsqrt      | reciprocal(sqrt(x))                         | as reciprocal    |
+| rsqrt      | reciprocal(sqrt(x))                         | -                |
 
 Calling convention: `fn(x, scale=<result scale>, in_scale=<input scale>)` is
 right for every function here (all accept and ignore extra keywords); only
@@ -166,28 +166,18 @@ def _bit_length(a: np.ndarray) -> np.ndarray:
     return n - over
 
 
-def reciprocal_table(u: np.ndarray, mant_bits: int) -> np.ndarray:
-    """round(2^(2M) / u) for u in [2^(M-1), 2^M]."""
-    return _round(float(2 ** (2 * mant_bits)) / _i64(u).astype(np.float64))
-
-
 def reciprocal(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
-    """1/x: the integer round(2^(2s) / x) up to the table's precision.
+    """1/x: exactly round(2^(2s) / x), rounded by zkir.interpreter.rounding's rule.
 
-    |x| is normalised to M = scale+1 significant bits (rounded half away),
-    looked up, and shifted back. x = 0 is read as the smallest positive value
-    1 (so 1/0 saturates to 2^(2s) instead of failing).
+    No table: the circuit proves it as a division by a value computed in the
+    circuit (the var_div gadget), which is exact for any positive x. Negative x
+    give -round(2^(2s) / |x|); x = 0 is read as 1 (1/0 saturates to 2^(2s)).
     """
+    from zkir.interpreter.rounding import div_round
+
     x = _i64(x)
-    mant = scale + 1
     a = np.maximum(np.abs(x), 1)
-    n = _bit_length(a)
-    down = np.clip(n - mant, 0, 62)
-    up = np.clip(mant - n, 0, 62)
-    u = np.where(n > mant, rescale_var(a, down), a << up)
-    r = reciprocal_table(u, mant)
-    e = 2 * scale - mant - n  # result = r * 2^e
-    out = np.where(e >= 0, r << np.clip(e, 0, 62), rescale_var(r, np.clip(-e, 0, 62)))
+    out = div_round(np.full(a.shape, 1, dtype=np.int64) << np.int64(2 * scale), a)
     return np.where(x < 0, -out, out)
 
 
@@ -255,8 +245,4 @@ def table(name: str, scale: int) -> tuple[np.ndarray, np.ndarray]:
     if name == "exp":
         fs = np.arange(0, 2**scale, dtype=np.int64)
         return fs, exp_table(fs, scale)
-    if name in ("reciprocal", "rsqrt"):
-        m = scale + 1
-        us = np.arange(2 ** (m - 1), 2**m + 1, dtype=np.int64)
-        return us, reciprocal_table(us, m)
     raise KeyError(f"{name} has no lookup table")

@@ -268,6 +268,8 @@ def _gadget_params(op: Operation, range_bits: int) -> tuple[str, dict[str, objec
         return "maximum", {"table_bits": range_bits}
     if isinstance(op, gadget.VarDivOp):
         return "var_div", {"shift": op.shift.value.data, "table_bits": range_bits}
+    if isinstance(op, gadget.SqrtOp):
+        return "sqrt", {"shift": op.shift.value.data, "table_bits": range_bits}
     kinds = {
         gadget.DotOp: "dot",
         gadget.AddOp: "add",
@@ -306,7 +308,7 @@ def _port_maps(op: Operation) -> dict[str, tuple[SSAValue, tuple[int, ...], np.n
         direct("input", op.input, out)
         if op.bias is not None:
             direct("bias", op.bias, out)
-    elif isinstance(op, gadget.LookupOp):
+    elif isinstance(op, gadget.LookupOp | gadget.SqrtOp):
         direct("input", op.input, out)
     elif isinstance(op, gadget.SumOp):
         ports["input"] = (op.input, *_reduction_layout(op))
@@ -388,7 +390,7 @@ def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, priv
             shapes.setdefault("bias", _shape(op.results[0]))
         out_shape = _shape(op.results[0]) if kind != "sum" else (shapes["input"][0],)
         shapes["out"] = out_shape
-        structure = g.assign({p: np.zeros(s, dtype=np.int64) for p, s in shapes.items() if p != "out"})
+        structure = g.assign(g.structure_inputs({p: s for p, s in shapes.items() if p != "out"}))
         if "zeros" in structure.ports:
             shapes["zeros"] = structure.ports["zeros"].shape
         name = lay.place(hint, kind, g, shapes, params, "band")

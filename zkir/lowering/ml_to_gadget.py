@@ -386,6 +386,60 @@ def _avg_pool(lw: _Lowering, op: ml.AvgPoolOp, args: list[SSAValue]) -> SSAValue
     return lw.rewire("reshape", [mean], out, np.arange(groups, dtype=np.int64), _name(op))
 
 
+def _reciprocal_of(lw: _Lowering, x: SSAValue, scale: int, name: str) -> SSAValue:
+    """round(2^(2s) / x): a var_div of the constant 1 by x, exact (no table)."""
+    shape = _shape(x)
+    one = lw.broadcast(lw.fixed_constant(np.array([1]), name + "_one"), shape, name + "_one")
+    return lw.emit(gadget.VarDivOp(one, x, 2 * scale))
+
+
+@_handles(ml.ReciprocalOp)
+def _reciprocal(lw: _Lowering, op: ml.ReciprocalOp, args: list[SSAValue]) -> SSAValue:
+    return _reciprocal_of(lw, args[0], _scale(op.result), _name(op))
+
+
+@_handles(ml.SqrtOp)
+def _sqrt(lw: _Lowering, op: ml.SqrtOp, args: list[SSAValue]) -> SSAValue:
+    """round(sqrt(x 2^(2s_out - s_in))): the root of a variance at 2s needs no shift."""
+    return lw.emit(gadget.SqrtOp(args[0], 2 * _scale(op.result) - _scale(op.input)))
+
+
+@_handles(ml.RsqrtOp)
+def _rsqrt(lw: _Lowering, op: ml.RsqrtOp, args: list[SSAValue]) -> SSAValue:
+    s = _scale(op.result)
+    root = lw.emit(gadget.SqrtOp(args[0], 2 * s - _scale(op.input)))
+    return _reciprocal_of(lw, root, s, _name(op))
+
+
+@_handles(ml.LayerNormOp)
+def _layer_norm(lw: _Lowering, op: ml.LayerNormOp, args: list[SSAValue]) -> SSAValue:
+    """The fixed-point interpreter's layer norm, op for op: mean and variance by
+    exact sums and rounded divisions by the count, 1/sigma by sqrt and var_div,
+    then two rescaled products and the bias."""
+    from zkir.interpreter.fixed_interp import _q  # the one rounding of real attributes
+
+    x, gamma, beta = args
+    name, shape, s = _name(op), _shape(op.input), _scale(op.input)
+    rank = len(shape)
+    axis = op.axis.value.data % rank
+    axes = list(range(axis, rank))
+    reduced = tuple(1 if i in axes else d for i, d in enumerate(shape))
+    count = np.array([int(np.prod(shape[axis:]))])
+    felt, small = gadget.felt_tensor(shape), gadget.felt_tensor(reduced)
+    mean = lw.divide(lw.emit(gadget.SumOp(x, axes, small, True)), count, name + "_mean")
+    d = lw.emit(gadget.SubOp(x, lw.broadcast(mean, shape, name + "_mean"), felt))
+    squares = lw.emit(gadget.MulOp(d, d, felt))
+    var = lw.divide(lw.emit(gadget.SumOp(squares, axes, small, True)), count, name + "_var")
+    eps = lw.broadcast(lw.fixed_constant(np.array([_q(op.epsilon.value.data, 2 * s)]), name + "_eps"), reduced, name + "_eps")
+    root = lw.emit(gadget.SqrtOp(lw.emit(gadget.AddOp(var, eps, small)), 0))
+    inv_sigma = _reciprocal_of(lw, root, s, name + "_inv_sigma")
+    normed = lw.emit(gadget.MulOp(d, lw.broadcast(inv_sigma, shape, name + "_inv_sigma"), felt))
+    y = lw.emit(gadget.RescaleOp(normed, 1 << s))
+    scaled = lw.emit(gadget.MulOp(y, lw.broadcast(gamma, shape, name + "_gamma"), felt))
+    out = lw.emit(gadget.RescaleOp(scaled, 1 << s))
+    return lw.emit(gadget.AddOp(out, lw.broadcast(beta, shape, name + "_beta"), felt))
+
+
 @_handles(ml.RescaleOp)
 def _rescale(lw: _Lowering, op: ml.RescaleOp, args: list[SSAValue]) -> SSAValue:
     shift = _scale(op.input) - _scale(op.result)
