@@ -36,6 +36,9 @@ class CompileOptions:
     columns: int = 12
     table_bits: int = 16
     """Input bits of nonlinearity lookup tables (ReLU after a rescale needs none)."""
+    range_bits: int | None = None
+    """Limb bits of range checks (default scale_bits); bounds values to 2*range_bits
+    bits. Layer norm's variances (scale 2s) want 12 at scale 8."""
     weights: str = "private"
     """private (advice), fixed (in the verifying key) or public (instance)."""
     private_input: bool = False
@@ -119,7 +122,7 @@ def compile_model(
             LEVELS[2],
         ),
         (
-            f"convert-gadget-to-plonk{{columns={options.columns} range-bits={options.scale_bits}"
+            f"convert-gadget-to-plonk{{columns={options.columns} range-bits={options.range_bits or options.scale_bits}"
             f" inputs={'private' if options.private_input else 'public'}}},plonk-verify-layout",
             LEVELS[3],
         ),

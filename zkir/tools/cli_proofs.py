@@ -55,6 +55,11 @@ def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument("--columns", type=int, default=12, help="advice columns of the layout (default 12)")
     p.add_argument("--table-bits", type=int, default=16, help="input bits of nonlinearity tables (default 16)")
     p.add_argument(
+        "--range-bits",
+        type=int,
+        help="limb bits of range checks (default: --scale-bits); 12 for models with layer norm",
+    )
+    p.add_argument(
         "--weights",
         choices=("private", "fixed", "public"),
         default="private",
@@ -70,6 +75,7 @@ def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
             scale_bits=args.scale_bits,
             columns=args.columns,
             table_bits=args.table_bits,
+            range_bits=args.range_bits,
             weights=args.weights,
             private_input=args.private_input,
             input_shapes=parse_input_shapes(args.input_shape),

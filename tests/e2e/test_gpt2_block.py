@@ -1,0 +1,80 @@
+"""One transformer block of the tiny GPT-2, cut out of the shipped ONNX model.
+
+Block 0 uses the native LayerNormalization and Gelu ops, block 1 their
+decompositions (ReduceMean/Sub/Pow/Sqrt/Div and tanh-GELU); both have causal
+attention through a constant mask and softmax. The block's input is the real
+residual stream of examples/gpt2_tiny/input.json.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import zkir
+from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
+from zkir.backend_halo2.witness import compute_witness
+from zkir.frontends import load_model
+from zkir.interpreter.fixed_interp import run_fixed
+from zkir.interpreter.float_interp import run_float
+from zkir.interpreter.gadget_interp import run_gadget
+from zkir.interpreter.rounding import quantize
+from zkir.prover import MockProver
+
+GPT2 = Path(__file__).resolve().parents[2] / "examples" / "gpt2_tiny"
+BLOCKS = {0: ("add_3", "add_31"), 1: ("add_31", "add_82")}
+
+
+def _block(tmp_path: Path, index: int):
+    """(ml module of block `index`, its input hidden states)."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import numpy_helper
+    from onnx.utils import Extractor
+
+    model = onnx.shape_inference.infer_shapes(onnx.load(GPT2 / "model.onnx"))
+    extractor = Extractor(model)
+    weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    ids = np.asarray(json.loads((GPT2 / "input.json").read_text())["input_ids"])
+    hidden = (weights["wte"][ids] + weights["wpe"][np.arange(ids.shape[1])][None]).astype(np.float32)
+    for i in range(index):  # the residual stream after the blocks before
+        earlier = extractor.extract_model([BLOCKS[i][0]], [BLOCKS[i][1]])
+        hidden = ort.InferenceSession(earlier.SerializeToString()).run(None, {BLOCKS[i][0]: hidden})[0]
+    path = tmp_path / f"block{index}.onnx"
+    onnx.save(extractor.extract_model([BLOCKS[index][0]], [BLOCKS[index][1]]), path)
+    return load_model(path), hidden
+
+
+def _fixed(module, hidden):
+    floats = run_float(module, hidden)[0]
+    zkir.pipeline("ml-canonicalize,ml-quantize{scale-bits=8},ml-canonicalize").run(module)
+    fixed = run_fixed(module, hidden)[0]
+    assert np.abs(fixed.value - floats).max() < 0.05  # s = 8: about 13 units of 2^-8
+    return fixed
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_block_lowering_is_exact(tmp_path, index):
+    module, hidden = _block(tmp_path, index)
+    fixed = _fixed(module, hidden)
+    zkir.pipeline("convert-ml-to-gadget,gadget-canonicalize").run(module)
+    np.testing.assert_array_equal(run_gadget(module, [quantize(hidden, 8)])[0], fixed.raw)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", [0, 1])
+def test_block_passes_the_mock_prover(tmp_path, index):
+    module, hidden = _block(tmp_path, index)
+    fixed = _fixed(module, hidden)
+    # Variances sit at scale 2s: their bounds need 12-bit range limbs.
+    zkir.pipeline(
+        "convert-ml-to-gadget,gadget-canonicalize,convert-gadget-to-plonk{range-bits=12},plonk-verify-layout"
+    ).run(module)
+    plan = CircuitPlan(find_circuit(module))
+    witness = compute_witness(plan, [quantize(hidden, 8)])
+    np.testing.assert_array_equal(witness.outputs[0], fixed.raw)
+    failures = MockProver(
+        plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints()
+    ).verify()
+    assert failures == []
