@@ -8,4 +8,4 @@ func.func @main(%x: tensor<4xf32>, %y: tensor<1x8x!ml.fixed<32, 8>>, %i: tensor<
   func.return %s : tensor<4xf32>
 }
 
-// CHECK: zkir-opt: error: {{.*}}convert-ml-to-gadget cannot lower: argument 0 of type tensor<4xf32> (run ml-quantize first); argument 2 of integers tensor<2xi64> (run-time indices, e.g. token ids, need a table lookup gadget that is not written yet); ml.softmax 's' on float values (run ml-quantize first); ml.gather 'g' with indices computed at run time (and 1 ops that depend on these){{$}}
+// CHECK: zkir-opt: error: {{.*}}convert-ml-to-gadget cannot lower: argument 0 of type tensor<4xf32> (run ml-quantize first); ml.softmax 's' on float values (run ml-quantize first); ml.gather 'g' with run-time indices (only rows of a constant matrix are supported) (and 1 ops that depend on these){{$}}

@@ -78,3 +78,35 @@ def test_block_passes_the_mock_prover(tmp_path, index):
         plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints()
     ).verify()
     assert failures == []
+
+
+def _whole_model():
+    ids = np.asarray(json.loads((GPT2 / "input.json").read_text())["input_ids"])
+    module = load_model(GPT2 / "model.onnx")
+    floats = run_float(module, ids)[0]
+    zkir.pipeline("ml-canonicalize,ml-quantize{scale-bits=8},ml-canonicalize").run(module)
+    fixed = run_fixed(module, ids)[0]
+    assert (fixed.value.argmax(-1) == floats.argmax(-1)).all()
+    return module, ids, fixed
+
+
+def test_whole_model_lowering_is_exact():
+    """Token ids select embedding rows by lookup; everything after is as in a block."""
+    module, ids, fixed = _whole_model()
+    zkir.pipeline("convert-ml-to-gadget,gadget-canonicalize").run(module)
+    np.testing.assert_array_equal(run_gadget(module, [ids])[0], fixed.raw)
+
+
+@pytest.mark.slow
+def test_whole_model_passes_the_mock_prover():
+    module, ids, fixed = _whole_model()
+    zkir.pipeline(
+        "convert-ml-to-gadget,gadget-canonicalize,convert-gadget-to-plonk{range-bits=12},plonk-verify-layout"
+    ).run(module)
+    plan = CircuitPlan(find_circuit(module))
+    witness = compute_witness(plan, [ids])
+    np.testing.assert_array_equal(witness.outputs[0], fixed.raw)
+    failures = MockProver(
+        plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints()
+    ).verify()
+    assert failures == []

@@ -20,6 +20,7 @@ from zkir.dialects import plonk
 from zkir.dialects.resources import to_numpy
 from zkir.gadgets.base import Assignment, Gadget
 from zkir.gadgets.registry import IO_KINDS, gadget_for
+from zkir.gadgets.embedding import EmbeddingTable
 from zkir.gadgets.tables import TableSpec
 from zkir.prover import Column
 
@@ -164,7 +165,10 @@ class CircuitPlan:
                     fixed[col.index][rows] = cells[:, slot]
         for table in self.tables:
             in_scale = table.in_scale.value.data if table.in_scale is not None else None
-            spec = TableSpec(table.fn.data, table.bits.value.data, table.scale.value.data, in_scale)
+            if table.data is not None:
+                spec = EmbeddingTable(table.sym_name.data, to_numpy(table.data))
+            else:
+                spec = TableSpec(table.fn.data, table.bits.value.data, table.scale.value.data, in_scale)
             for ref, values in zip(table.columns.data, spec.contents()):
                 fixed[self.column(ref.root_reference.data).index][: spec.size] = values
         return fixed

@@ -211,6 +211,37 @@ class MaximumOp(_BinaryOp):
 
 
 @irdl_op_definition
+class EmbedOp(IRDLOperation):
+    """out[..., c] = table[indices[...], c]: rows of a constant table picked by
+    run-time indices (token ids), proven by lookups into the table."""
+
+    name = "gadget.embed"
+
+    table = operand_def(TensorType)
+    indices = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = (
+        "$table `,` $indices attr-dict `:` `(` type($table) `,` type($indices) `)` `->` type($result)"
+    )
+    traits = traits_def(Pure())
+
+    def __init__(self, table: SSAValue, indices: SSAValue):
+        rows = _felt_tensor(table, "table", self.name).get_shape()
+        index = _felt_tensor(indices, "indices", self.name).get_shape()
+        super().__init__(operands=[table, indices], result_types=[felt_tensor((*index, rows[-1]))])
+
+    def verify_(self) -> None:
+        table = _felt_tensor(self.table, "table", self.name).get_shape()
+        index = _felt_tensor(self.indices, "indices", self.name).get_shape()
+        if len(table) != 2:
+            raise VerifyException(f"{self.name}: the table must be a matrix, got shape {list(table)}")
+        if not isinstance(self.table.owner, ConstantOp):
+            raise VerifyException(f"{self.name}: the table must be a gadget.constant")
+        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), (*index, table[1]), self.name)
+
+
+@irdl_op_definition
 class SqrtOp(IRDLOperation):
     """out = round(sqrt(input * 2^shift)) for inputs >= 1 (layer norm's sigma)."""
 
@@ -532,6 +563,7 @@ Gadget = Dialect(
         MaximumOp,
         VarDivOp,
         SqrtOp,
+        EmbedOp,
         SumOp,
         MaxOp,
         RescaleOp,

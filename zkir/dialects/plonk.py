@@ -340,8 +340,9 @@ class LookupTableOp(IRDLOperation):
     """Fixed columns tabulating `fn` over a `bits`-bit signed input range.
 
     The first column is a tag (1 on table rows); then `fn = "range"` has one value
-    column and any other name (an integer reference nonlinearity at fixed-point
-    `scale`) an input and an output column.
+    column; `fn = "embedding"` a key and a value column tabulating the matrix in
+    `data` (key = row * width + column); any other name (an integer reference
+    nonlinearity at fixed-point `scale`) an input and an output column.
     """
 
     name = "plonk.lookup_table"
@@ -351,6 +352,7 @@ class LookupTableOp(IRDLOperation):
     bits = prop_def(IntegerAttr[IntegerType])
     scale = prop_def(IntegerAttr[IntegerType], default_value=_i64(0))
     in_scale = opt_prop_def(IntegerAttr[IntegerType])
+    data = opt_prop_def(DenseIntOrFPElementsAttr | DenseResourceAttr)
     columns = prop_def(ArrayAttr[SymbolRefAttr])
 
     assembly_format = "$sym_name attr-dict"
@@ -365,6 +367,7 @@ class LookupTableOp(IRDLOperation):
         columns: Sequence[str],
         scale: int = 0,
         in_scale: int | None = None,
+        data: Attribute | None = None,
     ):
         props: dict[str, Attribute] = {
             "sym_name": StringAttr(sym_name),
@@ -375,6 +378,8 @@ class LookupTableOp(IRDLOperation):
         }
         if in_scale is not None and in_scale != scale:
             props["in_scale"] = _i64(in_scale)
+        if data is not None:
+            props["data"] = data
         super().__init__(properties=props)
 
     @property
@@ -386,7 +391,9 @@ class LookupTableOp(IRDLOperation):
 
         fn = self.fn.data
         expected = 2 if fn == "range" else 3
-        if fn != "range" and fn not in NONLINEARITIES:
+        if (fn == "embedding") != (self.data is not None):
+            raise VerifyException(f"{self.name}: an 'embedding' table, and only it, holds data")
+        if fn not in ("range", "embedding") and fn not in NONLINEARITIES:
             raise VerifyException(
                 f"{self.name}: unknown table function '{fn}' (known: range, "
                 f"{', '.join(sorted(NONLINEARITIES))})"
@@ -397,9 +404,10 @@ class LookupTableOp(IRDLOperation):
                 f"got {self.arity}"
             )
         circuit = enclosing_circuit(self)
-        if 1 << self.bits.value.data > circuit.usable_rows:
+        size = self.data.get_type().element_count() if self.data is not None else 1 << self.bits.value.data  # pyright: ignore
+        if size > circuit.usable_rows:
             raise VerifyException(
-                f"{self.name}: a {self.bits.value.data}-bit table does not fit in "
+                f"{self.name}: a table of {size} rows does not fit in "
                 f"{circuit.usable_rows} usable rows"
             )
         for ref in self.columns.data:

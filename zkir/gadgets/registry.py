@@ -13,6 +13,7 @@ from typing import Any
 from zkir.gadgets.accumulate import DotGadget, SumGadget
 from zkir.gadgets.base import Gadget
 from zkir.gadgets.elementwise import AddGadget, MulGadget, SubGadget
+from zkir.gadgets.embedding import EmbeddingGadget, EmbeddingTable
 from zkir.gadgets.io import HoldGadget
 from zkir.gadgets.lookup import LookupGadget
 from zkir.gadgets.maximum import MaximumGadget
@@ -33,6 +34,7 @@ _FACTORIES: dict[str, Callable[[int, Mapping[str, Any]], Gadget]] = {
         c, int(p["divisor"]), int(p["table_bits"]), bool(p.get("relu", 0))
     ),
     "maximum": lambda c, p: MaximumGadget(c, int(p["table_bits"])),
+    "embed": lambda c, p: EmbeddingGadget(c, EmbeddingTable(str(p["table"]), _array(p["value"]))),
     "sqrt": lambda c, p: SqrtGadget(c, int(p["shift"]), int(p["table_bits"])),
     "var_div": lambda c, p: VarDivGadget(c, int(p["shift"]), int(p["table_bits"])),
     "lookup": lambda c, p: LookupGadget(
@@ -40,6 +42,12 @@ _FACTORIES: dict[str, Callable[[int, Mapping[str, Any]], Gadget]] = {
     ),
     **{kind: (lambda port: lambda c, p: HoldGadget(c, port))(port) for kind, port in IO_KINDS.items()},
 }
+
+
+def _array(attr: Any):
+    from zkir.dialects.resources import to_numpy
+
+    return to_numpy(attr)
 
 
 def gadget_for(kind: str, columns: int, params: Mapping[str, Any]) -> Gadget:

@@ -67,6 +67,7 @@ GADGET_KERNELS: dict[type, GadgetKernel] = {
     gadget.MaximumOp: lambda op, a: np.maximum(a[0], a[1]),
     gadget.VarDivOp: lambda op, a: div_round(a[0] << op.shift.value.data, a[1]),
     gadget.SqrtOp: lambda op, a: _sqrt(op, a),
+    gadget.EmbedOp: lambda op, a: a[0][a[1]],
     gadget.SumOp: lambda op, a: _reduce(np.sum, op, a),
     gadget.MaxOp: lambda op, a: _reduce(np.max, op, a),
     gadget.RescaleOp: _rescale,

@@ -270,6 +270,11 @@ def _gadget_params(op: Operation, range_bits: int) -> tuple[str, dict[str, objec
         return "var_div", {"shift": op.shift.value.data, "table_bits": range_bits}
     if isinstance(op, gadget.SqrtOp):
         return "sqrt", {"shift": op.shift.value.data, "table_bits": range_bits}
+    if isinstance(op, gadget.EmbedOp):
+        table = op.table.owner
+        assert isinstance(table, gadget.ConstantOp)
+        name = op.results[0].name_hint or "table"
+        return "embed", {"table": f"embed_{name}", "value": table.value}
     kinds = {
         gadget.DotOp: "dot",
         gadget.AddOp: "add",
@@ -310,6 +315,11 @@ def _port_maps(op: Operation) -> dict[str, tuple[SSAValue, tuple[int, ...], np.n
             direct("bias", op.bias, out)
     elif isinstance(op, gadget.LookupOp | gadget.SqrtOp):
         direct("input", op.input, out)
+    elif isinstance(op, gadget.EmbedOp):
+        # element (..., c) of the output looks up row indices[...]
+        src = _shape(op.indices)
+        index = np.broadcast_to(np.arange(_numel(src), dtype=np.int64).reshape(*src, 1), out).ravel()
+        ports["indices"] = (op.indices, out, index)
     elif isinstance(op, gadget.SumOp):
         ports["input"] = (op.input, *_reduction_layout(op))
     return ports
@@ -364,6 +374,8 @@ def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, priv
             continue
         hint = op.results[0].name_hint if op.results and op.results[0].name_hint else op.name.split(".")[-1]
         if isinstance(op, gadget.ConstantOp):
+            if op.result.uses and all(isinstance(u.operation, gadget.EmbedOp) and u.index == 0 for u in op.result.uses):
+                continue  # read only as a lookup table: tabulated in fixed columns
             shape = _shape(op.result)
             vis = op.visibility.data
             params = {"value": op.value, "visibility": vis}
@@ -437,7 +449,8 @@ def _assemble(name: str, lay: _Layout, k: int) -> plonk.CircuitOp:
     for table in lay.tables.values():
         names = [f"{table.name}.{part}" for part in ("tag", "in", "out")[: table.width]]
         columns += [plonk.ColumnOp(c, "fixed") for c in names]
-        tables.append(plonk.LookupTableOp(table.name, table.fn, table.bits, names, table.scale, table.in_scale))
+        data = getattr(table, "data_attr", None)
+        tables.append(plonk.LookupTableOp(table.name, table.fn, table.bits, names, table.scale, table.in_scale, data))
     constraints = list(lay.block.ops)
     for op in constraints:
         op.detach()

@@ -20,6 +20,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.transforms.dead_code_elimination import region_dce
 
 from zkir.dialects import gadget, ml
 from zkir.dialects.resources import dense_attr, to_numpy
@@ -53,8 +54,13 @@ def _scale(value: SSAValue) -> int:
 
 
 def _is_static(value: SSAValue) -> bool:
-    """Integer constants (gather indices, where masks) are read at compile time."""
-    return isinstance(value.owner, ml.ConstantOp) and isinstance(value.type, TensorType) and isinstance(value.type.element_type, IntegerType)
+    """Constants read at compile time: integer ones (gather indices, where masks)
+    and gather tables, which become lookup tables."""
+    if not isinstance(value.owner, ml.ConstantOp) or not isinstance(value.type, TensorType):
+        return False
+    return isinstance(value.type.element_type, IntegerType) or any(
+        isinstance(use.operation, ml.GatherOp) and use.index == 0 for use in value.uses
+    )
 
 
 def _is_float(value: SSAValue) -> bool:
@@ -446,6 +452,19 @@ def _rescale(lw: _Lowering, op: ml.RescaleOp, args: list[SSAValue]) -> SSAValue:
     return lw.emit(gadget.RescaleOp(args[0], 1 << shift))
 
 
+def _embed(lw: _Lowering, op: ml.GatherOp, args: list[SSAValue]) -> SSAValue | None:
+    """Run-time indices into a constant matrix (token embeddings): table lookups."""
+    name = _name(op)
+    table = lw.constant_array(op.data)
+    if table is None or table.ndim != 2 or op.axis.value.data not in (0, -2):
+        lw.unsupported.append(
+            f"{op.name} '{name}' with run-time indices (only rows of a constant matrix are supported)"
+        )
+        return None
+    constant = lw.emit(gadget.ConstantOp(dense_attr(table.astype(np.int64), name + "_table"), "fixed"))
+    return lw.emit(gadget.EmbedOp(constant, args[-1]))
+
+
 def _lookup_handler(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAValue:
     fn = op.name.removeprefix("ml.")
     return lw.emit(
@@ -464,8 +483,7 @@ def _shape_op(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAValue | 
     if isinstance(op, ml.GatherOp):
         indices = lw.constant_array(op.indices)
         if indices is None:
-            lw.unsupported.append(f"{op.name} '{name}' with indices computed at run time")
-            return None
+            return _embed(lw, op, args)
         data, static = [op.data], [indices]
         inputs = [args[0]]
     else:
@@ -479,11 +497,7 @@ def _lower_function(fn: func.FuncOp, table_bits: int, weights: str) -> func.Func
     arg_types = []
     for i, ty in enumerate(fn.function_type.inputs.data):
         if isinstance(ty, TensorType) and isinstance(ty.element_type, IntegerType):
-            unsupported.append(
-                f"argument {i} of integers {ty} (run-time indices, e.g. token ids, need a "
-                "table lookup gadget that is not written yet)"
-            )
-            arg_types.append(ty)
+            arg_types.append(gadget.felt_tensor(ty.get_shape()))  # indices, e.g. token ids
         elif not isinstance(ty, TensorType) or not isinstance(ty.element_type, ml.FixedType):
             unsupported.append(f"argument {i} of type {ty} (run ml-quantize first)")
             arg_types.append(ty)
@@ -525,10 +539,12 @@ def _lower_function(fn: func.FuncOp, table_bits: int, weights: str) -> func.Func
             "convert-ml-to-gadget cannot lower: " + "; ".join(dict.fromkeys(unsupported)) + tail
         )
     block.add_op(func.ReturnOp(*results))
+    body = Region(block)
+    region_dce(body)  # e.g. constants only read as lookup tables
     return func.FuncOp(
         fn.sym_name.data,
         (arg_types, [r.type for r in results]),
-        Region(block),
+        body,
         arg_attrs=fn.arg_attrs,
         res_attrs=fn.res_attrs,
     )

@@ -1,0 +1,136 @@
+"""Gather with run-time indices: rows of a constant table picked by values
+computed in (or given to) the circuit, such as token ids.
+
+The table is tabulated in fixed columns as (key = row * width + column, value)
+pairs, so it is bound by the verifying key. Each output element is one lookup
+of (index * width + c, value), where c is the element's column, a per-slot
+constant held in a fixed column of the gadget (its role `c<slot>`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from zkir.gadgets.base import Assignment, CellFn, Gadget, LookupSpec, PortCells, SelectorFn, packed_items
+
+
+@dataclass(frozen=True)
+class EmbeddingTable:
+    """A constant matrix as a lookup table: tag, key, value columns."""
+
+    name: str
+    values: np.ndarray = field(compare=False, hash=False)
+
+    fn = "embedding"
+
+    @property
+    def width(self) -> int:
+        return 3
+
+    @property
+    def row_width(self) -> int:
+        return int(self.values.shape[1])
+
+    @property
+    def size(self) -> int:
+        return int(self.values.size)
+
+    @property
+    def bits(self) -> int:
+        return max(1, (self.size - 1).bit_length())
+
+    @property
+    def scale(self) -> int:
+        return 0
+
+    in_scale = None
+
+    @property
+    def data_attr(self):
+        """The matrix as an IR attribute, for the plonk.lookup_table that holds it."""
+        from zkir.dialects.resources import dense_attr
+
+        return dense_attr(np.asarray(self.values, dtype=np.int64), self.name)
+
+    def contents(self) -> list[np.ndarray]:
+        flat = np.asarray(self.values, dtype=np.int64).ravel()
+        return [np.ones(flat.size, dtype=np.int64), np.arange(flat.size, dtype=np.int64), flat]
+
+
+class EmbeddingGadget(Gadget):
+    kind = "embed"
+
+    def __init__(self, columns: int, table: EmbeddingTable):
+        self.table = table
+        super().__init__(columns)
+        self.selector_roles = ("q", *(f"c{j}" for j in range(self.per_row)))
+
+    @classmethod
+    def min_columns(cls) -> int:
+        return 2
+
+    @property
+    def key(self) -> str:
+        return f"embed_{self.table.name}"
+
+    @property
+    def per_row(self) -> int:
+        return self.columns // 2
+
+    def tables(self) -> dict[str, Any]:
+        return {self.table.name: self.table}
+
+    def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
+        return []
+
+    def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
+        q, w = selector("q"), self.table.row_width
+        return [
+            LookupSpec(
+                f"{self.key}_{j}",
+                [q, q * (cell(2 * j, 0) * w + selector(f"c{j}")), q * cell(2 * j + 1, 0)],
+                self.table.name,
+            )
+            for j in range(self.per_row)
+        ]
+
+    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
+        n = int(np.prod(shapes["indices"], dtype=np.int64))
+        return max(1, -(-n // self.per_row))
+
+    def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
+        """`indices` has the output's shape: each element's row index."""
+        index = np.asarray(inputs["indices"], dtype=np.int64)
+        rows_in_table, w = self.table.values.shape
+        if index.size and (index.min() < 0 or index.max() >= rows_in_table):
+            raise OverflowError(
+                f"embed: an index is outside the table's {rows_in_table} rows"
+            )
+        column = np.broadcast_to(np.arange(w, dtype=np.int64), index.shape[:-1] + (w,)) if index.shape[-1:] == (w,) else None
+        if column is None:
+            raise ValueError(f"embed: indices must end in the table width {w}, got shape {list(index.shape)}")
+        out = np.asarray(self.table.values, dtype=np.int64)[index, column]
+        rows, slot, row = packed_items(index.size, self.per_row, 2)
+        cells = np.zeros((rows, self.columns), dtype=np.int64)
+        cells[row, slot] = index.ravel()
+        cells[row, slot + 1] = out.ravel()
+        # unused slots look up (0 * w + c, table[0, c]) with c = 0
+        selectors = {"q": np.ones(rows, dtype=np.int64)}
+        offsets = np.zeros((rows, self.per_row), dtype=np.int64)
+        offsets.ravel()[: index.size] = column.ravel()
+        for j in range(self.per_row):
+            selectors[f"c{j}"] = offsets[:, j]
+        used = np.zeros((rows, self.per_row), dtype=bool)
+        used.ravel()[: index.size] = True
+        free_row, free_item = np.nonzero(~used)
+        cells[free_row, 2 * free_item + 1] = int(self.table.values.ravel()[0])
+        return Assignment(
+            cells,
+            selectors,
+            {"indices": PortCells.dense(index.shape, slot, row), "out": PortCells.dense(index.shape, slot + 1, row)},
+            {"out": out},
+        )
