@@ -28,6 +28,15 @@ CASES = {
         f"%r = ml.max_pool %x {{kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>}} : {X} -> tensor<1x2x2x2x{F}>",
         f"tensor<1x2x2x2x{F}>",
     ),
+    "max_pool_padded": (  # on negated inputs, so zero padding would change the result
+        f"""%n = ml.neg %x : {X} -> {X}
+  %r = ml.max_pool %n {{kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>}} : {X} -> tensor<1x2x2x2x{F}>""",
+        f"tensor<1x2x2x2x{F}>",
+    ),
+    "pad_with_a_value": (
+        f"%r = ml.pad %x {{pads = array<i64: 0, 0, 1, 0, 0, 0, 0, 2>, value = -1.5 : f32}} : {X} -> tensor<1x2x5x6x{F}>",
+        f"tensor<1x2x5x6x{F}>",
+    ),
     "relu6": (f"%r = ml.clip %x {{min = 0.0 : f32, max = 6.0 : f32}} : {X} -> {X}", X),
     "reduce_mean": (
         f"%r = ml.reduce_mean %x {{axes = array<i64: 2, 3>, keepdims = 1 : i64}} : {X} -> tensor<1x2x1x1x{F}>",

@@ -263,13 +263,15 @@ def _max_pool(lw: _Lowering, op: ml.MaxPoolOp, args: list[SSAValue]) -> SSAValue
     kernel = [int(v) for v in op.kernel.get_values()]
     strides = [int(v) for v in op.strides.get_values()]
     pads = [int(v) for v in op.pads.get_values()]
-    if any(pads):
-        lw.unsupported.append(f"{op.name} '{_name(op)}' with padding")
-        return None
     (idx,) = _index_tensors([_shape(op.input)])
     win = _windows(idx, kernel, strides, pads, (1, 1), 0)  # (N, C, OH, OW, KH, KW)
     groups = int(np.prod(win.shape[:4]))
-    cols = lw.rewire("windows", [args[0]], (groups, kernel[0] * kernel[1]), win.reshape(-1) - 1, _name(op) + "_windows")
+    windows = win.reshape(groups, kernel[0] * kernel[1]) - 1
+    # A padded slot repeats a real element of its window: max(a, a) = a, so the
+    # maximum is that of the real elements, as with -inf padding.
+    first_real = windows[np.arange(groups), np.argmax(windows >= 0, axis=1)]
+    windows = np.where(windows >= 0, windows, first_real[:, None])
+    cols = lw.rewire("windows", [args[0]], windows.shape, windows.ravel(), _name(op) + "_windows")
     pooled = lw.emit(gadget.MaxOp(cols, [1], gadget.felt_tensor((groups,))))
     return lw.rewire("reshape", [pooled], _shape(op.result), np.arange(groups, dtype=np.int64), _name(op))
 
@@ -452,6 +454,16 @@ def _rescale(lw: _Lowering, op: ml.RescaleOp, args: list[SSAValue]) -> SSAValue:
     return lw.emit(gadget.RescaleOp(args[0], 1 << shift))
 
 
+def _pad_with_constant(lw: _Lowering, op: ml.PadOp, x: SSAValue) -> SSAValue:
+    """Padding with c != 0: the padded cells are wired to one fixed constant cell."""
+    from zkir.interpreter.fixed_interp import _q  # the one rounding of real attributes
+
+    n = int(np.prod(_shape(op.input), dtype=np.int64))
+    fill = lw.fixed_constant(np.array([_q(op.value.value.data, _scale(op.input))]), _name(op) + "_value")
+    index = shape_op_map(op, [op.input], [])
+    return lw.rewire("pad", [x, fill], _shape(op.result), np.where(index < 0, n, index), _name(op))
+
+
 def _embed(lw: _Lowering, op: ml.GatherOp, args: list[SSAValue]) -> SSAValue | None:
     """Run-time indices into a constant matrix (token embeddings): table lookups."""
     name = _name(op)
@@ -478,8 +490,7 @@ def _lookup_handler(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAVa
 def _shape_op(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAValue | None:
     name = _name(op)
     if isinstance(op, ml.PadOp) and float(op.value.value.data) != 0.0:
-        lw.unsupported.append(f"{op.name} '{name}' with a non-zero pad value")
-        return None
+        return _pad_with_constant(lw, op, args[0])
     if isinstance(op, ml.GatherOp):
         indices = lw.constant_array(op.indices)
         if indices is None:
