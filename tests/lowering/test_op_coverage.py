@@ -28,8 +28,11 @@ CASES = {
         f"%r = ml.max_pool %x {{kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>}} : {X} -> tensor<1x2x2x2x{F}>",
         f"tensor<1x2x2x2x{F}>",
     ),
-    "max_pool_padded": (  # on negated inputs, so zero padding would change the result
-        f"""%n = ml.neg %x : {X} -> {X}
+    "max_pool_padded": (  # on values <= -1, so zero padding would change every window
+        f"""%p = ml.relu %x : {X} -> {X}
+  %m = ml.neg %p : {X} -> {X}
+  %one = ml.constant {{value = dense<256> : tensor<1xi64>}} : tensor<1x{F}>
+  %n = ml.sub %m, %one : ({X}, tensor<1x{F}>) -> {X}
   %r = ml.max_pool %n {{kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>}} : {X} -> tensor<1x2x2x2x{F}>""",
         f"tensor<1x2x2x2x{F}>",
     ),
