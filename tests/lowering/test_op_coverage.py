@@ -71,17 +71,15 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_op_lowering_is_exact_and_its_circuit_holds(case):
-    body, out_type = CASES[case]
+def check_lowering(in_type: str, body: str, out_type: str, x: np.ndarray, to_gadget: str, to_plonk: str) -> None:
+    """Gadget level == fixed point, witness outputs == fixed point, mock prover clean."""
     module = zkir.parse_module(
-        f"func.func @main(%x: {X}) -> {out_type} {{\n  {body}\n  func.return %r : {out_type}\n}}"
+        f"func.func @main(%x: {in_type}) -> {out_type} {{\n  {body}\n  func.return %r : {out_type}\n}}"
     )
-    x = np.random.default_rng(3).normal(0, 3, (1, 2, 4, 4)).astype(np.float32)
     expected = run_fixed(module, x)[0].raw
-    zkir.pipeline("convert-ml-to-gadget{table-bits=13},gadget-canonicalize").run(module)
+    zkir.pipeline(f"{to_gadget},gadget-canonicalize").run(module)
     np.testing.assert_array_equal(run_gadget(module, [quantize(x, 8)])[0], expected)
-    zkir.pipeline("convert-gadget-to-plonk,plonk-verify-layout").run(module)
+    zkir.pipeline(f"{to_plonk},plonk-verify-layout").run(module)
     plan = CircuitPlan(find_circuit(module))
     witness = compute_witness(plan, [quantize(x, 8)])
     np.testing.assert_array_equal(witness.outputs[0], expected)
@@ -89,6 +87,13 @@ def test_op_lowering_is_exact_and_its_circuit_holds(case):
         plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints()
     ).verify()
     assert failures == []
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_op_lowering_is_exact_and_its_circuit_holds(case):
+    body, out_type = CASES[case]
+    x = np.random.default_rng(3).normal(0, 3, (1, 2, 4, 4)).astype(np.float32)
+    check_lowering(X, body, out_type, x, "convert-ml-to-gadget{table-bits=13}", "convert-gadget-to-plonk")
 
 
 SMALL = f"tensor<1x2x8x{F}>"
@@ -121,18 +126,5 @@ NORM_CASES = {
 def test_normalisation_lowering_is_exact_and_its_circuit_holds(case):
     """Variances live at scale 2s, so their bounds need 12-bit range limbs."""
     body, out_type = NORM_CASES[case]
-    module = zkir.parse_module(
-        f"func.func @main(%x: {SMALL}) -> {out_type} {{\n  {body}\n  func.return %r : {out_type}\n}}"
-    )
     x = np.random.default_rng(5).normal(0, 2, (1, 2, 8)).astype(np.float32)
-    expected = run_fixed(module, x)[0].raw
-    zkir.pipeline("convert-ml-to-gadget,gadget-canonicalize").run(module)
-    np.testing.assert_array_equal(run_gadget(module, [quantize(x, 8)])[0], expected)
-    zkir.pipeline("convert-gadget-to-plonk{range-bits=12},plonk-verify-layout").run(module)
-    plan = CircuitPlan(find_circuit(module))
-    witness = compute_witness(plan, [quantize(x, 8)])
-    np.testing.assert_array_equal(witness.outputs[0], expected)
-    failures = MockProver(
-        plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints()
-    ).verify()
-    assert failures == []
+    check_lowering(SMALL, body, out_type, x, "convert-ml-to-gadget", "convert-gadget-to-plonk{range-bits=12}")

@@ -143,6 +143,12 @@ class Gadget(ABC):
         return max(degrees, default=1)
 
 
+def packed_rows(shape: Sequence[int], per_row: int) -> int:
+    """Rows for one item per element of a tensor of `shape`, `per_row` items a row."""
+    n = int(np.prod(shape, dtype=np.int64))
+    return max(1, -(-n // per_row))
+
+
 def packed_items(n_items: int, per_row: int, width: int) -> tuple[int, np.ndarray, np.ndarray]:
     """Rows, slot and row of item i when `per_row` items of `width` cells share a row.
 

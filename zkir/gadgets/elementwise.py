@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, Gadget, PortCells, SelectorFn, packed_items
+from zkir.gadgets.base import Assignment, CellFn, Gadget, PortCells, SelectorFn, packed_items, packed_rows
 
 
 class ElementwiseGadget(Gadget):
@@ -34,8 +34,7 @@ class ElementwiseGadget(Gadget):
         return [(self.kind, polys)]
 
     def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
-        n = int(np.prod(shapes["lhs"], dtype=np.int64))
-        return max(1, -(-n // self.per_row))
+        return packed_rows(shapes["lhs"], self.per_row)
 
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         lhs = np.asarray(inputs["lhs"], dtype=np.int64)

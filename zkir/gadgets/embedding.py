@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, Gadget, LookupSpec, PortCells, SelectorFn, packed_items
+from zkir.gadgets.base import Assignment, CellFn, Gadget, LookupSpec, PortCells, SelectorFn, packed_items, packed_rows
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,7 @@ class EmbeddingGadget(Gadget):
         ]
 
     def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
-        n = int(np.prod(shapes["indices"], dtype=np.int64))
-        return max(1, -(-n // self.per_row))
+        return packed_rows(shapes["indices"], self.per_row)
 
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         """`indices` has the output's shape: each element's row index."""

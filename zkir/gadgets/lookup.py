@@ -20,6 +20,7 @@ from zkir.gadgets.base import (
     PortCells,
     SelectorFn,
     packed_items,
+    packed_rows,
 )
 from zkir.gadgets.tables import TableSpec
 
@@ -57,8 +58,7 @@ class LookupGadget(Gadget):
         ]
 
     def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
-        n = int(np.prod(shapes["input"], dtype=np.int64))
-        return max(1, -(-n // self.per_row))
+        return packed_rows(shapes["input"], self.per_row)
 
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         x = np.asarray(inputs["input"], dtype=np.int64)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn
+from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn, packed_rows
 
 A, B, M, DA0, DA1, DB0, DB1 = range(7)
 WIDTH = 7
@@ -41,8 +41,7 @@ class MaximumGadget(RangeCheckedGadget):
         return self.range_lookups(cell, selector, {"da0_": DA0, "da1_": DA1, "db0_": DB0, "db1_": DB1})
 
     def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
-        n = int(np.prod(shapes["lhs"], dtype=np.int64))
-        return max(1, -(-n // self.per_row))
+        return packed_rows(shapes["lhs"], self.per_row)
 
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         a = np.asarray(inputs["lhs"], dtype=np.int64)

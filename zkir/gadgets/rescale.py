@@ -27,6 +27,7 @@ from zkir.gadgets.base import (
     PortCells,
     RangeCheckedGadget,
     SelectorFn,
+    packed_rows,
 )
 
 X, B, Q, R, L0, L1, H, L1LOW, OUT = range(9)
@@ -92,8 +93,7 @@ class RescaleGadget(RangeCheckedGadget):
         return specs
 
     def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
-        n = int(np.prod(shapes["input"], dtype=np.int64))
-        return max(1, -(-n // self.per_row))
+        return packed_rows(shapes["input"], self.per_row)
 
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         x = np.asarray(inputs["input"], dtype=np.int64)

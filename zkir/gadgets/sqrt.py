@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn
+from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn, packed_rows
 
 X, Y, A0, A1, B0, B1, Y0, Y1 = range(8)
 WIDTH = 8
@@ -56,8 +56,7 @@ class SqrtGadget(RangeCheckedGadget):
         return self.range_lookups(cell, selector, {"a0_": A0, "a1_": A1, "b0_": B0, "b1_": B1, "y0_": Y0, "y1_": Y1})
 
     def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
-        n = int(np.prod(shapes["input"], dtype=np.int64))
-        return max(1, -(-n // self.per_row))
+        return packed_rows(shapes["input"], self.per_row)
 
     def structure_inputs(self, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
         return {"input": np.ones(shapes["input"], dtype=np.int64)}

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn
+from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn, packed_rows
 from zkir.interpreter.rounding import div_round
 
 NUM, DEN, OUT, R, R0, R1, S0, S1, O0, O1 = range(10)
@@ -56,8 +56,7 @@ class VarDivGadget(RangeCheckedGadget):
         return self.range_lookups(cell, selector, slots)
 
     def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
-        n = int(np.prod(shapes["num"], dtype=np.int64))
-        return max(1, -(-n // self.per_row))
+        return packed_rows(shapes["num"], self.per_row)
 
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         num = np.asarray(inputs["num"], dtype=np.int64)
