@@ -7,6 +7,7 @@ residual stream of examples/gpt2_tiny/input.json.
 """
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,28 +23,16 @@ from zkir.interpreter.gadget_interp import run_gadget
 from zkir.interpreter.rounding import quantize
 from zkir.prover import MockProver
 
-GPT2 = Path(__file__).resolve().parents[2] / "examples" / "gpt2_tiny"
-BLOCKS = {0: ("add_3", "add_31"), 1: ("add_31", "add_82")}
+ROOT = Path(__file__).resolve().parents[2]
+GPT2 = ROOT / "examples" / "gpt2_tiny"
+sys.path.insert(0, str(ROOT / "examples"))
+from gpt2_blocks import block_model  # noqa: E402
 
 
 def _block(tmp_path: Path, index: int):
     """(ml module of block `index`, its input hidden states)."""
-    import onnx
-    import onnxruntime as ort
-    from onnx import numpy_helper
-    from onnx.utils import Extractor
-
-    model = onnx.shape_inference.infer_shapes(onnx.load(GPT2 / "model.onnx"))
-    extractor = Extractor(model)
-    weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
-    ids = np.asarray(json.loads((GPT2 / "input.json").read_text())["input_ids"])
-    hidden = (weights["wte"][ids] + weights["wpe"][np.arange(ids.shape[1])][None]).astype(np.float32)
-    for i in range(index):  # the residual stream after the blocks before
-        earlier = extractor.extract_model([BLOCKS[i][0]], [BLOCKS[i][1]])
-        hidden = ort.InferenceSession(earlier.SerializeToString()).run(None, {BLOCKS[i][0]: hidden})[0]
-    path = tmp_path / f"block{index}.onnx"
-    onnx.save(extractor.extract_model([BLOCKS[index][0]], [BLOCKS[index][1]]), path)
-    return load_model(path), hidden
+    hidden = block_model(index, tmp_path / f"block{index}.onnx")
+    return load_model(tmp_path / f"block{index}.onnx"), hidden
 
 
 def _fixed(module, hidden):
