@@ -119,3 +119,28 @@ def test_random_field_is_reduced_and_spread():
     # top bits spread over the whole field (not just [0, 2^254))
     assert max(ints) > P * 9 // 10 and min(ints) < P // 10
     assert random_field(0, rng).shape == (0, 4)
+
+
+@pytest.mark.parametrize("n", [1, 7, F.SMALL - 1, F.SMALL, F.SMALL + 3])
+def test_small_conversions_agree_with_the_kernels(n):
+    """Below F.SMALL values, conversions take a Python-int path (no numba start-up
+    for a verifier); both paths must give the same limbs."""
+    v = np.random.default_rng(n).integers(-(2**62), 2**62, n)
+    kernel = np.empty((n, 4), np.uint64)
+    F._from_int64(v, kernel)
+    assert np.array_equal(F.from_int64(v), kernel)
+    canonical = np.empty_like(kernel)
+    F._to_canonical(kernel, canonical)
+    assert np.array_equal(F.to_canonical(kernel), canonical)
+
+
+def test_instance_evaluation_small_path_matches_the_vector_path(monkeypatch):
+    from zkir.prover import verifier
+    from zkir.prover.poly import Domain
+
+    dom = Domain(6, 2)
+    vals = F.from_int64(np.random.default_rng(1).integers(-1000, 1000, 40))
+    point = 123456789
+    small = verifier._instance_at(dom, vals, point)
+    monkeypatch.setattr(F, "SMALL", 0)
+    assert verifier._instance_at(dom, vals, point) == small

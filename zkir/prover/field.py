@@ -505,9 +505,21 @@ def is_zero(a: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- conversions
+SMALL = 4096
+"""Below this many values, conversions use Python ints: a verifier's few public
+values then cost microseconds instead of numba's first-dispatch start-up (~0.3 s)."""
+
+
+def _montgomery_limbs(values) -> np.ndarray:
+    buf = b"".join((int(x) * R_MONT % P).to_bytes(32, "little") for x in values)
+    return np.frombuffer(buf, dtype="<u8").reshape(-1, 4).astype(np.uint64)
+
+
 def from_int64(v: np.ndarray) -> np.ndarray:
     """Signed int64 witness values -> field vector (negative v -> p - |v|)."""
     v = np.ascontiguousarray(np.asarray(v), dtype=np.int64).reshape(-1)
+    if v.shape[0] < SMALL:
+        return _montgomery_limbs(v.tolist()) if v.shape[0] else np.empty((0, 4), np.uint64)
     out = np.empty((v.shape[0], 4), np.uint64)
     _from_int64(v, out)
     return out
@@ -515,8 +527,12 @@ def from_int64(v: np.ndarray) -> np.ndarray:
 
 def to_canonical(a: np.ndarray) -> np.ndarray:
     """Montgomery -> canonical limbs (< p)."""
-    out = np.empty_like(_c(a))
-    _to_canonical(_c(a), out)
+    a = _c(a)
+    if a.shape[0] < SMALL:
+        buf = b"".join(mont_limbs_to_int(row).to_bytes(32, "little") for row in a)
+        return np.frombuffer(buf, dtype="<u8").reshape(-1, 4).astype(np.uint64) if a.shape[0] else np.empty_like(a)
+    out = np.empty_like(a)
+    _to_canonical(a, out)
     return out
 
 

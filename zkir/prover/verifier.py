@@ -28,6 +28,20 @@ def _instance_at(dom, vals, point: int) -> int:
     m = vals.shape[0]
     if m == 0:
         return 0
+    if m < F.SMALL:  # a few public values: Python ints, no numba start-up
+        xs, ws = F.to_ints(vals), [1] * m
+        for i in range(1, m):
+            ws[i] = ws[i - 1] * dom.omega % P
+        dens = [dom.n * (point - w) % P for w in ws]
+        prefix = [1] * (m + 1)
+        for i, d in enumerate(dens):
+            prefix[i + 1] = prefix[i] * d % P
+        inv = pow(prefix[m], P - 2, P)
+        total = 0
+        for i in range(m - 1, -1, -1):  # Montgomery's batch inversion, backwards
+            total += xs[i] * ws[i] * (inv * prefix[i] % P)
+            inv = inv * dens[i] % P
+        return total % P * dom.vanishing_at(point) % P
     ws = F.powers(dom.omega, m)
     den = F.mul_scalar(F.add_scalar(F.neg(ws), point), dom.n)  # n (point - w^i)
     lag = F.mul(ws, F.batch_inv(den))
