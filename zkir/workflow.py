@@ -66,6 +66,7 @@ class Settings:
     fixed_columns: int
     lookups: int
     compile_seconds: float
+    range_bits: int = 0
 
     def save(self, build: Path) -> None:
         (build / SETTINGS).write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -98,6 +99,17 @@ def _scales(fn) -> tuple[list[int], list[int]]:
     )
 
 
+def default_range_bits(gadget_module, scale_bits: int) -> int:
+    """Range-check limb bits when none are asked for: the scale, or 4 more when the
+    model takes square roots of variances, which sit at twice the scale.
+    (A first rule; the layout search issue is where this becomes a choice.)"""
+    from zkir.dialects import gadget
+
+    if any(isinstance(op, gadget.SqrtOp) for op in gadget_module.walk()):
+        return scale_bits + 4
+    return scale_bits
+
+
 def compile_model(
     model: str | Path, build: str | Path, options: CompileOptions | None = None, progress: Progress = _quiet
 ) -> Settings:
@@ -122,7 +134,7 @@ def compile_model(
             LEVELS[2],
         ),
         (
-            f"convert-gadget-to-plonk{{columns={options.columns} range-bits={options.range_bits or options.scale_bits}"
+            lambda range_bits: f"convert-gadget-to-plonk{{columns={options.columns} range-bits={range_bits}"
             f" inputs={'private' if options.private_input else 'public'}}},plonk-verify-layout",
             LEVELS[3],
         ),
@@ -130,9 +142,12 @@ def compile_model(
     fn = main_function(module)
     in_specs, out_specs = input_specs(fn), output_specs(fn)
     for spec, level in steps:
-        progress(f"{spec.split('{')[0].split(',')[0]} -> {level}")
         if level == LEVELS[2]:
             in_scales, out_scales = _scales(main_function(module))
+        if callable(spec):
+            range_bits = options.range_bits or default_range_bits(module, options.scale_bits)
+            spec = spec(range_bits)
+        progress(f"{spec.split('{')[0].split(',')[0]} -> {level}")
         pipeline(spec).run(module)
         write_module(module, build / level)
     from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
@@ -154,6 +169,7 @@ def compile_model(
         fixed_columns=plan.cs.num_fixed,
         lookups=len(plan.cs.lookups),
         compile_seconds=round(time.perf_counter() - start, 3),
+        range_bits=range_bits,
     )
     settings.save(build)
     progress(f"circuit: k={plan.k}, {settings.rows} rows, {plan.cs.num_advice} advice columns")

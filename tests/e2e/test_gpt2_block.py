@@ -99,3 +99,12 @@ def test_whole_model_passes_the_mock_prover():
         plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints()
     ).verify()
     assert failures == []
+
+
+def test_compile_picks_wider_range_checks_for_layer_norm(tmp_path):
+    from zkir import workflow as W
+
+    gpt2 = W.compile_model(GPT2 / "model.onnx", tmp_path / "gpt2")
+    assert gpt2.range_bits == 12 and gpt2.k == 19
+    mlp = W.compile_model(ROOT / "examples" / "digits_mlp" / "model.onnx", tmp_path / "mlp", W.CompileOptions(input_shapes=[1, 64]))
+    assert mlp.range_bits == 8

@@ -57,7 +57,7 @@ def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument(
         "--range-bits",
         type=int,
-        help="limb bits of range checks (default: --scale-bits); 12 for models with layer norm",
+        help="limb bits of range checks (default: --scale-bits, 4 more for models with layer norm)",
     )
     p.add_argument(
         "--weights",
