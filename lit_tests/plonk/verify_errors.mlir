@@ -75,7 +75,7 @@ plonk.circuit @c k = 4 {
   plonk.column @v "fixed"
   plonk.lookup_table @r {fn = "range", bits = 8 : i64, columns = [@t, @v]}
 }
-// CHECK: plonk.lookup_table: a table of 256 rows does not fit in 10 usable rows
+// CHECK: plonk.lookup_table: a table of 256 rows needs 257 usable rows (one stays all zero), the circuit has 10
 
 // -----
 

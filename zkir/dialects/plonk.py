@@ -340,9 +340,9 @@ class LookupTableOp(IRDLOperation):
     """Fixed columns tabulating `fn` over a `bits`-bit signed input range.
 
     The first column is a tag (1 on table rows); then `fn = "range"` has one value
-    column; `fn = "embedding"` a key and a value column tabulating the matrix in
-    `data` (key = row * width + column); any other name (an integer reference
-    nonlinearity at fixed-point `scale`) an input and an output column.
+    column; `fn = "embedding"` row, column and value columns tabulating the
+    matrix in `data`; any other name (an integer reference nonlinearity at
+    fixed-point `scale`) an input and an output column.
     """
 
     name = "plonk.lookup_table"
@@ -390,7 +390,7 @@ class LookupTableOp(IRDLOperation):
         from zkir.interpreter.nonlinear import NONLINEARITIES
 
         fn = self.fn.data
-        expected = 2 if fn == "range" else 3
+        expected = {"range": 2, "embedding": 4}.get(fn, 3)
         if (fn == "embedding") != (self.data is not None):
             raise VerifyException(f"{self.name}: an 'embedding' table, and only it, holds data")
         if fn not in ("range", "embedding") and fn not in NONLINEARITIES:
@@ -405,10 +405,10 @@ class LookupTableOp(IRDLOperation):
             )
         circuit = enclosing_circuit(self)
         size = self.data.get_type().element_count() if self.data is not None else 1 << self.bits.value.data  # pyright: ignore
-        if size > circuit.usable_rows:
+        if size >= circuit.usable_rows:  # switched-off lookups need one all-zero row
             raise VerifyException(
-                f"{self.name}: a table of {size} rows does not fit in "
-                f"{circuit.usable_rows} usable rows"
+                f"{self.name}: a table of {size} rows needs {size + 1} usable rows "
+                f"(one stays all zero), the circuit has {circuit.usable_rows}"
             )
         for ref in self.columns.data:
             column = _resolve(self, ref, ColumnOp, "column")

@@ -1,10 +1,12 @@
 """Gather with run-time indices: rows of a constant table picked by values
 computed in (or given to) the circuit, such as token ids.
 
-The table is tabulated in fixed columns as (key = row * width + column, value)
-pairs, so it is bound by the verifying key. Each output element is one lookup
-of (index * width + c, value), where c is the element's column, a per-slot
-constant held in a fixed column of the gadget (its role `c<slot>`).
+The table is tabulated in fixed columns as (row, column, value) triples, so it is
+bound by the verifying key. Each output element is one lookup of
+(index, c, value), where c is the element's column, a per-slot constant held in
+a fixed column of the gadget (its role `c<slot>`). Looking up the row itself,
+not a key row * width + column, leaves a prover no room for an index that is not
+a row number (a field element that would land the key in another column).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from zkir.gadgets.base import Assignment, CellFn, Gadget, LookupSpec, PortCells,
 
 @dataclass(frozen=True)
 class EmbeddingTable:
-    """A constant matrix as a lookup table: tag, key, value columns."""
+    """A constant matrix as a lookup table: tag, row, column, value columns."""
 
     name: str
     values: np.ndarray = field(compare=False, hash=False)
@@ -29,7 +31,7 @@ class EmbeddingTable:
 
     @property
     def width(self) -> int:
-        return 3
+        return 4
 
     @property
     def row_width(self) -> int:
@@ -57,8 +59,9 @@ class EmbeddingTable:
         return dense_attr(np.asarray(self.values, dtype=np.int64), self.name)
 
     def contents(self) -> list[np.ndarray]:
-        flat = np.asarray(self.values, dtype=np.int64).ravel()
-        return [np.ones(flat.size, dtype=np.int64), np.arange(flat.size, dtype=np.int64), flat]
+        values = np.asarray(self.values, dtype=np.int64)
+        rows, cols = np.indices(values.shape)
+        return [np.ones(values.size, dtype=np.int64), rows.ravel(), cols.ravel(), values.ravel()]
 
 
 class EmbeddingGadget(Gadget):
@@ -88,11 +91,11 @@ class EmbeddingGadget(Gadget):
         return []
 
     def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
-        q, w = selector("q"), self.table.row_width
+        q = selector("q")
         return [
             LookupSpec(
                 f"{self.key}_{j}",
-                [q, q * (cell(2 * j, 0) * w + selector(f"c{j}")), q * cell(2 * j + 1, 0)],
+                [q, q * cell(2 * j, 0), selector(f"c{j}"), q * cell(2 * j + 1, 0)],
                 self.table.name,
             )
             for j in range(self.per_row)
@@ -117,7 +120,7 @@ class EmbeddingGadget(Gadget):
         cells = np.zeros((rows, self.columns), dtype=np.int64)
         cells[row, slot] = index.ravel()
         cells[row, slot + 1] = out.ravel()
-        # unused slots look up (0 * w + c, table[0, c]) with c = 0
+        # unused slots look up (0, 0, table[0, 0])
         selectors = {"q": np.ones(rows, dtype=np.int64)}
         offsets = np.zeros((rows, self.per_row), dtype=np.int64)
         offsets.ravel()[: index.size] = column.ravel()

@@ -424,7 +424,8 @@ def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, priv
 def _assemble(name: str, lay: _Layout, k: int) -> plonk.CircuitOp:
     needed = max(
         [lay.band_rows, lay.fixed_rows, lay.weight_rows, lay.instance_rows, 1]
-        + [t.size for t in lay.tables.values()]
+        # one row past each table stays all zero: switched-off lookups send zeros
+        + [t.size + 1 for t in lay.tables.values()]
     )
     blinding = plonk.DEFAULT_BLINDING_ROWS
     smallest = max(1, (needed + blinding).bit_length())
@@ -447,7 +448,8 @@ def _assemble(name: str, lay: _Layout, k: int) -> plonk.CircuitOp:
     columns += [plonk.ColumnOp(c, "fixed") for c in lay.selector_columns]
     tables: list[Operation] = []
     for table in lay.tables.values():
-        names = [f"{table.name}.{part}" for part in ("tag", "in", "out")[: table.width]]
+        parts = ("tag", "row", "col", "value") if table.width == 4 else ("tag", "in", "out")[: table.width]
+        names = [f"{table.name}.{part}" for part in parts]
         columns += [plonk.ColumnOp(c, "fixed") for c in names]
         data = getattr(table, "data_attr", None)
         tables.append(plonk.LookupTableOp(table.name, table.fn, table.bits, names, table.scale, table.in_scale, data))
