@@ -128,3 +128,25 @@ def test_normalisation_lowering_is_exact_and_its_circuit_holds(case):
     body, out_type = NORM_CASES[case]
     x = np.random.default_rng(5).normal(0, 2, (1, 2, 8)).astype(np.float32)
     check_lowering(SMALL, body, out_type, x, "convert-ml-to-gadget", "convert-gadget-to-plonk{range-bits=12}")
+
+
+def test_explicit_range_checks_lay_out_and_hold():
+    module = zkir.parse_module(
+        """
+func.func @main(%x: tensor<2x5x!gadget.felt>) -> tensor<2x5x!gadget.felt> {
+  gadget.range_check %x {bits = 12 : i64} : tensor<2x5x!gadget.felt>
+  %y = gadget.add %x, %x : (tensor<2x5x!gadget.felt>, tensor<2x5x!gadget.felt>) -> tensor<2x5x!gadget.felt>
+  func.return %y : tensor<2x5x!gadget.felt>
+}"""
+    )
+    zkir.pipeline("convert-gadget-to-plonk,plonk-verify-layout").run(module)
+    plan = CircuitPlan(find_circuit(module))
+    x = np.arange(-1000, 1000, 200).reshape(2, 5)
+    witness = compute_witness(plan, [x])
+    np.testing.assert_array_equal(witness.outputs[0], 2 * x)
+    failures = MockProver(
+        plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints()
+    ).verify()
+    assert failures == []
+    with pytest.raises(OverflowError, match="outside"):
+        compute_witness(plan, [x * 100])

@@ -17,6 +17,7 @@ from zkir.gadgets.embedding import EmbeddingGadget, EmbeddingTable
 from zkir.gadgets.io import HoldGadget
 from zkir.gadgets.lookup import LookupGadget
 from zkir.gadgets.maximum import MaximumGadget
+from zkir.gadgets.range_check import RangeCheckGadget
 from zkir.gadgets.rescale import RescaleGadget
 from zkir.gadgets.sqrt import SqrtGadget
 from zkir.gadgets.var_div import VarDivGadget
@@ -35,6 +36,7 @@ _FACTORIES: dict[str, Callable[[int, Mapping[str, Any]], Gadget]] = {
     ),
     "maximum": lambda c, p: MaximumGadget(c, int(p["table_bits"])),
     "embed": lambda c, p: EmbeddingGadget(c, EmbeddingTable(str(p["table"]), _array(p["value"]))),
+    "range_check": lambda c, p: RangeCheckGadget(c, int(p["bits"]), int(p["table_bits"])),
     "sqrt": lambda c, p: SqrtGadget(c, int(p["shift"]), int(p["table_bits"])),
     "var_div": lambda c, p: VarDivGadget(c, int(p["shift"]), int(p["table_bits"])),
     "lookup": lambda c, p: LookupGadget(

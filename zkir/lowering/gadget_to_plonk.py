@@ -394,6 +394,12 @@ def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, priv
             joined = Backing(np.concatenate([p.source for p in parts]), np.concatenate([p.elem for p in parts]))
             lay.backings[op.result] = joined.take(op.index_map())
             continue
+        if isinstance(op, gadget.RangeCheckOp):  # a constraint only: no result to back
+            params = {"bits": op.bits.value.data, "table_bits": range_bits}
+            shape = _shape(op.input)
+            name = lay.place(f"{hint}_check", "range_check", gadget_for("range_check", columns, params), {"input": shape}, params, "band")
+            lay.wire(lay.backings[op.input], name, "input")
+            continue
         kind, params = _gadget_params(op, range_bits)
         g = gadget_for(kind, columns, params)
         ports = _port_maps(op)

@@ -1,0 +1,81 @@
+"""v in [-2^(bits-1), 2^(bits-1)): the bound an explicit gadget.range_check asks for.
+
+v + 2^(bits-1) is split into limbs l0 + 2^t l1 checked in the t-bit range table;
+when bits < 2t the high limb is also checked from above (l1 + 2^t - 2^(bits-t)
+in range), so the shifted value is below 2^bits and not merely below 2^(2t).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn, packed_rows
+
+V, L0, L1 = range(3)
+WIDTH = 3
+
+
+class RangeCheckGadget(RangeCheckedGadget):
+    kind = "range_check"
+    width = WIDTH
+
+    def __init__(self, columns: int, bits: int, table_bits: int):
+        if not 1 <= bits <= 2 * table_bits:
+            raise ValueError(f"range_check: {bits} bits need a range table of at least {(bits + 1) // 2} bits")
+        self.bits = bits
+        super().__init__(columns, table_bits)
+
+    @property
+    def key(self) -> str:
+        return f"range_check_b{self.bits}_t{self.table.bits}"
+
+    @property
+    def high_bits(self) -> int:
+        return max(self.bits - self.table.bits, 0)
+
+    def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
+        q, t = selector("q"), self.table.bits
+        half = 1 << (self.bits - 1)
+        return [
+            (
+                self.key,
+                [q * (cell(WIDTH * j + V, 0) + half - cell(WIDTH * j + L0, 0) - (1 << t) * cell(WIDTH * j + L1, 0)) for j in range(self.per_row)],
+            )
+        ]
+
+    def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
+        t = self.table.bits
+        specs = self.range_lookups(cell, selector, {"l0_": L0, "l1_": L1})
+        q = selector("q")
+        top = (1 << t) - (1 << self.high_bits)  # l1 < 2^high_bits
+        if self.bits <= t:  # one limb: l1 = 0 and l0 < 2^bits
+            top_l0 = (1 << t) - (1 << self.bits)
+            specs += [LookupSpec(f"{self.key}_l0hi{j}", [q, q * (cell(WIDTH * j + L0, 0) + top_l0)], self.table.name) for j in range(self.per_row)]
+            top = (1 << t) - 1
+        if top:
+            specs += [LookupSpec(f"{self.key}_l1hi{j}", [q, q * (cell(WIDTH * j + L1, 0) + top)], self.table.name) for j in range(self.per_row)]
+        return specs
+
+    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
+        return packed_rows(shapes["input"], self.per_row)
+
+    def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
+        v = np.asarray(inputs["input"], dtype=np.int64)
+        half = 1 << (self.bits - 1)
+        if v.size and (v.min() < -half or v.max() >= half):
+            raise OverflowError(f"range_check: a value lies outside [-{half}, {half})")
+        l0, l1 = self.limbs(v + half)
+        rows, slot, row = self.packed(v.size)
+        cells = np.zeros((rows, self.columns), dtype=np.int64)
+        for k, values in ((V, v), (L0, l0), (L1, l1)):
+            cells[row, slot + k] = values.ravel()
+        used = np.zeros((rows, self.per_row), dtype=bool)
+        used.ravel()[: v.size] = True
+        free_row, free_item = np.nonzero(~used)  # unused slots hold v = 0
+        f0, f1 = self.limbs(np.int64(half))
+        cells[free_row, WIDTH * free_item + L0] = int(f0)
+        cells[free_row, WIDTH * free_item + L1] = int(f1)
+        return Assignment(cells, {"q": np.ones(rows, dtype=np.int64)}, {"input": PortCells.dense(v.shape, slot + V, row)}, {})
