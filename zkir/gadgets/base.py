@@ -159,6 +159,17 @@ def packed_items(n_items: int, per_row: int, width: int) -> tuple[int, np.ndarra
     return rows, width * (i % per_row), i // per_row
 
 
+def fill_unused(cells: np.ndarray, n_items: int, per_row: int, width: int, item: Mapping[int, int]) -> None:
+    """Give every item slot past the first `n_items` the cells of one valid item
+    (offset -> value): the gates are on for the whole row, so empty slots must
+    satisfy them too."""
+    used = np.zeros((cells.shape[0], per_row), dtype=bool)
+    used.ravel()[:n_items] = True
+    free_row, free_item = np.nonzero(~used)
+    for offset, value in item.items():
+        cells[free_row, width * free_item + offset] = value
+
+
 class _Degree:
     """The algebra of polynomial degrees, to read a gate's degree off its definition."""
 

@@ -11,7 +11,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, Gadget, PortCells, SelectorFn, packed_items, packed_rows
+from zkir.gadgets.base import (
+    Assignment,
+    CellFn,
+    Gadget,
+    PortCells,
+    SelectorFn,
+    packed_items,
+    packed_rows,
+)
 
 
 class ElementwiseGadget(Gadget):

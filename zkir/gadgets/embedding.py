@@ -17,7 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, Gadget, LookupSpec, PortCells, SelectorFn, packed_items, packed_rows
+from zkir.gadgets.base import (
+    Assignment,
+    CellFn,
+    Gadget,
+    LookupSpec,
+    PortCells,
+    SelectorFn,
+    fill_unused,
+    packed_items,
+    packed_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -126,10 +136,7 @@ class EmbeddingGadget(Gadget):
         offsets.ravel()[: index.size] = column.ravel()
         for j in range(self.per_row):
             selectors[f"c{j}"] = offsets[:, j]
-        used = np.zeros((rows, self.per_row), dtype=bool)
-        used.ravel()[: index.size] = True
-        free_row, free_item = np.nonzero(~used)
-        cells[free_row, 2 * free_item + 1] = int(self.table.values.ravel()[0])
+        fill_unused(cells, index.size, self.per_row, 2, {1: int(self.table.values.ravel()[0])})
         return Assignment(
             cells,
             selectors,

@@ -19,6 +19,7 @@ from zkir.gadgets.base import (
     LookupSpec,
     PortCells,
     SelectorFn,
+    fill_unused,
     packed_items,
     packed_rows,
 )
@@ -74,10 +75,7 @@ class LookupGadget(Gadget):
         cells[row, slot] = x.ravel()
         cells[row, slot + 1] = y.ravel()
         # Unused slots hold (0, fn(0)), a row of the table.
-        used = np.zeros((rows, self.per_row), dtype=bool)
-        used.ravel()[: x.size] = True
-        free_row, free_item = np.nonzero(~used)
-        cells[free_row, 2 * free_item + 1] = int(self.table.apply(np.zeros(1, dtype=np.int64))[0])
+        fill_unused(cells, x.size, self.per_row, 2, {1: int(self.table.apply(np.zeros(1, dtype=np.int64))[0])})
         return Assignment(
             cells,
             {"q": np.ones(rows, dtype=np.int64)},

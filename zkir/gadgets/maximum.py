@@ -13,7 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn, packed_rows
+from zkir.gadgets.base import (
+    Assignment,
+    CellFn,
+    LookupSpec,
+    PortCells,
+    RangeCheckedGadget,
+    SelectorFn,
+    packed_rows,
+)
 
 A, B, M, DA0, DA1, DB0, DB1 = range(7)
 WIDTH = 7

@@ -12,7 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn, packed_rows
+from zkir.gadgets.base import (
+    Assignment,
+    CellFn,
+    LookupSpec,
+    PortCells,
+    RangeCheckedGadget,
+    SelectorFn,
+    fill_unused,
+    packed_rows,
+)
 
 V, L0, L1 = range(3)
 WIDTH = 3
@@ -72,10 +81,6 @@ class RangeCheckGadget(RangeCheckedGadget):
         cells = np.zeros((rows, self.columns), dtype=np.int64)
         for k, values in ((V, v), (L0, l0), (L1, l1)):
             cells[row, slot + k] = values.ravel()
-        used = np.zeros((rows, self.per_row), dtype=bool)
-        used.ravel()[: v.size] = True
-        free_row, free_item = np.nonzero(~used)  # unused slots hold v = 0
-        f0, f1 = self.limbs(np.int64(half))
-        cells[free_row, WIDTH * free_item + L0] = int(f0)
-        cells[free_row, WIDTH * free_item + L1] = int(f1)
+        f0, f1 = self.limbs(np.int64(half))  # unused slots hold v = 0
+        fill_unused(cells, v.size, self.per_row, WIDTH, {L0: int(f0), L1: int(f1)})
         return Assignment(cells, {"q": np.ones(rows, dtype=np.int64)}, {"input": PortCells.dense(v.shape, slot + V, row)}, {})

@@ -27,6 +27,7 @@ from zkir.gadgets.base import (
     PortCells,
     RangeCheckedGadget,
     SelectorFn,
+    fill_unused,
     packed_rows,
 )
 
@@ -112,12 +113,9 @@ class RescaleGadget(RangeCheckedGadget):
         for k, values in per_item.items():
             cells[row, slot + k] = values.ravel()
         # Unused item slots still satisfy the gates: the items of x = bias = 0.
-        used = np.zeros((rows, self.per_row), dtype=bool)
-        used.ravel()[: x.size] = True
-        free_row, free_item = np.nonzero(~used)
         zero = np.zeros(1, dtype=np.int64)
-        for k, values in self._items(zero, zero, zero, zero + self.divisor // 2).items():
-            cells[free_row, self.width * free_item + k] = int(values[0])
+        neutral = self._items(zero, zero, zero, zero + self.divisor // 2)
+        fill_unused(cells, x.size, self.per_row, self.width, {k: int(v[0]) for k, v in neutral.items()})
         out = per_item[OUT if self.relu else Q].reshape(x.shape)
         ports = {
             "input": PortCells.dense(x.shape, slot + X, row),

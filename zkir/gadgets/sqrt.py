@@ -14,7 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn, packed_rows
+from zkir.gadgets.base import (
+    Assignment,
+    CellFn,
+    LookupSpec,
+    PortCells,
+    RangeCheckedGadget,
+    SelectorFn,
+    fill_unused,
+    packed_rows,
+)
 
 X, Y, A0, A1, B0, B1, Y0, Y1 = range(8)
 WIDTH = 8
@@ -80,10 +89,7 @@ class SqrtGadget(RangeCheckedGadget):
         cells = np.zeros((rows, self.columns), dtype=np.int64)
         for k, values in items.items():
             cells[row, slot + k] = values.ravel()
-        used = np.zeros((rows, self.per_row), dtype=bool)
-        used.ravel()[: x.size] = True
-        free_row, free_item = np.nonzero(~used)
-        for k, values in self._items(np.ones(1, dtype=np.int64)).items():  # unused slots: x = 1
-            cells[free_row, WIDTH * free_item + k] = int(values[0])
+        neutral = self._items(np.ones(1, dtype=np.int64))  # unused slots: x = 1
+        fill_unused(cells, x.size, self.per_row, WIDTH, {k: int(v[0]) for k, v in neutral.items()})
         ports = {"input": PortCells.dense(x.shape, slot + X, row), "out": PortCells.dense(x.shape, slot + Y, row)}
         return Assignment(cells, {"q": np.ones(rows, dtype=np.int64)}, ports, {"out": items[Y].reshape(x.shape)})

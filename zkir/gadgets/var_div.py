@@ -14,7 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, LookupSpec, PortCells, RangeCheckedGadget, SelectorFn, packed_rows
+from zkir.gadgets.base import (
+    Assignment,
+    CellFn,
+    LookupSpec,
+    PortCells,
+    RangeCheckedGadget,
+    SelectorFn,
+    fill_unused,
+    packed_rows,
+)
 from zkir.interpreter.rounding import div_round
 
 NUM, DEN, OUT, R, R0, R1, S0, S1, O0, O1 = range(10)
@@ -80,12 +89,8 @@ class VarDivGadget(RangeCheckedGadget):
         for k, v in values.items():
             cells[row, slot + k] = v.ravel()
         # unused slots: num = 0, den = 1 -> out 0, r = 1, 2 den - 1 - r = 0
-        used = np.zeros((rows, self.per_row), dtype=bool)
-        used.ravel()[: num.size] = True
-        free_row, free_item = np.nonzero(~used)
         free_o0, free_o1 = self.limbs(np.int64(self.out_bound))
-        for k, v in ((DEN, 1), (R, 1), (R0, 1), (O0, int(free_o0)), (O1, int(free_o1))):
-            cells[free_row, WIDTH * free_item + k] = v
+        fill_unused(cells, num.size, self.per_row, WIDTH, {DEN: 1, R: 1, R0: 1, O0: int(free_o0), O1: int(free_o1)})
         ports = {
             "num": PortCells.dense(num.shape, slot + NUM, row),
             "den": PortCells.dense(num.shape, slot + DEN, row),
