@@ -79,6 +79,10 @@ class CircuitPlan:
             if isinstance(op, plonk.PlaceOp):
                 self.places[op.sym_name.data] = self._place(op)
         self.copies = [op for op in circuit.body.ops if isinstance(op, plonk.CopyOp)]
+        self.copies_into: dict[tuple[str, str], list[plonk.CopyOp]] = {}
+        """(placement, port) -> the copies that fill it, for the witness."""
+        for copy in self.copies:
+            self.copies_into.setdefault((copy.dst.root_reference.data, copy.dst_port.data), []).append(copy)
         self.tables = [op for op in circuit.body.ops if isinstance(op, plonk.LookupTableOp)]
 
     @property

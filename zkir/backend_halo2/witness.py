@@ -43,11 +43,6 @@ def _gather(plan: CircuitPlan, ports: dict[str, dict[str, np.ndarray]], place: s
 
 def compute_witness(plan: CircuitPlan, inputs: Sequence[np.ndarray]) -> Witness:
     """inputs: the model's inputs as fixed-point integers, in argument order."""
-    if not hasattr(plan, "copies_into"):
-        grouped: dict[tuple[str, str], list] = {}
-        for copy in plan.copies:
-            grouped.setdefault((copy.dst.root_reference.data, copy.dst_port.data), []).append(copy)
-        plan.copies_into = grouped  # type: ignore[attr-defined]
     cs = plan.cs
     advice = [np.zeros(plan.usable, dtype=np.int64) for _ in range(cs.num_advice)]
     instance = [np.zeros(plan.usable, dtype=np.int64) for _ in range(cs.num_instance)]
