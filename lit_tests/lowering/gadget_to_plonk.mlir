@@ -18,7 +18,7 @@ func.func @main(%x: tensor<1x4x!gadget.felt>) -> tensor<1x2x!gadget.felt> {
 // CHECK:        plonk.gate "dot" {
 // CHECK:          %{{.*}} = plonk.query @a8[-1]
 // CHECK:        plonk.gate "rescale_relu_d16_t4" {
-// CHECK:        plonk.lookup "rescale_relu_d16_t4_r0" @range4 {
+// CHECK:        plonk.lookup "range4_0" @range4 {
 // CHECK:        plonk.place @x {gadget = "input", row = 0 : i64, rows = 4 : i64, columns = [@instance], shapes = {out = array<i64: 1, 4>}}
 // CHECK-NEXT:   plonk.place @y {gadget = "dot", row = 0 : i64, rows = 2 : i64, {{.*}}shapes = {lhs = array<i64: 1, 4>, rhs = array<i64: 4, 2>, out = array<i64: 1, 2>, zeros = array<i64: 0>}, selectors = {q = @q.dot, chain = @chain.dot}}
 // CHECK-NEXT:   plonk.place @r {gadget = "rescale", row = 2 : i64, rows = 2 : i64, {{.*}}params = {divisor = 16 : i64, table_bits = 4 : i64, relu = 1 : i64}

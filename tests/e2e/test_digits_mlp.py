@@ -162,3 +162,23 @@ def test_cli_exit_codes_and_json(build, proof, tmp_path, capsys):
     assert zkir_main(["prove", str(tmp_path), "--input", str(MLP / "input.json"), "-q"]) == 2
     err = capsys.readouterr().err
     assert "not a zkir build directory" in err and "Traceback" not in err
+
+
+def test_a_limb_outside_the_range_table_fails_the_shared_lookup(build):
+    """A rescale's bound limbs rewritten as (l0 + 2^t, l1 - 1) still satisfy its
+    gate; only the lookup argument, shared by every range-checked gadget, stops it."""
+    plan = W._plan(build)
+    rescale = next(p for p in plan.places.values() if p.kind == "rescale" and not p.param("relu"))
+    t = int(rescale.param("table_bits"))
+    l0, l1 = rescale.columns[4].index, rescale.columns[5].index  # cells X, B, Q, R, L0, L1 of item 0
+
+    def tamper(witness):
+        if witness.advice[l1][rescale.row] == 0:  # keep l1 - 1 >= 0 for the attack
+            witness.advice[l1][rescale.row] += 1
+            witness.advice[l0][rescale.row] -= 1 << t
+        witness.advice[l0][rescale.row] += 1 << t
+        witness.advice[l1][rescale.row] -= 1
+
+    failures = W.mock(build, _input(), tamper)
+    assert failures and all(f.kind == "lookup" for f in failures), failures
+    assert failures[0].name.startswith(f"range{t}_") and failures[0].placement == rescale.name

@@ -28,6 +28,8 @@ from zkir.gadgets.tables import TableSpec
 
 class LookupGadget(Gadget):
     kind = "lookup"
+    width = 2
+    """Cells of one item (input, output)."""
 
     def __init__(self, columns: int, fn: str, table_bits: int, scale: int = 0, in_scale: int | None = None):
         super().__init__(columns)

@@ -16,19 +16,21 @@ value gets one `plonk.copy` per source it reads from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType, i64
+from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.transforms.dead_code_elimination import region_dce
 
 from zkir.dialects import gadget, plonk
 from zkir.dialects.resources import dense_attr
-from zkir.gadgets.base import Gadget
+from zkir.gadgets.base import Gadget, RangeCheckedGadget
+from zkir.gadgets.lookup import LookupGadget
 from zkir.gadgets.registry import IO_KINDS, gadget_for
 from zkir.gadgets.tables import TableSpec
 from zkir.lowering.plonk_builder import ExprBuilder
@@ -82,14 +84,30 @@ def _param_attr(value: object) -> Attribute:
     return StringAttr(str(value))
 
 
+@dataclass(frozen=True)
+class LayoutChoice:
+    """The layout decisions convert-gadget-to-plonk carries out (the layout
+    search picks them; the pass options give the defaults)."""
+
+    columns: int = 12
+    range_bits: int = 8
+    k: int = 0
+    items_per_row: int = 0
+    """At most this many items a row for gadgets that look cells up (0: as many
+    as fit): fewer lookup arguments, more rows."""
+    share_lookups: bool = True
+    """One lookup argument per table slot, shared by every gadget using that
+    table (their selectors never overlap), instead of one per gadget slot."""
+
+
 @dataclass
 class _Layout:
-    columns: int
-    range_bits: int
+    choice: LayoutChoice
     block: Block
     band_rows: int = 0
     fixed_rows: int = 0
     instance_rows: int = 0
+    lookup_users: list[Gadget] = field(default_factory=list)
     sources: list[tuple[str, str]] = field(default_factory=list)
     backings: dict[SSAValue, Backing] = field(default_factory=dict)
     gadget_keys: set[str] = field(default_factory=set)
@@ -99,43 +117,72 @@ class _Layout:
     uses_fixed_band: bool = False
     weight_rows: int = 0
     weight_width: int = 0
-    pending_weights: list[tuple[str, tuple[int, ...], dict[str, object]]] = field(default_factory=list)
+    fixed_width: int = 0
+    pending: dict[str, list[tuple[str, tuple[int, ...], dict[str, object]]]] = field(
+        default_factory=lambda: {"weights": [], "fixed": []}
+    )
     port_shapes: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
     placements: list[plonk.PlaceOp] = field(default_factory=list)
     copies: list[plonk.CopyOp] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
+
+    @property
+    def columns(self) -> int:
+        return self.choice.columns
+
+    @property
+    def range_bits(self) -> int:
+        return self.choice.range_bits
+
+    def gadget(self, kind: str, params: dict[str, object]) -> Gadget:
+        """The gadget of `kind` for this layout, narrowed to `items_per_row` items
+        when it looks cells up."""
+        g = gadget_for(kind, self.columns, params)
+        cap = self.choice.items_per_row
+        if cap and isinstance(g, RangeCheckedGadget | LookupGadget) and g.per_row > cap:
+            g = gadget_for(kind, cap * g.width, params)
+        return g
 
     # -- names and columns -------------------------------------------------------
     def advice_band(self) -> list[str]:
         return [f"a{i}" for i in range(self.columns)]
 
     def fixed_band(self) -> list[str]:
-        return [f"f{i}" for i in range(self.columns)]
+        return [f"f{i}" for i in range(self.fixed_width)]
 
     def weight_band(self) -> list[str]:
         """Advice columns holding only private weights, so their commitments can
         be pinned to the model (the same in every proof)."""
         return [f"w.{i}" for i in range(self.weight_width)]
 
-    def reserve_weight(self, hint: str, shape: tuple[int, ...], params: dict[str, object]) -> str:
-        """A private weight tensor, placed once the gadget band's height is known."""
+    def reserve(self, where: str, hint: str, shape: tuple[int, ...], params: dict[str, object]) -> str:
+        """A weight tensor (private: "weights", or "fixed"), placed once the
+        gadget band's height is known."""
         name = self.unique(hint)
-        self.pending_weights.append((name, shape, params))
+        self.pending[where].append((name, shape, params))
         self.port_shapes[name] = {"out": shape}
         return name
 
-    def place_weights(self) -> None:
-        """As few weight columns as keep the weights no taller than the gadget band."""
-        total = sum(_numel(shape) for _, shape, _ in self.pending_weights)
-        if not total:
-            return
-        self.weight_width = max(1, -(-total // max(self.band_rows, 1)))
-        g = gadget_for("constant", self.weight_width, {})
-        for name, shape, params in self.pending_weights:
-            self.place(name, "constant", g, {"out": shape}, params, "weights", reserved=True)
+    def place_reserved(self) -> None:
+        """As few weight (and fixed) columns as keep them no taller than the
+        gadget band: every column costs a commitment or a permutation term."""
+        for where, pending in self.pending.items():
+            total = sum(_numel(shape) for _, shape, _ in pending)
+            if not total:
+                continue
+            width = max(1, -(-total // max(self.band_rows, 1)))
+            if where == "weights":
+                self.weight_width = width
+            else:
+                self.fixed_width = width
+                self.uses_fixed_band = True
+            g = gadget_for("constant", width, {})
+            for name, shape, params in pending:
+                self.place(name, "constant", g, {"out": shape}, params, where, reserved=True)
 
     def __post_init__(self) -> None:
-        self.names |= {*self.advice_band(), *self.fixed_band(), INSTANCE, ZERO}
+        self.names |= {*self.advice_band(), INSTANCE, ZERO}
+        self.names |= {f"f{i}" for i in range(self.columns)}
 
     def unique(self, hint: str) -> str:
         base = "".join(c if c.isalnum() or c == "_" else "_" for c in hint) or "p"
@@ -159,7 +206,7 @@ class _Layout:
         """Place a gadget instance; `reserved` means `hint` is a name already taken for it."""
         rows = g.rows(shapes)
         if where == "band":
-            row, columns = self.band_rows, self.advice_band()
+            row, columns = self.band_rows, self.advice_band()[: g.columns]
             self.band_rows += rows
         elif where == "weights":
             row, columns = self.weight_rows, self.weight_band()
@@ -248,9 +295,43 @@ class _Layout:
             self.block.add_op(plonk.GateOp(g.key, gate_body))
         for table in g.tables().values():
             self.tables.setdefault(table.name, table)
+        if self.choice.share_lookups:
+            self.lookup_users.append(g)
+            return
         for index, spec in enumerate(g.lookups(lambda s, r: 0, lambda role: 0)):
             body = region(g.lookups, lambda specs, i=index: specs[i].inputs)
             self.block.add_op(plonk.LookupOp(spec.name, spec.table, body))
+
+    def emit_shared_lookups(self) -> None:
+        """Slot j of table T: the sum over gadgets of their j-th lookup into T.
+        Each gadget's tuple is scaled by its own selector and no two gadgets
+        share a row, so on every row the sum is the one active tuple (or zeros)."""
+        per_table: dict[str, list[list[tuple[Gadget, int]]]] = {}
+        for g in self.lookup_users:
+            mine: dict[str, int] = {}
+            for index, spec in enumerate(g.lookups(lambda s, r: 0, lambda role: 0)):
+                slot = mine.get(spec.table, 0)
+                mine[spec.table] = slot + 1
+                slots = per_table.setdefault(spec.table, [])
+                if slot == len(slots):
+                    slots.append([])
+                slots[slot].append((g, index))
+        for table, slots in per_table.items():
+            for j, users in enumerate(slots):
+                block = Block()
+                b = ExprBuilder(block)
+                total: list[Any] | None = None
+                for g, index in users:
+                    spec = g.lookups(
+                        lambda slot, rot: b.query(f"a{slot}", rot),
+                        lambda role, g=g: b.query(selector_column(role, g.key), 0),
+                    )[index]
+                    total = list(spec.inputs) if total is None else [t + v for t, v in zip(total, spec.inputs)]
+                assert total is not None
+                b.constrain(total)
+                body = Region(block)
+                region_dce(body)
+                self.block.add_op(plonk.LookupOp(f"{table}_{j}", table, body))
 
 
 def _gadget_params(op: Operation, range_bits: int) -> tuple[str, dict[str, object]]:
@@ -339,7 +420,7 @@ def _max_tree(lay: _Layout, op: gadget.MaxOp, hint: str) -> Backing:
     """A max reduction as rounds of pairwise maximum gadgets over halves of each group."""
     (groups, width), index = _reduction_layout(op)
     current = lay.backings[op.input].take(index)
-    g = gadget_for("maximum", lay.columns, {"table_bits": lay.range_bits})
+    g = lay.gadget("maximum", {"table_bits": lay.range_bits})
     round_ = 0
     while width > 1:
         half = width // 2
@@ -356,9 +437,10 @@ def _max_tree(lay: _Layout, op: gadget.MaxOp, hint: str) -> Backing:
     return current
 
 
-def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, private_inputs: bool) -> plonk.CircuitOp:
+def lower_function(fn: func.FuncOp, choice: LayoutChoice, private_inputs: bool) -> plonk.CircuitOp:
     body = Block()
-    lay = _Layout(columns, range_bits, body)
+    lay = _Layout(choice, body)
+    columns, range_bits = choice.columns, choice.range_bits
     for i, arg in enumerate(fn.body.block.args):
         shape = _shape(arg)
         if private_inputs:
@@ -380,10 +462,11 @@ def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, priv
             vis = op.visibility.data
             params = {"value": op.value, "visibility": vis}
             if vis == "private":
-                name = lay.reserve_weight(hint, shape, params)
+                name = lay.reserve("weights", hint, shape, params)
+            elif vis == "fixed":
+                name = lay.reserve("fixed", hint, shape, params)
             else:
-                where, width = ("fixed", columns) if vis == "fixed" else ("instance", 1)
-                name = lay.place(hint, "constant", gadget_for("constant", width, {}), {"out": shape}, params, where)
+                name = lay.place(hint, "constant", gadget_for("constant", 1, {}), {"out": shape}, params, "instance")
             lay.backings[op.result] = lay.source(name, "out", shape)
             continue
         if isinstance(op, gadget.MaxOp):
@@ -397,11 +480,11 @@ def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, priv
         if isinstance(op, gadget.RangeCheckOp):  # a constraint only: no result to back
             params = {"bits": op.bits.value.data, "table_bits": range_bits}
             shape = _shape(op.input)
-            name = lay.place(f"{hint}_check", "range_check", gadget_for("range_check", columns, params), {"input": shape}, params, "band")
+            name = lay.place(f"{hint}_check", "range_check", lay.gadget("range_check", params), {"input": shape}, params, "band")
             lay.wire(lay.backings[op.input], name, "input")
             continue
         kind, params = _gadget_params(op, range_bits)
-        g = gadget_for(kind, columns, params)
+        g = lay.gadget(kind, params)
         ports = _port_maps(op)
         shapes = {port: shape for port, (_, shape, _) in ports.items()}
         if kind == "rescale":
@@ -423,8 +506,9 @@ def _lower_function(fn: func.FuncOp, columns: int, range_bits: int, k: int, priv
         shape = _shape(value)
         name = lay.place(f"output{i}", "output", gadget_for("output", 1, {}), {"in": shape}, {}, "instance")
         lay.wire(lay.backings[value], name, "in")
-    lay.place_weights()
-    return _assemble(fn.sym_name.data, lay, k)
+    lay.place_reserved()
+    lay.emit_shared_lookups()
+    return _assemble(fn.sym_name.data, lay, choice.k)
 
 
 def _assemble(name: str, lay: _Layout, k: int) -> plonk.CircuitOp:
@@ -466,9 +550,33 @@ def _assemble(name: str, lay: _Layout, k: int) -> plonk.CircuitOp:
     return plonk.CircuitOp(name, k, Region(body), blinding)
 
 
+LAYOUT_ATTR = "gadget.layout"
+"""The function attribute holding the layout search's choice."""
+
+
+def layout_attr(choice: LayoutChoice) -> DictionaryAttr:
+    return DictionaryAttr({f.name: IntegerAttr(int(getattr(choice, f.name)), i64) for f in fields(LayoutChoice)})
+
+
+def layout_of(fn: func.FuncOp, default: LayoutChoice) -> LayoutChoice:
+    """The choice recorded on `fn` by gadget-layout-search, else `default`."""
+    attr = fn.attributes.get(LAYOUT_ATTR)
+    if not isinstance(attr, DictionaryAttr):
+        return default
+    values = {}
+    for f in fields(LayoutChoice):
+        entry = attr.data.get(f.name)
+        if isinstance(entry, IntegerAttr):
+            values[f.name] = bool(entry.value.data) if f.type in (bool, "bool") else entry.value.data
+    return replace(default, **values)
+
+
 @dataclass(frozen=True)
 class ConvertGadgetToPlonkPass(ModulePass):
-    """Lay out every gadget function as a plonk.circuit (first layout)."""
+    """Lay out every gadget function as a plonk.circuit.
+
+    A function carrying `gadget.layout` (written by gadget-layout-search) is laid
+    out as that attribute says; the options below are the defaults otherwise."""
 
     name = "convert-gadget-to-plonk"
 
@@ -480,15 +588,20 @@ class ConvertGadgetToPlonkPass(ModulePass):
     """log2 of the rows; 0 picks the smallest that fits."""
     inputs: str = "public"
     """public: model inputs in the instance column; private: in the advice band."""
+    items_per_row: int = 0
+    """At most this many items a row in gadgets that look cells up (0: no limit)."""
+    share_lookups: bool = True
+    """Gadgets share one lookup argument per table slot (else one per gadget slot)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.inputs not in ("public", "private"):
             raise PlonkLoweringError(
                 f"convert-gadget-to-plonk: inputs must be public or private, got '{self.inputs}'"
             )
+        default = LayoutChoice(self.columns, self.range_bits, self.k, self.items_per_row, self.share_lookups)
         for fn in list(op.ops):
             if isinstance(fn, func.FuncOp):
-                circuit = _lower_function(fn, self.columns, self.range_bits, self.k, self.inputs == "private")
+                circuit = lower_function(fn, layout_of(fn, default), self.inputs == "private")
                 op.body.block.insert_op_before(circuit, fn)
                 fn.detach()
                 fn.erase()

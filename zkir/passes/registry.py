@@ -18,6 +18,7 @@ _PASSES: dict[str, str] = {
     "gadget-canonicalize": "zkir.passes.gadget_canonicalize:GadgetCanonicalizePass",
     "convert-ml-to-gadget": "zkir.lowering.ml_to_gadget:ConvertMLToGadgetPass",
     "convert-gadget-to-plonk": "zkir.lowering.gadget_to_plonk:ConvertGadgetToPlonkPass",
+    "gadget-layout-search": "zkir.passes.layout_search:GadgetLayoutSearchPass",
     "plonk-verify-layout": "zkir.passes.plonk_verify_layout:PlonkVerifyLayoutPass",
 }
 

@@ -244,8 +244,7 @@ def pk_from_bytes(data: bytes, srs):
     fixed = []
     for _ in range(vk.cs.num_fixed):
         raw = np.frombuffer(r.take(32 * n), "<u8").reshape(n, 4).astype(np.uint64)
-        hi = [int(x) for x in raw[:, 3]]
-        if max(hi, default=0) >= (P >> 192) + 1:
+        if n and int(raw[:, 3].max()) >= (P >> 192) + 1:
             raise ProofFormatError("proving key: non-canonical fixed value")
         fixed.append(F.from_canonical(raw))
     ne = len(vk.cs.equality)

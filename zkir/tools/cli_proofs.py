@@ -1,4 +1,4 @@
-"""`zkir compile|setup|prove|verify|mock|report`: the proving half of the CLI.
+"""`zkir compile|setup|prove|verify|mock|report|calibrate`: the proving half of the CLI.
 
 Thin wrappers over zkir.workflow. Progress goes to stderr, results to stdout;
 with --json the last stdout line is one JSON object. Exit codes: 0 done or
@@ -52,7 +52,34 @@ def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument("-o", "--output", default="build", help="build directory (default: build)")
     p.add_argument("--input-shape", action="append", metavar="[NAME=]D1,D2,..", help="static input shape (repeatable)")
     p.add_argument("--scale-bits", type=int, default=8, help="fixed-point fraction bits (default 8)")
-    p.add_argument("--columns", type=int, default=12, help="advice columns of the layout (default 12)")
+    p.add_argument(
+        "--columns", type=int, default=0, help="advice columns of the layout (default: the layout search picks)"
+    )
+    p.add_argument(
+        "--no-layout-search",
+        action="store_true",
+        help="skip gadget-layout-search: lay out with --columns (12 if not given), every lookup gadget packed",
+    )
+    p.add_argument(
+        "--items-per-row",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --no-layout-search: at most N items a row in gadgets that look cells up (default: all that fit)",
+    )
+    p.add_argument(
+        "--lookups",
+        choices=("shared", "per-gadget"),
+        default="shared",
+        help="with --no-layout-search: one lookup argument per table slot shared by all gadgets (default), or per gadget",
+    )
+    p.add_argument(
+        "--memory-budget",
+        type=int,
+        default=0,
+        metavar="MB",
+        help="the layout search keeps predicted prover memory under this (default: no limit)",
+    )
     p.add_argument("--table-bits", type=int, default=16, help="input bits of nonlinearity tables (default 16)")
     p.add_argument(
         "--range-bits",
@@ -74,6 +101,10 @@ def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
         options = CompileOptions(
             scale_bits=args.scale_bits,
             columns=args.columns,
+            layout_search=not args.no_layout_search,
+            items_per_row=args.items_per_row,
+            share_lookups=args.lookups == "shared",
+            memory_budget_mb=args.memory_budget,
             table_bits=args.table_bits,
             range_bits=args.range_bits,
             weights=args.weights,
@@ -200,6 +231,28 @@ def _report_cmd(p: argparse.ArgumentParser) -> Runner:
             for r in rows
         ]
         _emit(args, "\n".join(lines), {"k": s.k, "rows": s.rows, "layers": rows})
+        return 0
+
+    return run
+
+
+@subcommand("calibrate", "fit the layout search's cost model to this machine (proves a few small circuits)")
+def _calibrate_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("-o", "--output", default=None, help="constants file (default: ~/.cache/zkir/cost_model.json)")
+    p.add_argument("--quick", action="store_true", help="four small circuits instead of eight (less accurate)")
+    _common(p)
+
+    def run(args: argparse.Namespace) -> int:
+        from zkir.cost import calibrate
+        from zkir.cost.model import calibrated_path
+
+        points = calibrate.QUICK if args.quick else calibrate.POINTS
+        samples = calibrate.measure(points, _progress(args))
+        model = calibrate.fit(samples)
+        target = args.output or calibrated_path()
+        model.save(target)
+        human = f"{calibrate.report(model, samples)}\nsaved the cost model to {target}"
+        _emit(args, human, {"output": str(target), "time": model.time, "memory": model.memory})
         return 0
 
     return run
