@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -49,12 +48,10 @@ def spearman(a: list[float], b: list[float]) -> float:
 
 
 def _zkir(*args: str) -> dict:
+    from zkir.tools.child_steps import run_json_step
+
     exe = Path(sys.executable).with_name("zkir")
-    proc = subprocess.run([str(exe), *args, "--json", "-q"], capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"zkir {args[0]} failed: {tail}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_json_step([str(exe), *args, "--json", "-q"], f"zkir {args[0]}")
 
 
 def pick_candidates(candidates, best, count: int):

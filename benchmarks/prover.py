@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -117,16 +116,9 @@ def synthetic(k: int, srs):
 
 
 def _peak_rss_mb() -> float:
-    """Peak RSS of this process: VmHWM (ru_maxrss can report the parent's peak
-    inherited across fork/exec)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from zkir.tools.child_steps import peak_rss_bytes
+
+    return peak_rss_bytes() / 2**20
 
 
 def run_circuit(k: int, srs_dir: str) -> dict:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from zkir.cost.model import PHASES, CircuitFeatures, CostModel
+from zkir.tools.child_steps import peak_rss_bytes, run_json_step
 
 # (inputs, hidden, columns, items_per_row, share_lookups): k from 10 to 15
 POINTS: tuple[tuple[int, int, int, int, bool], ...] = (
@@ -66,22 +66,8 @@ def _mlp(path: Path, inputs: int, hidden: int, seed: int) -> None:
 
 
 def _run_child(args: list[str]) -> dict:
-    """Run one step of a point in a fresh interpreter; its last line is JSON."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "zkir.cost.calibrate", *args], capture_output=True, text=True
-    )
-    if proc.returncode != 0:
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"calibration step {args[0]} failed: {tail}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _peak_rss_bytes() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    """Run one step of a point in a fresh interpreter."""
+    return run_json_step([sys.executable, "-m", "zkir.cost.calibrate", *args], f"calibration step {args[0]}")
 
 
 def _child(argv: list[str]) -> dict:
@@ -106,7 +92,7 @@ def _child(argv: list[str]) -> dict:
     plan = workflow._plan(build)
     features = CircuitFeatures.of(plan.cs, settings.k)
     phases = {p: result.timings.get(f"prove_{p}", 0.0) for p in PHASES}
-    return {"features": asdict(features), "phases": phases, "rss": _peak_rss_bytes()}
+    return {"features": asdict(features), "phases": phases, "rss": peak_rss_bytes()}
 
 
 def measure(points=POINTS, progress: Callable[[str], None] = lambda s: None) -> list[dict]:

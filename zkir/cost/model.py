@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from zkir.prover import protocol
@@ -169,7 +169,3 @@ class CostModel:
         return self.memory.get("base", 0.0) + sum(
             self.memory.get(name, 0.0) * value for name, value in f.memory_terms().items()
         )
-
-
-def features_dict(f: CircuitFeatures) -> dict[str, int]:
-    return asdict(f)

@@ -17,6 +17,8 @@ value gets one `plonk.copy` per source it reads from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -181,13 +183,14 @@ class _Layout:
                 self.place(name, "constant", g, {"out": shape}, params, where, reserved=True)
 
     def __post_init__(self) -> None:
-        self.names |= {*self.advice_band(), INSTANCE, ZERO}
-        self.names |= {f"f{i}" for i in range(self.columns)}
+        self.names |= {INSTANCE, ZERO}
 
     def unique(self, hint: str) -> str:
         base = "".join(c if c.isalnum() or c == "_" else "_" for c in hint) or "p"
         name, i = base, 1
-        while name in self.names:
+        # band columns (a<i>, f<i>) are named by pattern: the fixed band's width is
+        # only known once every gadget is placed
+        while name in self.names or re.fullmatch(r"[af][0-9]+", name):
             name, i = f"{base}_{i}", i + 1
         self.names.add(name)
         return name
@@ -278,28 +281,16 @@ class _Layout:
         for role in g.selector_roles:
             self.selector_columns.append(selector_column(role, g.key))
 
-        def region(build, pick) -> Region:
-            block = Block()
-            b = ExprBuilder(block)
-            built = build(
-                lambda slot, rot: b.query(f"a{slot}", rot),
-                lambda role: b.query(selector_column(role, g.key), 0),
-            )
-            b.constrain(pick(built))
-            body = Region(block)
-            region_dce(body)  # each lookup's body keeps only its own expressions
-            return body
-
         if any(polys for _, polys in g.gates(lambda s, r: 0, lambda role: 0)):
-            gate_body = region(g.gates, lambda gates: [p for _, ps in gates for p in ps])
-            self.block.add_op(plonk.GateOp(g.key, gate_body))
+            gates = _constraint_region([(g, lambda cell, sel: [p for _, ps in g.gates(cell, sel) for p in ps])])
+            self.block.add_op(plonk.GateOp(g.key, gates))
         for table in g.tables().values():
             self.tables.setdefault(table.name, table)
         if self.choice.share_lookups:
             self.lookup_users.append(g)
             return
         for index, spec in enumerate(g.lookups(lambda s, r: 0, lambda role: 0)):
-            body = region(g.lookups, lambda specs, i=index: specs[i].inputs)
+            body = _constraint_region([(g, _lookup_inputs(g, index))])
             self.block.add_op(plonk.LookupOp(spec.name, spec.table, body))
 
     def emit_shared_lookups(self) -> None:
@@ -318,20 +309,33 @@ class _Layout:
                 slots[slot].append((g, index))
         for table, slots in per_table.items():
             for j, users in enumerate(slots):
-                block = Block()
-                b = ExprBuilder(block)
-                total: list[Any] | None = None
-                for g, index in users:
-                    spec = g.lookups(
-                        lambda slot, rot: b.query(f"a{slot}", rot),
-                        lambda role, g=g: b.query(selector_column(role, g.key), 0),
-                    )[index]
-                    total = list(spec.inputs) if total is None else [t + v for t, v in zip(total, spec.inputs)]
-                assert total is not None
-                b.constrain(total)
-                body = Region(block)
-                region_dce(body)
+                body = _constraint_region([(g, _lookup_inputs(g, index)) for g, index in users])
                 self.block.add_op(plonk.LookupOp(f"{table}_{j}", table, body))
+
+
+ExpressionsFn = Callable[[Callable[[int, int], Any], Callable[[str], Any]], list[Any]]
+
+
+def _lookup_inputs(g: Gadget, index: int) -> ExpressionsFn:
+    return lambda cell, selector: g.lookups(cell, selector)[index].inputs
+
+
+def _constraint_region(terms: list[tuple[Gadget, ExpressionsFn]]) -> Region:
+    """A gate or lookup body constraining the elementwise sum of each gadget's
+    expressions, written over the band's cells and that gadget's own selectors."""
+    block = Block()
+    b = ExprBuilder(block)
+    total: list[Any] = []
+    for g, expressions in terms:
+        exprs = expressions(
+            lambda slot, rot: b.query(f"a{slot}", rot),
+            lambda role, g=g: b.query(selector_column(role, g.key), 0),
+        )
+        total = list(exprs) if not total else [t + e for t, e in zip(total, exprs)]
+    b.constrain(total)
+    body = Region(block)
+    region_dce(body)  # keeps only the expressions this body constrains
+    return body
 
 
 def _gadget_params(op: Operation, range_bits: int) -> tuple[str, dict[str, object]]:
@@ -567,7 +571,8 @@ def layout_of(fn: func.FuncOp, default: LayoutChoice) -> LayoutChoice:
     for f in fields(LayoutChoice):
         entry = attr.data.get(f.name)
         if isinstance(entry, IntegerAttr):
-            values[f.name] = bool(entry.value.data) if f.type in (bool, "bool") else entry.value.data
+            is_flag = isinstance(getattr(default, f.name), bool)
+            values[f.name] = bool(entry.value.data) if is_flag else entry.value.data
     return replace(default, **values)
 
 
