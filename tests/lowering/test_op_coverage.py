@@ -1,8 +1,9 @@
 """Each lowered op computes what the fixed-point interpreter does, and its circuit holds.
 
 For every op: the gadget-level interpreter equals the fixed-point interpreter
-bit for bit, the witness reproduces the same outputs, and the mock prover finds
-every gate, lookup and copy satisfied.
+bit for bit, the witness reproduces the same outputs, the mock prover finds
+every gate, lookup and copy satisfied, and every gadget input is tied to its
+source by the copy constraints keygen gets (CircuitPlan.check_wiring).
 """
 
 import numpy as np
@@ -81,6 +82,7 @@ def check_lowering(in_type: str, body: str, out_type: str, x: np.ndarray, to_gad
     np.testing.assert_array_equal(run_gadget(module, [quantize(x, 8)])[0], expected)
     zkir.pipeline(f"{to_plonk},plonk-verify-layout").run(module)
     plan = CircuitPlan(find_circuit(module))
+    plan.check_wiring()  # every gadget input tied to its source by the keys' copies
     witness = compute_witness(plan, [quantize(x, 8)])
     np.testing.assert_array_equal(witness.outputs[0], expected)
     failures = MockProver(
@@ -141,6 +143,7 @@ func.func @main(%x: tensor<2x5x!gadget.felt>) -> tensor<2x5x!gadget.felt> {
     )
     zkir.pipeline("convert-gadget-to-plonk,plonk-verify-layout").run(module)
     plan = CircuitPlan(find_circuit(module))
+    plan.check_wiring()
     x = np.arange(-1000, 1000, 200).reshape(2, 5)
     witness = compute_witness(plan, [x])
     np.testing.assert_array_equal(witness.outputs[0], 2 * x)

@@ -4,10 +4,17 @@ Each placement's gadget is rebuilt from its (kind, params) with the same registr
 the lowering used, and laid out once on all-zero inputs: where cells and
 selectors go depends only on shapes, so this "structure" gives the fixed
 columns and the copy constraints before any witness exists.
+
+Keys bind only what keygen is given. `check_wiring` proves, before keys are
+made, that the copy constraints tie every input cell of every gadget to the
+cell its plonk.copy names, and `pinned_advice` refuses private weights that the
+keys would not bind, so a circuit whose keys let a prover choose a gadget's
+inputs or the model's weights freely is never set up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +28,9 @@ from zkir.dialects.resources import to_numpy
 from zkir.gadgets.base import Assignment, Gadget
 from zkir.gadgets.registry import IO_KINDS, gadget_for
 from zkir.gadgets.embedding import EmbeddingTable
-from zkir.gadgets.tables import TableSpec
+from zkir.gadgets.tables import TableClashError, TableRegistry, TableSpec
 from zkir.prover import Column
+from zkir.prover.errors import CircuitError
 
 
 def _python(attr: Attribute) -> Any:
@@ -57,6 +65,61 @@ class Placed:
         return None if attr is None else _python(attr)
 
 
+SOURCE_KINDS = ("input", "constant", "zero")
+"""Placements whose one port is a source: values that enter the wiring."""
+
+
+def input_ports(placed: Placed) -> list[str]:
+    """The ports of a placement that its plonk.copy ops must fill.
+
+    A gadget computes the ports in its assignment's `outputs` (its gates
+    constrain them); every other port (operands, a rescale's bias, the `zeros`
+    padding of a dot or sum) only holds what its producers hold if it is wired.
+    An output placement's `in` is filled the same way; inputs, constants and the
+    zero cell are sources. Cells outside every port (a gadget's own structure
+    cells, the unused item slots `fill_unused` pads, the free weight halves of a
+    dot's padding) are fixed by the gadget's gates alone and never wired.
+    """
+    if placed.kind in SOURCE_KINDS:
+        return []
+    if placed.kind == "output":
+        return [IO_KINDS["output"]]
+    return [port for port in placed.structure.ports if port not in placed.structure.outputs]
+
+
+def table_spec(op: plonk.LookupTableOp) -> TableSpec | EmbeddingTable:
+    """The contents a plonk.lookup_table tabulates."""
+    if op.data is not None:
+        return EmbeddingTable(op.sym_name.data, to_numpy(op.data))
+    in_scale = op.in_scale.value.data if op.in_scale is not None else None
+    return TableSpec(op.fn.data, op.bits.value.data, op.scale.value.data, in_scale)
+
+
+def _components(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Connected-component label of each of `n` nodes under edges (a[i], b[i]).
+
+    Vectorised union-find: hook each edge's larger root under its smaller one,
+    then jump pointers to the roots, until no edge joins two roots. The
+    permutation argument makes every cell of a component equal, so "same label"
+    is exactly "copy-constrained to each other"."""
+    dtype = np.int32 if n < 2**31 else np.int64
+    parent = np.arange(n, dtype=dtype)
+    a, b = a.astype(dtype), b.astype(dtype)
+    touched = np.concatenate([a, b])  # only these ever leave their own root
+    while True:
+        pa, pb = parent[a], parent[b]
+        differ = pa != pb
+        if not differ.any():
+            return parent
+        lo, hi = np.minimum(pa[differ], pb[differ]), np.maximum(pa[differ], pb[differ])
+        np.minimum.at(parent, hi, lo)
+        while True:
+            jumped = parent[parent[touched]]
+            if np.array_equal(jumped, parent[touched]):
+                break
+            parent[touched] = jumped
+
+
 def find_circuit(module: ModuleOp) -> plonk.CircuitOp:
     for op in module.walk():
         if isinstance(op, plonk.CircuitOp):
@@ -74,16 +137,30 @@ class CircuitPlan:
             raise BackendError(
                 f"the prover leaves {self.usable} usable rows, the layout assumed {circuit.usable_rows}"
             )
+        self.tables = [op for op in circuit.body.ops if isinstance(op, plonk.LookupTableOp)]
+        self.table_specs = TableRegistry()
+        """The circuit's tables by name; the tables of every placement are checked
+        against it, so a placement cannot mean another matrix than the one its
+        lookups read."""
+        for table in self.tables:
+            self._register(table_spec(table), f"plonk.lookup_table @{table.sym_name.data}")
         self.places: dict[str, Placed] = {}
         for op in circuit.body.ops:
             if isinstance(op, plonk.PlaceOp):
                 self.places[op.sym_name.data] = self._place(op)
+                for spec in self.places[op.sym_name.data].gadget.tables().values():
+                    self._register(spec, f"placement @{op.sym_name.data}")
         self.copies = [op for op in circuit.body.ops if isinstance(op, plonk.CopyOp)]
         self.copies_into: dict[tuple[str, str], list[plonk.CopyOp]] = {}
         """(placement, port) -> the copies that fill it, for the witness."""
         for copy in self.copies:
             self.copies_into.setdefault((copy.dst.root_reference.data, copy.dst_port.data), []).append(copy)
-        self.tables = [op for op in circuit.body.ops if isinstance(op, plonk.LookupTableOp)]
+
+    def _register(self, spec: TableSpec | EmbeddingTable, user: str) -> None:
+        try:
+            self.table_specs.register(spec, user)
+        except TableClashError as e:
+            raise BackendError(str(e)) from None
 
     @property
     def cs(self):
@@ -127,26 +204,48 @@ class CircuitPlan:
                 return p
         return None
 
+    def weight_columns(self) -> set[int]:
+        """The advice columns that hold private weights, each of which must be pinned.
+
+        A weight in an advice column that other placements also fill cannot be
+        pinned (the column's other cells differ in every proof), so nothing would
+        bind it: a prover could prove the model with weights of its choosing.
+        convert-gadget-to-plonk never lays one out (private weights get a band of
+        their own, `w.<i>`), but a plonk circuit from elsewhere may: CircuitError.
+        """
+        users: dict[int, str] = {}
+        for p in self.places.values():
+            if p.kind != "constant":
+                for c in p.columns:
+                    if c.kind == "advice":
+                        users.setdefault(c.index, p.name)
+        held: set[int] = set()
+        for placed in self.places.values():
+            advice = [c for c in placed.columns if c.kind == "advice"]
+            if placed.kind != "constant" or not advice:
+                continue
+            if len(advice) != len(placed.columns):
+                raise CircuitError(
+                    f"constant @{placed.name} spans advice and {placed.columns[0].kind} columns: "
+                    "its advice cells could not be pinned alone"
+                )
+            for c in advice:
+                if c.index in users:
+                    raise CircuitError(
+                        f"constant @{placed.name} is a private weight in advice column "
+                        f"{self.cs.name_of(c)}, which @{users[c.index]} also fills: the keys "
+                        "cannot pin it, so no proof would be bound to this weight"
+                    )
+                held.add(c.index)
+        return held
+
     def pinned_advice(self) -> dict[int, np.ndarray]:
         """Advice columns holding only private weights, with those weights: the
-        keys pin them, so a proof can only be made with this model's weights."""
-        held = {
-            c.index
-            for p in self.places.values()
-            if p.kind == "constant"
-            for c in p.columns
-            if c.kind == "advice"
-        }
-        shared = {
-            c.index
-            for p in self.places.values()
-            if p.kind != "constant"
-            for c in p.columns
-            if c.kind == "advice"
-        }
-        pinned = {i: np.zeros(self.usable, dtype=np.int64) for i in held - shared}
+        keys pin them, so a proof can only be made with this model's weights.
+        Raises CircuitError for a weight that could not be pinned (`weight_columns`)."""
+        pinned = {i: np.zeros(self.usable, dtype=np.int64) for i in sorted(self.weight_columns())}
         for placed in self.places.values():
-            if placed.kind != "constant" or not all(c.index in pinned and c.kind == "advice" for c in placed.columns):
+            if placed.kind != "constant" or placed.columns[0].kind != "advice":
                 continue
             values = to_numpy(placed.op.param("value")).astype(np.int64)
             cells = placed.gadget.assign({"out": values}).cells
@@ -168,11 +267,7 @@ class CircuitPlan:
                 for slot, col in enumerate(placed.columns):
                     fixed[col.index][rows] = cells[:, slot]
         for table in self.tables:
-            in_scale = table.in_scale.value.data if table.in_scale is not None else None
-            if table.data is not None:
-                spec = EmbeddingTable(table.sym_name.data, to_numpy(table.data))
-            else:
-                spec = TableSpec(table.fn.data, table.bits.value.data, table.scale.value.data, in_scale)
+            spec = table_spec(table)
             for ref, values in zip(table.columns.data, spec.contents()):
                 fixed[self.column(ref.root_reference.data).index][: spec.size] = values
         return fixed
@@ -221,3 +316,108 @@ class CircuitPlan:
             p = int(pair[a])
             out.append((by_id[p // len(by_id)], sr[a:b], by_id[p % len(by_id)], dr[a:b]))
         return out
+
+    # -- wiring soundness -------------------------------------------------------------
+    def check_wiring(
+        self, copies: Sequence[tuple[Column, np.ndarray, Column, np.ndarray]] | None = None
+    ) -> None:
+        """Raise CircuitError unless every input cell is copy-constrained to its source.
+
+        `copies` are the constraints keygen is given (default: `copy_constraints()`).
+        Every cell of every input port (`input_ports`) of every placement must lie in
+        one permutation cycle with the source cell that its plonk.copy ops name: the
+        first cell of the copied element of the source port (a gadget's output, an
+        input, a constant, the zero cell). Only witness generation reads the copy
+        ops; the verifier knows only the permutation in the keys. A cell outside
+        that cycle is a free witness value: a prover could feed a gadget any
+        operand (a forged activation, a nonzero dot-product padding) and every gate
+        and lookup would still hold. With this check passing, each such cell equals
+        its source in any accepted proof, so by induction in program order every
+        gadget sees exactly the values of the model's computation. (It also checks,
+        through `weight_columns`, that every private weight can be pinned.)
+        """
+        self.weight_columns()  # private weights the keys could not pin: CircuitError
+        copies = self.copy_constraints() if copies is None else copies
+        usable = self.usable
+        # Cells are numbered densely over the columns that placements or copies
+        # use (band, weight, instance, zero and fixed-band columns; never the
+        # selector or table columns): cell = column id * usable + row.
+        col_id: dict[Column, int] = {}
+        for placed in self.places.values():
+            for c in placed.columns:
+                col_id.setdefault(c, len(col_id))
+        ends: list[list[np.ndarray]] = [[], []]
+        for group in copies:
+            for side, (column, rows) in enumerate((group[:2], group[2:])):
+                rows = np.asarray(rows, dtype=np.int64)
+                if len(rows) and (rows.min() < 0 or rows.max() >= usable):
+                    raise CircuitError(
+                        f"a copy constraint on column {self.cs.name_of(column)} leaves the {usable} usable rows"
+                    )
+                ends[side].append(col_id.setdefault(column, len(col_id)) * usable + rows)
+        a, b = (np.concatenate(e) if e else np.zeros(0, dtype=np.int64) for e in ends)
+        root = _components(a, b, len(col_id) * usable)
+        name_of = {i: self.cs.name_of(c) for c, i in col_id.items()}
+
+        failures: list[str] = []
+        for placed in self.places.values():
+            for port in input_ports(placed):
+                problem = self._port_wiring(placed, port, col_id, root)
+                if problem:
+                    count, cell, row, what = problem
+                    more = f" ({count - 1} more cells of this port too)" if count > 1 else ""
+                    failures.append(
+                        f"@{placed.name} ({placed.kind}) input port '{port}': cell "
+                        f"(row {row}, column {name_of[cell]}) {what}{more}"
+                    )
+        if failures:
+            others = f"; {len(failures) - 1} more ports fail too" if len(failures) > 1 else ""
+            raise CircuitError(f"unwired input: {failures[0]}{others}")
+
+    def _port_wiring(
+        self, placed: Placed, port: str, col_id: dict[Column, int], root: np.ndarray
+    ) -> tuple[int, int, int, str] | None:
+        """(cells failing, column id and row of the first, why) for one input port, or None.
+
+        Vectorised over the port's cells: one pass per plonk.copy that fills it."""
+        usable = self.usable
+        dport = placed.structure.ports[port]
+        size = int(np.prod(dport.shape, dtype=np.int64))
+        dst_ids = np.array([col_id[c] for c in placed.columns], dtype=np.int64)
+        dst_col, dst_row = dst_ids[dport.slot], placed.row + dport.row
+        covered = np.zeros(size, dtype=bool)
+        count, first = 0, None
+        for copy in self.copies_into.get((placed.name, port), []):
+            src_name, src_port = copy.src.root_reference.data, copy.src_port.data
+            src = self.places.get(src_name)
+            if src is None or src_port not in src.structure.ports:
+                raise CircuitError(
+                    f"@{placed.name} port '{port}' is copied from @{src_name}['{src_port}'], which does not exist"
+                )
+            sport = src.structure.ports[src_port]
+            src_size = int(np.prod(sport.shape, dtype=np.int64))
+            index = copy.index_map(size, src_size)
+            if len(index) != size or (size and index.max() >= src_size):
+                raise CircuitError(
+                    f"@{placed.name} port '{port}': its copy from @{src_name}['{src_port}'] maps outside a port"
+                )
+            covered |= index >= 0
+            s_slot, s_row = sport.first_cells()
+            src_ids = np.array([col_id[c] for c in src.columns], dtype=np.int64)
+            wanted = index[dport.elem]
+            keep = np.flatnonzero(wanted >= 0)
+            source = src_ids[s_slot[wanted[keep]]] * usable + src.row + s_row[wanted[keep]]
+            bad = keep[root[dst_col[keep] * usable + dst_row[keep]] != root[source]]
+            if len(bad):
+                count += len(bad)
+                if first is None:
+                    first = (int(bad[0]), f"is not copy-constrained to its source @{src_name}['{src_port}']")
+        missing = np.flatnonzero(~covered[dport.elem])
+        if len(missing):
+            count += len(missing)
+            e = int(dport.elem[missing[0]])
+            first = (int(missing[0]), f"is wired to no source (no plonk.copy fills element {e})")
+        if first is None:
+            return None
+        i, why = first
+        return count, int(dst_col[i]), int(dst_row[i]), why

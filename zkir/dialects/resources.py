@@ -49,6 +49,15 @@ class _ContentAddressedBlobs(OpAsmDialectInterface):
         self._blob_storage.setdefault(key, "")
         return key
 
+    def parse_resource(self, key: str, val: str) -> None:
+        # The store is per process: a second file (or a crafted one) defining a
+        # known key with other data would silently change the first file's
+        # tensors. One key, one blob: a clash is an error, never an overwrite.
+        held = self._blob_storage.get(key)
+        if held and held != val:
+            raise ValueError(f"dense resource '{key}' is defined again with other data")
+        super().parse_resource(key, val)
+
 
 def _storage() -> OpAsmDialectInterface:
     interfaces = Builtin._interfaces  # pyright: ignore[reportPrivateUsage]
@@ -93,7 +102,8 @@ def dense_attr(
         )
     storage = _storage()
     data = array.astype(array.dtype.newbyteorder("<")).tobytes()
-    digest = hashlib.blake2b(data + str(ty).encode(), digest_size=4).hexdigest()
+    # 16 bytes: two tensors of one name must never collide onto one key
+    digest = hashlib.blake2b(data + str(ty).encode(), digest_size=16).hexdigest()
     key = storage.declare_resource(f"{_sanitise(name)}_{digest}")
     alignment = np.uint32(array.dtype.itemsize).tobytes()
     storage.parse_resource(key, "0x" + (alignment + data).hex())

@@ -7,6 +7,13 @@ bound by the verifying key. Each output element is one lookup of
 a fixed column of the gadget (its role `c<slot>`). Looking up the row itself,
 not a key row * width + column, leaves a prover no room for an index that is not
 a row number (a field element that would land the key in another column).
+
+A table is named after its contents (`EmbeddingTable.content_name`: a readable
+label plus a digest of the matrix's shape and values), never after the node
+that reads it alone: node names collide once sanitized ("emb.x" and "emb_x",
+or two unnamed gathers), and two matrices under one name would become one
+table, so a proof could read the first matrix where the model reads the second.
+Gathers from one matrix still share one table.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from zkir.gadgets.base import (
     packed_items,
     packed_rows,
 )
+from zkir.gadgets.tables import content_digest
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,28 @@ class EmbeddingTable:
     values: np.ndarray = field(compare=False, hash=False)
 
     fn = "embedding"
+
+    @staticmethod
+    def content_name(label: str, values: np.ndarray) -> str:
+        """embed_<label>_<digest>: the digest covers the shape and every value, so
+        two different matrices never get one name, whatever their labels."""
+        clean = "".join(c if c.isalnum() or c == "_" else "_" for c in label) or "table"
+        return f"embed_{clean}_{EmbeddingTable.digest(values)}"
+
+    @staticmethod
+    def digest(values: np.ndarray) -> str:
+        """A short digest of a matrix's shape and int64 values."""
+        array = np.ascontiguousarray(np.asarray(values, dtype=np.int64), dtype="<i8")
+        return content_digest(b"embedding", np.asarray(array.shape, dtype="<i8").tobytes(), array.tobytes())
+
+    def content_key(self) -> tuple[object, ...]:
+        """Exactly what `contents()` tabulates (TableRegistry compares it)."""
+        array = np.ascontiguousarray(np.asarray(self.values, dtype=np.int64), dtype="<i8")
+        return ("embedding", tuple(array.shape), array.tobytes())
+
+    def describe(self) -> str:
+        shape = "x".join(str(d) for d in np.shape(self.values))
+        return f"embedding({shape} matrix, digest {EmbeddingTable.digest(self.values)})"
 
     @property
     def width(self) -> int:

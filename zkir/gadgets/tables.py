@@ -7,7 +7,9 @@ which every table holds in the rows below its last entry, whatever f(0) is.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -24,6 +26,11 @@ class TableSpec:
 
     @property
     def name(self) -> str:
+        """Content-named: every parameter that changes `contents()` is in the name
+        (fn, bits, and for a function its output scale and, when it differs, its
+        input scale; a range table ignores scales). No function name ends in a
+        digit, so bits cannot be read into it; `TableRegistry` still refuses
+        two different tables under one name."""
         if self.fn == "range":
             return f"range{self.bits}"
         inner = "" if self.in_scale in (None, self.scale) else f"_in{self.in_scale}"
@@ -37,6 +44,10 @@ class TableSpec:
     @property
     def size(self) -> int:
         return 1 << self.bits
+
+    def describe(self) -> str:
+        in_scale = "" if self.in_scale in (None, self.scale) else f", in_scale={self.in_scale}"
+        return f"{self.fn}(bits={self.bits}, scale={self.scale}{in_scale})"
 
     def input_range(self) -> tuple[int, int]:
         """[lo, hi) of the values a lookup into this table accepts."""
@@ -62,3 +73,83 @@ class TableSpec:
             return [tag, x]
         y = self.apply(x)
         return [tag, x, np.asarray(y, dtype=np.int64)]
+
+
+    def content_key(self) -> tuple[Any, ...]:
+        """What determines `contents()`: equal keys, equal tables."""
+        if self.fn == "range":
+            return ("range", self.bits)
+        in_scale = self.scale if self.in_scale is None else self.in_scale
+        return (self.fn, self.bits, self.scale, in_scale)
+
+
+def content_digest(*parts: bytes) -> str:
+    """A short hex blake2b digest naming a table after what it holds."""
+    h = hashlib.blake2b(digest_size=6)
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+class Table(Protocol):
+    """What every lookup table (TableSpec, EmbeddingTable) offers the registry."""
+
+    @property
+    def name(self) -> str: ...
+
+    def content_key(self) -> tuple[Any, ...]: ...
+
+
+class TableClashError(ValueError):
+    """Two different tables under one name: lookups into one would read the other."""
+
+
+class TableRegistry:
+    """The lookup tables of one circuit, by name, refusing two contents per name.
+
+    Lookup arguments, table columns and (for embeddings) the gadget key are all
+    found by table name, so if two tables could share a name the circuit would
+    tabulate only one of them and every lookup meant for the other would be
+    checked against it: a prover could read the first table where the second is
+    meant. Registering every table a gadget uses, at every placement, makes that
+    merge an error instead (identical contents still share one table).
+    """
+
+    def __init__(self) -> None:
+        self._tables: dict[str, tuple[Table, tuple[Any, ...], str]] = {}
+
+    def register(self, table: Table, user: str = "") -> Table:
+        """Add `table` (used by `user`), or return the equal one already there."""
+        key = table.content_key()
+        found = self._tables.get(table.name)
+        if found is None:
+            self._tables[table.name] = (table, key, user)
+            return table
+        existing, existing_key, existing_user = found
+        if existing_key != key:
+            first = f" (used by {existing_user})" if existing_user else ""
+            second = f" (used by {user})" if user else ""
+            raise TableClashError(
+                f"lookup table '{table.name}': two different tables share this name: "
+                f"{_describe(existing)}{first} and {_describe(table)}{second}"
+            )
+        return existing
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._tables
+
+    def __getitem__(self, name: str) -> Table:
+        return self._tables[name][0]
+
+    def values(self) -> list[Table]:
+        """The tables in registration order."""
+        return [t for t, _, _ in self._tables.values()]
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+
+def _describe(table: Table) -> str:
+    describe = getattr(table, "describe", None)
+    return describe() if callable(describe) else repr(table)

@@ -12,6 +12,12 @@ Wiring stays tensor-level. Each gadget-level value is *backed* by source cells:
 for every element, a (placement, port) and an element of that port, or the zero
 cell. A `gadget.rewire` only recomputes this backing; a gadget that consumes a
 value gets one `plonk.copy` per source it reads from.
+
+Lookup tables, their columns and their lookup arguments are found by table name,
+so names come from contents (a nonlinearity's parameters, an embedding matrix's
+digest), never from node names alone, and every placement registers its tables:
+one name with two contents is an error, not one table serving two (see
+zkir.gadgets.tables.TableRegistry).
 """
 
 from __future__ import annotations
@@ -30,11 +36,12 @@ from xdsl.passes import ModulePass
 from xdsl.transforms.dead_code_elimination import region_dce
 
 from zkir.dialects import gadget, plonk
-from zkir.dialects.resources import dense_attr
+from zkir.dialects.resources import dense_attr, to_numpy
 from zkir.gadgets.base import Gadget, RangeCheckedGadget
+from zkir.gadgets.embedding import EmbeddingTable
 from zkir.gadgets.lookup import LookupGadget
 from zkir.gadgets.registry import IO_KINDS, gadget_for
-from zkir.gadgets.tables import TableSpec
+from zkir.gadgets.tables import TableClashError, TableRegistry
 from zkir.lowering.plonk_builder import ExprBuilder
 
 INSTANCE = "instance"
@@ -113,7 +120,8 @@ class _Layout:
     sources: list[tuple[str, str]] = field(default_factory=list)
     backings: dict[SSAValue, Backing] = field(default_factory=dict)
     gadget_keys: set[str] = field(default_factory=set)
-    tables: dict[str, TableSpec] = field(default_factory=dict)
+    tables: TableRegistry = field(default_factory=TableRegistry)
+    """Every table a placed gadget uses, by its content-derived name."""
     selector_columns: list[str] = field(default_factory=list)
     uses_zero: bool = False
     uses_fixed_band: bool = False
@@ -224,6 +232,7 @@ class _Layout:
         else:  # the zero cell
             row, columns = 0, [ZERO]
         name = hint if reserved else self.unique(hint)
+        self.register_tables(g, name)
         self.port_shapes[name] = dict(shapes)
         selectors = {role: selector_column(role, g.key) for role in g.selector_roles}
         self.placements.append(
@@ -242,6 +251,16 @@ class _Layout:
             self.gadget_keys.add(g.key)
             self.emit_constraints(g)
         return name
+
+    def register_tables(self, g: Gadget, user: str) -> None:
+        """Register the tables of every placement, not only of a gadget key's first:
+        a second gadget with an already-seen key reuses the first one's lookups,
+        so its tables must be the very same ones (a name clash raises)."""
+        for table in g.tables().values():
+            try:
+                self.tables.register(table, f"@{user}")
+            except TableClashError as e:
+                raise PlonkLoweringError(f"convert-gadget-to-plonk: {e}") from None
 
     def source(self, place: str, port: str, shape: tuple[int, ...]) -> Backing:
         self.sources.append((place, port))
@@ -284,8 +303,6 @@ class _Layout:
         if any(polys for _, polys in g.gates(lambda s, r: 0, lambda role: 0)):
             gates = _constraint_region([(g, lambda cell, sel: [p for _, ps in g.gates(cell, sel) for p in ps])])
             self.block.add_op(plonk.GateOp(g.key, gates))
-        for table in g.tables().values():
-            self.tables.setdefault(table.name, table)
         if self.choice.share_lookups:
             self.lookup_users.append(g)
             return
@@ -358,8 +375,9 @@ def _gadget_params(op: Operation, range_bits: int) -> tuple[str, dict[str, objec
     if isinstance(op, gadget.EmbedOp):
         table = op.table.owner
         assert isinstance(table, gadget.ConstantOp)
-        name = op.results[0].name_hint or "table"
-        return "embed", {"table": f"embed_{name}", "value": table.value}
+        # Named after its contents, not only the node: sanitized node names collide.
+        name = EmbeddingTable.content_name(op.results[0].name_hint or "table", to_numpy(table.value))
+        return "embed", {"table": name, "value": table.value}
     kinds = {
         gadget.DotOp: "dot",
         gadget.AddOp: "add",
