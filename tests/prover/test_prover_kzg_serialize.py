@@ -68,11 +68,12 @@ def test_srs_load_rejects_garbage(tmp_path):
     for bad in (b"", b"garbage", data[:-1], data[:20], b"X" + data[1:]):
         with pytest.raises(ProofFormatError):
             SRS.from_bytes(bad)
-    # swap two monomial points: consistency check must notice
-    off = 8 + 8 + 192
+    # swap two monomial points: consistency check must notice (version 2 header:
+    # magic, <IIII version k flags source-length, the source string, two G2 points)
+    off = 8 + 16 + len(srs.source.encode()) + 192
     swapped = bytearray(data)
     swapped[off + 96: off + 192], swapped[off + 192: off + 288] = data[off + 192: off + 288], data[off + 96: off + 192]
-    with pytest.raises(ProofFormatError):
+    with pytest.raises(ProofFormatError, match="not powers of a single tau"):
         SRS.from_bytes(bytes(swapped))
 
 

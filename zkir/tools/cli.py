@@ -202,6 +202,7 @@ def _run_cmd(p: argparse.ArgumentParser) -> Runner:
 
 def build_parser() -> argparse.ArgumentParser:
     import zkir.tools.cli_proofs  # noqa: F401  (registers compile, setup, prove, ...)
+    import zkir.tools.cli_srs  # noqa: F401  (registers srs: ceremony and Ethereum setup)
 
     parser = argparse.ArgumentParser(
         prog="zkir",
