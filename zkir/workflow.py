@@ -19,7 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from zkir.files import write_atomic
+
 SETTINGS = "settings.json"
+KEY_FILES = ("pk.bin", "vk.bin")
 LEVELS = ("1_ml.mlir", "2_ml_fixed.mlir", "3_gadget.mlir", "4_plonk.mlir")
 PROOF_MAGIC = b"ZKIRPRF1"
 
@@ -77,7 +80,7 @@ class Settings:
     range_bits: int = 0
 
     def save(self, build: Path) -> None:
-        (build / SETTINGS).write_text(json.dumps(asdict(self), indent=2) + "\n")
+        write_atomic(build / SETTINGS, json.dumps(asdict(self), indent=2) + "\n")
 
     @staticmethod
     def load(build: Path) -> Settings:
@@ -146,6 +149,13 @@ def compile_model(
     options = options or CompileOptions()
     build = Path(build)
     build.mkdir(parents=True, exist_ok=True)
+    stale = [name for name in KEY_FILES if (build / name).exists()]
+    if stale:
+        # keys of an earlier compile belong to another circuit: a verifier must never
+        # read this build's statement off them
+        progress(f"removing the keys of an earlier compile ({', '.join(stale)}): run zkir setup again")
+        for name in stale:
+            (build / name).unlink()
     start = time.perf_counter()
     progress(f"importing {model}")
     module = load_model(model, options.input_shapes)
@@ -211,50 +221,102 @@ def _plan(build: Path):
         raise WorkflowError(f"{path}: {e.msg}") from None
 
 
-def setup(build: str | Path, srs_file: str | Path | None = None, progress: Progress = _quiet) -> dict[str, float]:
-    """Keys for the compiled circuit; a seeded, INSECURE test SRS unless one is given."""
+def setup(
+    build: str | Path,
+    srs_file: str | Path | None = None,
+    progress: Progress = _quiet,
+    insecure_test_srs: bool = False,
+) -> dict[str, float]:
+    """Keys for the compiled circuit.
+
+    The SRS is, in order of trust: a ceremony or imported file (`srs_file`);
+    else a fresh one from the OS CSPRNG whose tau is discarded (only whoever ran
+    this setup could forge); or, for tests only, the seeded SRS whose tau is
+    public (`insecure_test_srs`): its keys are marked and verifiers refuse them."""
     from zkir.prover import SRS, keygen, pk_to_bytes, vk_to_bytes
 
     build = Path(build)
     settings = Settings.load(build)
+    if insecure_test_srs and srs_file is not None:
+        raise WorkflowError("give either an SRS file or the insecure test SRS, not both")
     times: dict[str, float] = {}
     t = time.perf_counter()
-    if srs_file is None:
-        progress(f"generating an INSECURE test SRS for 2^{settings.k} rows (never use it in production)")
+    if insecure_test_srs:
+        progress(f"using the INSECURE test SRS for 2^{settings.k} rows: its tau is public, anyone can forge "
+                 "proofs, and verifiers refuse these keys unless told --allow-insecure-srs")
         srs = SRS.insecure_from_seed(settings.k)
-        srs.save(build / "srs.bin")
+    elif srs_file is None:
+        progress(f"sampling a fresh SRS for 2^{settings.k} rows from the OS CSPRNG; its secret is discarded, "
+                 "but whoever runs this setup could forge proofs: for keys others can trust, use a "
+                 "ceremony SRS (zkir srs new/contribute, or zkir srs import-ethereum) with --srs")
+        srs = SRS.generate(settings.k)
     else:
         progress(f"loading SRS {srs_file}")
-        srs = SRS.load(srs_file)
-        if srs.k < settings.k:
-            raise WorkflowError(f"{srs_file}: the SRS has 2^{srs.k} points, the circuit needs 2^{settings.k}")
-        if Path(srs_file).resolve() != (build / "srs.bin").resolve():
-            srs.save(build / "srs.bin")
+        srs = _load_srs(Path(srs_file), settings.k)
+    if srs_file is None or Path(srs_file).resolve() != (build / "srs.bin").resolve():
+        write_atomic(build / "srs.bin", srs.to_bytes())
     times["srs"] = time.perf_counter() - t
     t = time.perf_counter()
     progress("building the circuit")
     plan = _plan(build)
+    check_wiring = getattr(plan, "check_wiring", None)
+    if check_wiring is not None:
+        check_wiring()
+    statement = _statement(build, settings, plan)
     progress("keygen: fixed columns, permutation, commitments")
     pk, vk = keygen(
-        srs, plan.cs, plan.fixed_columns(), plan.copy_constraints(), k=settings.k, pinned=plan.pinned_advice()
+        srs, plan.cs, plan.fixed_columns(), plan.copy_constraints(), k=settings.k, pinned=plan.pinned_advice(),
+        statement=statement.to_bytes(),
     )
-    (build / "pk.bin").write_bytes(pk_to_bytes(pk))
-    (build / "vk.bin").write_bytes(vk_to_bytes(vk))
+    write_atomic(build / "pk.bin", pk_to_bytes(pk))
+    write_atomic(build / "vk.bin", vk_to_bytes(vk))
     times["keygen"] = time.perf_counter() - t
     return times
 
 
-def quantize_inputs(settings: Settings, inputs: Mapping[str, Any] | Any) -> list[np.ndarray]:
+def _load_srs(path: Path, k: int):
+    from zkir.prover import ProofFormatError
+
+    if not path.exists():
+        raise WorkflowError(f"{path}: no such SRS file")
+    try:
+        try:
+            from zkir.prover.ceremony import load_srs_file
+        except ImportError:  # the ceremony module is optional in older trees
+            from zkir.prover import SRS
+
+            srs = SRS.load(path)
+        else:
+            srs = load_srs_file(path, k)
+    except ProofFormatError as e:
+        raise WorkflowError(f"{path}: {e}") from None
+    if srs.k < k:
+        raise WorkflowError(f"{path}: the SRS has 2^{srs.k} points, the circuit needs 2^{k}")
+    return srs
+
+
+def _statement(build: Path, settings: Settings, plan):
+    from zkir.statement import build_statement
+
+    try:
+        return build_statement(plan, settings.inputs, settings.outputs, Path(settings.model).name,
+                               (build / LEVELS[3]).read_text())
+    except ValueError as e:
+        raise WorkflowError(f"{build}: settings.json does not match the compiled circuit ({e}): run zkir compile") from None
+
+
+def quantize_inputs(settings: Settings | list[TensorInfo], inputs: Mapping[str, Any] | Any) -> list[np.ndarray]:
     """input.json values (reals) -> fixed-point integers at each input's scale."""
     from zkir.interpreter.rounding import quantize
 
+    infos = settings.inputs if isinstance(settings, Settings) else settings
     if not isinstance(inputs, Mapping):
-        if len(settings.inputs) != 1:
-            names = ", ".join(i.name for i in settings.inputs)
-            raise WorkflowError(f"the model has {len(settings.inputs)} inputs ({names}); give them by name")
-        inputs = {settings.inputs[0].name: inputs}
+        if len(infos) != 1:
+            names = ", ".join(i.name for i in infos)
+            raise WorkflowError(f"the model has {len(infos)} inputs ({names}); give them by name")
+        inputs = {infos[0].name: inputs}
     out = []
-    for info in settings.inputs:
+    for info in infos:
         if info.name not in inputs:
             raise WorkflowError(f"input '{info.name}' is missing (inputs: {', '.join(inputs)})")
         try:
@@ -268,7 +330,7 @@ def quantize_inputs(settings: Settings, inputs: Mapping[str, Any] | Any) -> list
                 f"input '{info.name}' has shape {list(value.shape)}, the model expects {info.shape}"
             )
         out.append(quantize(value, info.scale))
-    extra = set(inputs) - {i.name for i in settings.inputs}
+    extra = set(inputs) - {i.name for i in infos}
     if extra:
         raise WorkflowError(f"unknown inputs: {', '.join(sorted(extra))}")
     return out
@@ -310,6 +372,8 @@ def prove(build: str | Path, inputs: Mapping[str, Any] | Any, proof_path: str | 
     # the prover skips the SRS's point checks (seconds at large k): a bad SRS can
     # only make its own proof fail, never make a false one verify
     pk = pk_from_bytes((build / "pk.bin").read_bytes(), SRS.load(build / "srs.bin", check=False))
+    if _statement(build, settings, plan).to_bytes() != pk.vk.statement:
+        raise WorkflowError(f"{build}: settings.json or the compiled circuit changed since zkir setup (run zkir setup)")
     timings["load"] = time.perf_counter() - t
     t = time.perf_counter()
     progress("computing the witness")
@@ -321,10 +385,23 @@ def prove(build: str | Path, inputs: Mapping[str, Any] | Any, proof_path: str | 
     proof = prove_circuit(pk, witness.advice, witness.instance, timings=phases)
     timings["prove"] = time.perf_counter() - t
     timings.update({f"prove_{k}": v for k, v in phases.items() if k != "total"})
-    header = json.dumps({"instance": [c.tolist() for c in witness.instance]}).encode()
-    data = PROOF_MAGIC + struct.pack("<I", len(header)) + header + proof
-    Path(proof_path).write_bytes(data)
-    return ProveResult(Path(proof_path), _tensors(settings.outputs, witness.outputs), timings, len(proof))
+    data = proof_file_bytes(pk.vk.digest, witness.instance, proof)
+    write_atomic(proof_path, data)
+    return ProveResult(Path(proof_path), _tensors(settings.outputs, witness.outputs), timings, len(data))
+
+
+def proof_file_bytes(vk_digest: bytes, instance: list[np.ndarray], proof: bytes) -> bytes:
+    """A proof file: magic, the public values (and the digest of the key they are
+    for) as a JSON header, then the proof bytes."""
+    header = json.dumps({"vk": vk_digest.hex(), "instance": [np.asarray(c).tolist() for c in instance]}).encode()
+    return PROOF_MAGIC + struct.pack("<I", len(header)) + header + proof
+
+
+@dataclass
+class ProofFile:
+    vk_digest: str
+    instance: list[np.ndarray]
+    proof: bytes
 
 
 @dataclass
@@ -334,12 +411,18 @@ class VerifyResult:
     outputs: dict[str, dict[str, Any]]
     inputs: dict[str, dict[str, Any]]
     timings: dict[str, float]
+    model: str = ""
+    private_inputs: list[str] = field(default_factory=list)
+    """Inputs the circuit keeps private (nothing of them is shown or checked)."""
 
 
-def read_proof_file(path: Path) -> tuple[list[np.ndarray], bytes]:
+def read_proof_file(path: Path) -> ProofFile:
     from zkir.prover import ProofFormatError
 
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise WorkflowError(f"{path}: no such proof file") from None
     if data[: len(PROOF_MAGIC)] != PROOF_MAGIC:
         raise ProofFormatError(f"{path}: not a zkir proof file (bad magic)")
     if len(data) < len(PROOF_MAGIC) + 4:
@@ -350,44 +433,89 @@ def read_proof_file(path: Path) -> tuple[list[np.ndarray], bytes]:
         raise ProofFormatError(f"{path}: proof file truncated (public values cut short)")
     try:
         header = json.loads(data[start : start + size])
+        digest = str(header["vk"])
         instance = [np.asarray(col, dtype=object) for col in header["instance"]]
         instance = [np.asarray([int(v) for v in col], dtype=np.int64) for col in instance]
     except (ValueError, KeyError, TypeError, OverflowError) as e:
         raise ProofFormatError(f"{path}: malformed public values ({e})") from None
-    return instance, data[start + size :]
+    return ProofFile(digest, instance, data[start + size :])
 
 
-def verify(build: str | Path, proof_path: str | Path) -> VerifyResult:
-    """Check a proof against the build's verifying key; never raises on a bad proof."""
-    from zkir.prover import VerificationError, vk_from_bytes
+def _verifying_key_path(build: Path) -> Path:
+    return build if build.is_file() else build / "vk.bin"
+
+
+def verify(
+    build: str | Path,
+    proof_path: str | Path,
+    *,
+    allow_insecure_srs: bool = False,
+    inputs: Mapping[str, Any] | Any | None = None,
+) -> VerifyResult:
+    """Check a proof against a verifying key (a build directory's vk.bin, or the
+    key file itself); never raises on a bad proof.
+
+    What the public values mean is read from the key's statement, never from
+    settings.json. `inputs` (input.json values) must then equal the proof's
+    public inputs."""
+    from zkir.prover import ProofFormatError, VerificationError, vk_from_bytes
     from zkir.prover import verify as verify_proof
+    from zkir.statement import Statement, circuit_digest
 
     build = Path(build)
-    settings = Settings.load(build)
-    if not (build / "vk.bin").exists():
+    vk_path = _verifying_key_path(build)
+    if not vk_path.exists():
         raise WorkflowError(f"{build}: no verifying key (run zkir setup)")
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    vk = vk_from_bytes((build / "vk.bin").read_bytes())
+    try:
+        vk = vk_from_bytes(vk_path.read_bytes())
+        statement = Statement.from_bytes(vk.statement)
+    except (ProofFormatError, ValueError) as e:
+        raise WorkflowError(f"{vk_path}: {e}") from None
+    plonk = vk_path.parent / LEVELS[3]
+    if build.is_dir() and plonk.exists() and circuit_digest(plonk.read_bytes()) != statement.circuit:
+        raise WorkflowError(f"{vk_path} was made for another circuit than {plonk} (run zkir setup)")
     timings["load"] = time.perf_counter() - t
+    public_inputs = [TensorInfo(i.name, i.shape, i.scale or 0, i.rows) for i in statement.of("input") if i.public]
+    expected = quantize_inputs(public_inputs, inputs) if inputs is not None else None
+    if inputs is not None and len(public_inputs) != len(statement.of("input")):
+        private = ", ".join(i.name for i in statement.of("input") if not i.public)
+        raise WorkflowError(f"the circuit keeps its input private ({private}): there is nothing to check --input against")
     outputs: dict[str, dict[str, Any]] = {}
-    inputs: dict[str, dict[str, Any]] = {}
+    shown_inputs: dict[str, dict[str, Any]] = {}
     failed = None
     t = time.perf_counter()
     try:
-        instance, proof = read_proof_file(Path(proof_path))
-        verify_proof(vk, instance, proof)
-        column = instance[0] if instance else np.zeros(0, dtype=np.int64)
+        pf = read_proof_file(Path(proof_path))
+        if pf.vk_digest != vk.digest.hex():
+            raise VerificationError("this proof is for another circuit or key (its verifying-key digest differs)")
+        statement.check_instance(pf.instance)
+        verify_proof(vk, pf.instance, pf.proof, allow_insecure_srs=allow_insecure_srs)
+        raw_outputs = statement.values(pf.instance, "output")
+        raw_inputs = statement.values(pf.instance, "input")
+        if expected is not None:
+            for info, want in zip(public_inputs, expected):
+                got = raw_inputs[info.name]
+                if got.shape != want.shape or np.any(got != want):
+                    differ = int(np.sum(got != want)) if got.shape == want.shape else got.size
+                    raise VerificationError(
+                        f"public input '{info.name}' of the proof is not the given input "
+                        f"({differ} of {want.size} values differ)"
+                    )
 
-        def public(infos: list[TensorInfo]) -> dict[str, dict[str, Any]]:
-            shown = [i for i in infos if i.rows]
-            return _tensors(shown, [column[i.rows[0] : i.rows[1]][: int(np.prod(i.shape))] for i in shown])
+        def shown(role: str, raws: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
+            infos = [TensorInfo(i.name, i.shape, i.scale or 0, i.rows) for i in statement.of(role) if i.public]
+            return _tensors(infos, [raws[i.name] for i in infos])
 
-        outputs, inputs = public(settings.outputs), public(settings.inputs)
+        outputs, shown_inputs = shown("output", raw_outputs), shown("input", raw_inputs)
     except VerificationError as e:
         failed = str(e)
     timings["verify"] = time.perf_counter() - t
-    return VerifyResult(failed is None, failed, outputs, inputs, timings)
+    return VerifyResult(
+        failed is None, failed, outputs, shown_inputs, timings, statement.model,
+        [i.name for i in statement.of("input") if not i.public],
+    )
 
 
 @dataclass
@@ -405,7 +533,8 @@ class MockFailure:
 
 
 def mock(build: str | Path, inputs: Mapping[str, Any] | Any, tamper: Callable | None = None) -> list[MockFailure]:
-    """Check every gate, lookup and copy on the witness, naming the placement.
+    """Check every gate, lookup and copy on the witness, and the private weights
+    against the model's (as the verifier does), naming the placement.
 
     `tamper(witness)` may change the witness first (the soundness tests use it).
     """
@@ -419,15 +548,25 @@ def mock(build: str | Path, inputs: Mapping[str, Any] | Any, tamper: Callable | 
     if tamper is not None:
         tamper(witness)
     failures = MockProver(
-        plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints()
+        plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints(),
+        pinned=plan.pinned_advice(),
     ).verify()
     out = []
     for f in failures:
-        place = plan.placement_at(f.row)
+        place = _weight_placement(plan, f.name, f.row) if f.kind == "pinned" else plan.placement_at(f.row)
         out.append(
             MockFailure(f.kind, f.name, f.row, place.name if place else None, place.kind if place else None, dict(f.cells))
         )
     return out
+
+
+def _weight_placement(plan, column: str, row: int):
+    """The constant (weights) placement holding `row` of the advice column named `column`."""
+    for p in plan.places.values():
+        if p.kind == "constant" and p.row <= row < p.row + p.structure.rows:
+            if any(plan.cs.name_of(c) == column for c in p.columns):
+                return p
+    return None
 
 
 def report(build: str | Path) -> list[dict[str, Any]]:

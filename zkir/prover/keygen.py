@@ -19,8 +19,10 @@ from . import permutation as perm
 from .constraint_system import ConstraintSystem
 from .errors import CircuitError
 from .expression import ADVICE, Column
-from .kzg import SRS, msm_batch
+from .kzg import SRS, is_known_insecure, msm_batch
+from .pinned import hiding_commitment
 from .poly import Domain
+from .randomness import OsRandom
 
 P = F.P
 
@@ -68,8 +70,15 @@ class VerifyingKey:
     g2_tau: G2Point
     digest: bytes = b""
     pinned: list[tuple[int, G1Point]] = dc_field(default_factory=list)
-    """(advice column, commitment) pairs every proof must carry unchanged: the
-    private weights of one model, bound by the key without being revealed."""
+    """(advice column, hiding commitment) pairs: the private weights of one
+    model, bound by the key without being revealed (see pinned.py)."""
+    blind_points: list[G1Point] = dc_field(default_factory=list)
+    """Lagrange points of the blinding rows (usable .. n-1), when columns are pinned."""
+    insecure_srs: bool = False
+    """Made from a test SRS whose tau is public: anyone can forge proofs."""
+    statement: bytes = b""
+    """What the circuit's public values mean (names, shapes, scales, rows,
+    public constants), written by the layer above and bound by the digest."""
 
     def __post_init__(self):
         self.domain = Domain(self.k, ext_log_for(self.cs.degree()))
@@ -99,6 +108,8 @@ class ProvingKey:
     fixed_values: list[np.ndarray]
     sigma_values: list[np.ndarray]
     permutation: np.ndarray
+    pinned_blinding: dict[int, np.ndarray] = dc_field(default_factory=dict)
+    """Secret blinding rows r0 of each pinned column's commitment in the vk."""
     # derived (not serialized)
     fixed_coeffs: list[np.ndarray] = dc_field(default_factory=list)
     fixed_ext: list[np.ndarray] = dc_field(default_factory=list)
@@ -150,16 +161,18 @@ class ProvingKey:
 
 
 def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None = None,
-           pinned: dict[int, np.ndarray] | None = None) -> tuple[ProvingKey, VerifyingKey]:
+           pinned: dict[int, np.ndarray] | None = None, statement: bytes = b"",
+           seed: int | None = None) -> tuple[ProvingKey, VerifyingKey]:
     """Build keys for circuit `cs` with fixed column values and copy constraints.
 
     fixed: one integer array per fixed column (padded with zeros to 2^k rows).
     copies: ((col_a, row_a), (col_b, row_b)) pairs or (col_a, rows_a, col_b, rows_b).
     pinned: advice column index -> the values every proof must put there. The
-    prover leaves these columns unblinded, so their commitments are fixed; the
-    verifying key holds them and the verifier rejects any other. Like a fixed
-    column, a pinned column's opening at the challenge point shows one random
-    linear combination of its values per proof.
+    verifying key holds a hiding commitment to each; every proof commits a
+    freshly blinded copy and proves it differs only in the blinding rows
+    (pinned.py), so no number of proofs reveals the values.
+    statement: opaque bytes the caller binds to the key (the public interface).
+    seed: make the pinned columns' blinding deterministic (tests only).
     k: circuit size, default srs.k; a smaller k derives its Lagrange points by
     an inverse NTT over G1 (slow beyond k ~ 12: prefer an SRS of the exact size)."""
     k = srs.k if k is None else k
@@ -179,11 +192,16 @@ def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None
     commits = msm_batch(lag, fixed_values + sigma_values)
     fixed_c, sigma_c = commits[: len(fixed_values)], commits[len(fixed_values):]
     pinned_c = []
+    blinding: dict[int, np.ndarray] = {}
+    rng = np.random.default_rng(seed) if seed is not None else OsRandom()
     for index, values in sorted((pinned or {}).items()):
         if not 0 <= index < cs.num_advice:
             raise CircuitError(f"pinned column {index}: no such advice column")
         column = as_field_column(values, n, u, f"pinned advice column {cs.name_of(Column(ADVICE, index))}")
-        pinned_c.append((index, msm_batch(lag, [column])[0]))
-    vk = VerifyingKey(k, cs, fixed_c, sigma_c, srs.g1[0], srs.g2, srs.g2_tau, pinned=pinned_c)
-    pk = ProvingKey(vk, srs, fixed_values, sigma_values, permutation)
+        commitment, blinding[index] = hiding_commitment(lag, column, u, rng)
+        pinned_c.append((index, commitment))
+    vk = VerifyingKey(k, cs, fixed_c, sigma_c, srs.g1[0], srs.g2, srs.g2_tau, pinned=pinned_c,
+                      blind_points=list(lag[u:]) if pinned_c else [],
+                      insecure_srs=srs.insecure or is_known_insecure(srs), statement=bytes(statement))
+    pk = ProvingKey(vk, srs, fixed_values, sigma_values, permutation, pinned_blinding=blinding)
     return pk, vk

@@ -32,7 +32,7 @@ def _signed(x: int) -> int:
 
 @dataclass
 class Failure:
-    kind: str  # "gate", "lookup" or "copy"
+    kind: str  # "gate", "lookup", "copy" or "pinned" (a weight other than the key's)
     name: str  # gate name (with polynomial index) / lookup name / "copy"
     row: int
     cells: dict = dc_field(default_factory=dict)
@@ -44,7 +44,9 @@ class Failure:
 
 class MockProver:
     def __init__(self, cs: ConstraintSystem, k: int, advice, fixed, instance=(), permutation=None,
-                 copies=(), field_input: bool = False, seed: int = 0):
+                 copies=(), field_input: bool = False, seed: int = 0, pinned=None):
+        """pinned: advice column -> the values the verifying key pins there (the
+        model's private weights); other values are failures, as the verifier says."""
         self.cs = cs
         self.k = k
         n = self.n = 1 << k
@@ -67,6 +69,7 @@ class MockProver:
             pa, pb = perm.normalize_copies(list(copies), cs.equality, u)
             permutation = perm.build_sigma(len(cs.equality), n, u, pa, pb)
         self.permutation = permutation
+        self.pinned = {i: as_field_column(v, n, u, f"pinned column {i}")[:u] for i, v in (pinned or {}).items()}
 
     def _col(self, c: Column) -> np.ndarray:
         return {"advice": self.advice, "fixed": self.fixed, "instance": self.instance}[c.kind][c.index]
@@ -104,6 +107,16 @@ class MockProver:
             for r in missing[:MAX_ROWS_PER_CONSTRAINT].tolist():
                 cells = {f"input{j}": _signed(F.to_ints(ins[j][r:r + 1])[0]) for j in range(len(ins))}
                 fails.append(Failure("lookup", lkp.name, r, cells))
+        for index, expected in sorted(self.pinned.items()):
+            got = self.advice[index][:u]
+            bad = np.flatnonzero(np.any(got != expected, axis=1))
+            if bad.size:
+                r = int(bad[0])
+                name = self.cs.name_of(Column("advice", index))
+                fails.append(Failure("pinned", name, r, {
+                    f"{name}[{r}]": _signed(F.to_ints(got[r:r + 1])[0]),
+                    "pinned": _signed(F.to_ints(expected[r:r + 1])[0]),
+                    "rows differing": int(bad.size)}))
         if cs.equality:
             vals = np.concatenate([self._col(c) for c in cs.equality])
             other = vals[self.permutation]

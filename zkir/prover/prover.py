@@ -1,7 +1,8 @@
 """The prover: witness -> commitments -> quotient -> GWC multi-point opening.
 
 Round structure (each commitment is absorbed by the Blake2b transcript):
-  vk digest, instance  ->  advice commitments  -> theta
+  vk digest, instance  ->  advice commitments  -> links of the pinned columns
+  to the key (R_j, then z_j for the link's own challenge c; pinned.py) -> rho, theta
   -> lookup multiplicities m  -> beta, gamma
   -> permutation products z, lookup running sums phi  -> y
   -> quotient pieces h_i  -> x  -> evaluations  -> v  -> one witness W per
@@ -10,7 +11,6 @@ Round structure (each commitment is absorbed by the Blake2b transcript):
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Sequence
 
@@ -19,11 +19,12 @@ import numpy as np
 from . import field as F
 from . import lookup as lk
 from . import permutation as perm
-from . import protocol
+from . import pinned, protocol
 from .errors import CircuitError, SynthesisError
 from .expression import Column, Query, evaluate_vec
 from .keygen import ProvingKey, as_field_column
 from .kzg import _threads, msm_batch, msm_jobs
+from .randomness import OsRandom
 from .transcript import TranscriptWriter
 
 P = F.P
@@ -37,15 +38,6 @@ def _instance_bytes(inst: list[np.ndarray]) -> bytes:
     return b"".join(parts)
 
 
-class _OsRandom:
-    """The .bytes() interface of numpy Generators, backed by os.urandom
-    (blinding values must come from a cryptographic generator)."""
-
-    @staticmethod
-    def bytes(n: int) -> bytes:
-        return os.urandom(n)
-
-
 def prepare_instance(cs, instance: Sequence, usable: int) -> list[np.ndarray]:
     """Instance columns as field vectors of their given length (no padding)."""
     if len(instance) != cs.num_instance:
@@ -57,16 +49,15 @@ def prepare_instance(cs, instance: Sequence, usable: int) -> list[np.ndarray]:
     return out
 
 
-def prepare_advice(cs, advice: Sequence, n: int, usable: int, rng, pinned=frozenset()) -> list[np.ndarray]:
-    """Advice as field columns with random blinding rows, except pinned columns,
-    whose commitment must come out the same in every proof."""
+def prepare_advice(cs, advice: Sequence, n: int, usable: int, rng) -> list[np.ndarray]:
+    """Advice as field columns with fresh random blinding rows (pinned ones too:
+    their link to the key's commitment is proven separately, see pinned.py)."""
     if len(advice) != cs.num_advice:
         raise CircuitError(f"expected {cs.num_advice} advice columns, got {len(advice)}")
     out = []
     for i, v in enumerate(advice):
         col = as_field_column(v, n, usable, f"advice column {cs.name_of(Column('advice', i))}")
-        if i not in pinned:
-            col[usable:] = perm.random_field(n - usable, rng)
+        col[usable:] = perm.random_field(n - usable, rng)
         out.append(col)
     return out
 
@@ -154,9 +145,9 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
     dom = vk.domain
     n, u = dom.n, vk.usable
     # blinding randomness: the OS CSPRNG unless a test fixes the seed
-    rng = np.random.default_rng(seed) if seed is not None else _OsRandom()
+    rng = np.random.default_rng(seed) if seed is not None else OsRandom()
     inst = prepare_instance(cs, instance, u)
-    adv = prepare_advice(cs, advice, n, u, rng, {i for i, _ in vk.pinned})
+    adv = prepare_advice(cs, advice, n, u, rng)
     inst_full = []
     for v in inst:
         col = F.zeros(n)
@@ -180,8 +171,13 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
 
     # ---- advice
     t0 = time.perf_counter()
-    for c in msm_batch(lag, adv):
+    advice_commitments = msm_batch(lag, adv)
+    for c in advice_commitments:
         tr.write_point(c)
+    # pinned columns: prove each differs from the key's commitment only in the blinding rows
+    blindings = [F.sub(adv[i][u:], pk.pinned_blinding[i]) for i, _ in vk.pinned]
+    pinned.prove_links(tr, vk.digest, [advice_commitments[i] for i, _ in vk.pinned], vk.blind_points,
+                       blindings, rng)
     tm["commitments"] += time.perf_counter() - t0
     theta = tr.challenge()
 

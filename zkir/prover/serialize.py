@@ -22,8 +22,8 @@ from .expression import Column, decode, encode
 P = F.P
 VK_MAGIC = b"ZKIRVK\x00"
 PK_MAGIC = b"ZKIRPK\x00"
-VK_VERSION = 2  # 2: pinned advice commitments
-PK_VERSION = 1
+VK_VERSION = 3  # 2: pinned advice commitments; 3: hiding pins, SRS mark, statement
+PK_VERSION = 2  # 2: the pinned columns' secret blinding
 _KIND = {"advice": 0, "fixed": 1, "instance": 2}
 _KIND_INV = {v: k for k, v in _KIND.items()}
 
@@ -158,6 +158,11 @@ def vk_body_bytes(vk) -> bytes:
     out += _u32(len(vk.pinned))
     for index, point in vk.pinned:
         out += _u32(index) + point.to_compressed_bytes()
+    out += _u32(len(vk.blind_points))
+    for point in vk.blind_points:
+        out += point.to_compressed_bytes()
+    out += bytes([1 if vk.insecure_srs else 0])
+    out += _u32(len(vk.statement)) + vk.statement
     return bytes(out)
 
 
@@ -204,12 +209,21 @@ def _read_vk(r: _Reader):
         if index >= cs.num_advice or any(index == i for i, _ in pinned):
             raise ProofFormatError(f"{r.what}: bad pinned advice column {index}")
         pinned.append((index, r.g1()))
+    blind_points = [r.g1() for _ in range(r.count(48))]
+    if pinned and len(blind_points) != (1 << k) - cs.usable_rows(k):
+        raise ProofFormatError(f"{r.what}: {len(blind_points)} blinding-row points, expected "
+                               f"{(1 << k) - cs.usable_rows(k)}")
+    flag = r.u8()
+    if flag not in (0, 1):
+        raise ProofFormatError(f"{r.what}: bad SRS mark {flag}")
+    statement = r.take(r.count())
     body = bytes(r.d[start:r.pos])
     import hashlib
 
     try:
         return VerifyingKey(k, cs, fixed, sigma, g1, g2, g2_tau,
-                            digest=hashlib.blake2b(body, digest_size=32).digest(), pinned=pinned)
+                            digest=hashlib.blake2b(body, digest_size=32).digest(), pinned=pinned,
+                            blind_points=blind_points, insecure_srs=bool(flag), statement=statement)
     except (ProverError, ValueError) as e:
         raise ProofFormatError(f"{r.what}: inconsistent key ({e})") from None
 
@@ -229,6 +243,8 @@ def pk_to_bytes(pk) -> bytes:
     for v in pk.fixed_values:
         out += F.to_le_bytes(v).tobytes()
     out += pk.permutation.astype("<i8").tobytes()
+    for index, _ in pk.vk.pinned:
+        out += F.to_le_bytes(pk.pinned_blinding[index]).tobytes()
     return bytes(out)
 
 
@@ -241,17 +257,20 @@ def pk_from_bytes(data: bytes, srs):
     n = 1 << vk.k
     if vk.k > srs.k:
         raise ProofFormatError(f"proving key needs a 2^{vk.k} SRS, got 2^{srs.k}")
-    fixed = []
-    for _ in range(vk.cs.num_fixed):
-        raw = np.frombuffer(r.take(32 * n), "<u8").reshape(n, 4).astype(np.uint64)
-        if n and int(raw[:, 3].max()) >= (P >> 192) + 1:
-            raise ProofFormatError("proving key: non-canonical fixed value")
-        fixed.append(F.from_canonical(raw))
+    fixed = [_field_vector(r, n) for _ in range(vk.cs.num_fixed)]
     ne = len(vk.cs.equality)
     permutation = np.frombuffer(r.take(8 * ne * n), "<i8").astype(np.int64)
+    blinding = {index: _field_vector(r, len(vk.blind_points)) for index, _ in vk.pinned}
     r.done()
     if permutation.size and (permutation.min() < 0 or permutation.max() >= ne * n
                              or np.unique(permutation).size != permutation.size):
         raise ProofFormatError("proving key: permutation is not a bijection")
     sigma = perm.sigma_columns(ne, n, F.root_of_unity(vk.k), permutation)
-    return ProvingKey(vk, srs, fixed, sigma, permutation)
+    return ProvingKey(vk, srs, fixed, sigma, permutation, pinned_blinding=blinding)
+
+
+def _field_vector(r: _Reader, n: int) -> np.ndarray:
+    raw = np.frombuffer(r.take(32 * n), "<u8").reshape(n, 4).astype(np.uint64)
+    if n and not F.is_canonical(raw).all():
+        raise ProofFormatError(f"{r.what}: non-canonical field element")
+    return F.from_canonical(raw)

@@ -6,16 +6,17 @@ Why: verification must be cheap (a few ms) and must say which check failed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
-from py_arkworks_bls12381 import GT
+from py_arkworks_bls12381 import GT, G1Point
 
 from . import field as F
-from . import protocol
-from .errors import CircuitError, ProofFormatError, VerificationError
+from . import pinned, protocol
+from .errors import CircuitError, InsecureSetupError, ProofFormatError, VerificationError
 from .expression import Column, Query, evaluate_point
 from .keygen import VerifyingKey
-from .kzg import msm_ints
+from .kzg import is_known_insecure, msm_ints
 from .prover import _instance_bytes, prepare_instance
 from .transcript import TranscriptReader
 
@@ -48,8 +49,27 @@ def _instance_at(dom, vals, point: int) -> int:
     return F.dot(vals, lag) * dom.vanishing_at(point) % P
 
 
-def verify(vk: VerifyingKey, instance: Sequence, proof: bytes) -> bool:
-    """True if `proof` is valid for `instance`; raises VerificationError otherwise."""
+@dataclass
+class Replay:
+    """A proof read back against its key: every commitment and evaluation by
+    (key, rotation), the opening points and the GWC challenges. The quotient's
+    combined commitment and value (HCOMB) are derived, as the verifier must."""
+
+    commitments: dict[tuple, G1Point]
+    evaluations: dict[tuple, int]
+    groups: dict[int, list[tuple]]
+    """rotation -> the polynomial keys opened there, in combination order."""
+    points: list[int]
+    """The rotations, in the order of the opening witnesses."""
+    witnesses: list[G1Point]
+    x: int
+    v: int
+    u: int
+
+
+def replay(vk: VerifyingKey, instance: Sequence, proof: bytes) -> Replay:
+    """Parse `proof`, replay its transcript and check every algebraic relation
+    short of the final pairing (raises VerificationError / ProofFormatError)."""
     cs = vk.cs
     dom = vk.domain
     n, u = dom.n, vk.usable
@@ -72,12 +92,8 @@ def verify(vk: VerifyingKey, instance: Sequence, proof: bytes) -> bool:
     comm: dict[tuple, object] = {}
     for i in range(cs.num_advice):
         comm[("advice", i)] = tr.read_point(f"advice commitment {i}")
-    for i, expected in vk.pinned:
-        if comm[("advice", i)].to_compressed_bytes() != expected.to_compressed_bytes():
-            raise VerificationError(
-                f"advice column '{cs.name_of(Column('advice', i))}' does not hold the values the "
-                "verifying key pins (the proof uses other weights than the key's model)"
-            )
+    pinned.verify_links(tr, vk.digest, vk.blind_points, vk.pinned, {i: comm[("advice", i)] for i, _ in vk.pinned},
+                        lambda i: cs.name_of(Column("advice", i)))
     theta = tr.challenge()
     for i in range(len(cs.lookups)):
         comm[("m", i)] = tr.read_point(f"lookup multiplicity commitment {i}")
@@ -170,11 +186,28 @@ def verify(vk: VerifyingKey, instance: Sequence, proof: bytes) -> bool:
     evals[(protocol.HCOMB, 0)] = acc * F.inv(xn - 1) % P
     comm[protocol.HCOMB] = msm_ints([comm[("h", i)] for i in range(pieces)],
                                     [pow(xn, i, P) for i in range(pieces)])
-
-    # ---- GWC batched opening: e(sum u^j W_j, [tau]) == e(sum u^j (F_j - y_j + z_j W_j), [1])
     groups: dict[int, list[tuple]] = {}
     for key, rot in plan:
         groups.setdefault(rot, []).append(key)
+    return Replay(comm, evals, groups, points, w_commits, x, v, uch)
+
+
+def verify(vk: VerifyingKey, instance: Sequence, proof: bytes, *, allow_insecure_srs: bool = False) -> bool:
+    """True if `proof` is valid for `instance`; raises VerificationError otherwise.
+
+    A key made from a test SRS (public tau: anyone can forge) is refused unless
+    allow_insecure_srs is set."""
+    if (vk.insecure_srs or is_known_insecure(vk)) and not allow_insecure_srs:
+        raise InsecureSetupError(
+            "the verifying key was made from an INSECURE test SRS (its tau is public, so anyone can "
+            "forge proofs); refusing to verify (allow it explicitly for tests)"
+        )
+    r = replay(vk, instance, proof)
+    dom = vk.domain
+    comm, evals, groups, points, w_commits = r.commitments, r.evaluations, r.groups, r.points, r.witnesses
+    v, uch = r.v, r.u
+
+    # ---- GWC batched opening: e(sum u^j W_j, [tau]) == e(sum u^j (F_j - y_j + z_j W_j), [1])
     lhs_pts, lhs_sc = [], []
     rhs: dict[int, int] = {}  # index into point list -> scalar
     rhs_pts = []
@@ -191,7 +224,7 @@ def verify(vk: VerifyingKey, instance: Sequence, proof: bytes) -> bool:
     g_scalar = 0
     uj = 1
     for j, rot in enumerate(points):
-        z = dom.rotate_point(x, rot)
+        z = dom.rotate_point(r.x, rot)
         vi = 1
         y_comb = 0
         for key in groups[rot]:

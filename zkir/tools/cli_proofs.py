@@ -12,6 +12,8 @@ import json
 import sys
 from typing import Any
 
+import numpy as np
+
 from zkir.tools.cli import (
     CliError,
     Runner,
@@ -39,6 +41,25 @@ def _emit(args: argparse.Namespace, human: str, record: dict[str, Any]) -> None:
 
 def _fmt_outputs(outputs: dict[str, dict[str, Any]]) -> str:
     return "\n".join(f"  {name} = {json.dumps(t['value'])}" for name, t in outputs.items())
+
+
+SHOWN_VALUES = 16
+"""Public tensors with more elements are shown as a digest of their raw values."""
+
+
+def _fmt_public(inputs: dict[str, dict[str, Any]], private: list[str]) -> str:
+    from zkir.statement import values_digest
+
+    lines = []
+    for name, t in inputs.items():
+        raw = np.asarray(t["raw"])
+        if raw.size <= SHOWN_VALUES:
+            lines.append(f"  {name} = {json.dumps(t['value'])}")
+        else:
+            lines.append(f"  {name}: shape {list(raw.shape)}, scale 2^{t['scale']}, digest {values_digest(raw.ravel())}"
+                         " (zkir verify --input FILE checks it)")
+    lines += [f"  {name}: private (not shown)" for name in private]
+    return "\n".join(lines)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -124,16 +145,26 @@ def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
     return run
 
 
-@subcommand("setup", "make the proving and verifying keys (a test SRS unless --srs is given)")
+@subcommand("setup", "make the proving and verifying keys (from a fresh SRS unless --srs is given)")
 def _setup_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument("build", help="build directory from zkir compile")
-    p.add_argument("--srs", help="structured reference string file (default: a seeded, INSECURE test SRS)")
+    p.add_argument(
+        "--srs",
+        help="SRS file: a powers-of-tau ceremony (zkir srs) or an imported one (zkir srs import-ethereum). "
+        "Default: a fresh SRS from the OS CSPRNG, whose secret is discarded (whoever runs setup could forge)",
+    )
+    p.add_argument(
+        "--insecure-test-srs",
+        action="store_true",
+        help="tests and benchmarks only: the seeded SRS whose secret is public (anyone can forge); "
+        "its keys are marked and zkir verify refuses them without --allow-insecure-srs",
+    )
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
         from zkir.workflow import setup
 
-        times = setup(args.build, args.srs, _progress(args))
+        times = setup(args.build, args.srs, _progress(args), insecure_test_srs=args.insecure_test_srs)
         _emit(
             args,
             f"keys written to {args.build}/pk.bin and {args.build}/vk.bin "
@@ -169,17 +200,30 @@ def _prove_cmd(p: argparse.ArgumentParser) -> Runner:
 
 @subcommand("verify", "verify a proof; exit 0 if it holds, 1 if it is rejected")
 def _verify_cmd(p: argparse.ArgumentParser) -> Runner:
-    p.add_argument("build", help="build directory with vk.bin")
+    p.add_argument("build", help="build directory with vk.bin, or the vk.bin file itself")
     p.add_argument("proof", help="proof file from zkir prove")
+    p.add_argument("--input", help="input.json: reject the proof unless its public input is exactly this one")
+    p.add_argument(
+        "--allow-insecure-srs",
+        action="store_true",
+        help="accept keys made with --insecure-test-srs (anyone can forge those proofs: tests only)",
+    )
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
         from zkir.workflow import verify
 
-        v = verify(args.build, args.proof)
+        expected = input_arrays(read_inputs(args.input)) if args.input else None
+        v = verify(args.build, args.proof, allow_insecure_srs=args.allow_insecure_srs, inputs=expected)
         ms = v.timings["verify"] * 1000
         if v.verified:
-            human = f"verified ({ms:.1f} ms); the proof shows:\n" + _fmt_outputs(v.outputs)
+            checked = " (checked against " + args.input + ")" if args.input else ""
+            human = (
+                f"verified ({ms:.1f} ms): model '{v.model}' on the public input{checked}\n"
+                + _fmt_public(v.inputs, v.private_inputs)
+                + "\ngives the output\n"
+                + _fmt_outputs(v.outputs)
+            )
         else:
             human = f"REJECTED: {v.failed_check}"
         _emit(
