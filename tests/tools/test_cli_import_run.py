@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 from onnx import helper
 
-from onnx_helpers import make_model
 from zkir.tools.cli import main
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "frontends"))
+from onnx_helpers import make_model  # noqa: E402
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 MLP = EXAMPLES / "digits_mlp"

@@ -1,0 +1,22 @@
+"""Shared checks of the gadget tests: ports point at the cells holding their tensors."""
+
+import numpy as np
+
+rng = np.random.default_rng(7)
+
+
+def assert_ports_hold(assignment, tensors):
+    for name, tensor in tensors.items():
+        port = assignment.ports[name]
+        assert port.shape == tensor.shape
+        np.testing.assert_array_equal(
+            assignment.cells[port.row, port.slot], tensor.ravel()[port.elem], err_msg=name
+        )
+        slots, rows = port.first_cells()
+        np.testing.assert_array_equal(assignment.cells[rows, slots], tensor.ravel())
+
+
+def assert_zero_ports_are_zero(assignment):
+    port = assignment.ports.get("zeros")
+    if port is not None:
+        assert not assignment.cells[port.row, port.slot].any()
