@@ -48,7 +48,7 @@ def spearman(a: list[float], b: list[float]) -> float:
 
 
 def _zkir(*args: str) -> dict:
-    from zkir.tools.child_steps import run_json_step
+    from zkir.child_steps import run_json_step
 
     exe = Path(sys.executable).with_name("zkir")
     return run_json_step([str(exe), *args, "--json", "-q"], f"zkir {args[0]}")

@@ -116,7 +116,7 @@ def synthetic(k: int, srs):
 
 
 def _peak_rss_mb() -> float:
-    from zkir.tools.child_steps import peak_rss_bytes
+    from zkir.child_steps import peak_rss_bytes
 
     return peak_rss_bytes() / 2**20
 
@@ -174,10 +174,11 @@ def main(argv=None):
         print(json.dumps(run_circuit(args.one_circuit, args.srs_dir)))
         return
     if args.calibrate:
+        from zkir import calibration
         from zkir.cost import calibrate
 
-        points = calibrate.QUICK if args.quick else calibrate.POINTS
-        samples = calibrate.measure(points, lambda m: print(m, file=sys.stderr, flush=True))
+        points = calibration.QUICK if args.quick else calibration.POINTS
+        samples = calibration.measure(points, lambda m: print(m, file=sys.stderr, flush=True))
         model = calibrate.fit(samples)
         print("Cost model fit (seconds per work unit; `zkir calibrate` saves it):")
         print(json.dumps({"time": model.time, "memory": model.memory}, indent=1))

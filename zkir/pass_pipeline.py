@@ -10,10 +10,11 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
 
 from zkir.context import make_context
+from zkir.errors import ZkirError
 from zkir.passes.registry import available_passes
 
 
-class PipelineError(ValueError):
+class PipelineError(ZkirError, ValueError):
     """An unknown pass or a bad pass option."""
 
 

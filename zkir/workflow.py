@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from zkir.errors import ZkirError
 from zkir.files import write_atomic
 
 SETTINGS = "settings.json"
@@ -29,7 +30,7 @@ PROOF_MAGIC = b"ZKIRPRF1"
 Progress = Callable[[str], None]
 
 
-class WorkflowError(ValueError):
+class WorkflowError(ZkirError, ValueError):
     """Bad input to a workflow step (a missing build, a wrong input): one line."""
 
 
@@ -259,9 +260,7 @@ def setup(
     t = time.perf_counter()
     progress("building the circuit")
     plan = _plan(build)
-    check_wiring = getattr(plan, "check_wiring", None)
-    if check_wiring is not None:
-        check_wiring()
+    plan.check_wiring()  # keygen refuses a gadget input cell not tied to its source
     statement = _statement(build, settings, plan)
     progress("keygen: fixed columns, permutation, commitments")
     pk, vk = keygen(
@@ -279,15 +278,10 @@ def _load_srs(path: Path, k: int):
 
     if not path.exists():
         raise WorkflowError(f"{path}: no such SRS file")
-    try:
-        try:
-            from zkir.prover.ceremony import load_srs_file
-        except ImportError:  # the ceremony module is optional in older trees
-            from zkir.prover import SRS
+    from zkir.prover.ceremony import load_srs_file
 
-            srs = SRS.load(path)
-        else:
-            srs = load_srs_file(path, k)
+    try:
+        srs = load_srs_file(path, k)
     except ProofFormatError as e:
         raise WorkflowError(f"{path}: {e}") from None
     if srs.k < k:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from xdsl.ir import Block, SSAValue
 
 from zkir.dialects import plonk
+from zkir.errors import ZkirError
 from zkir.prover import Column, ConstraintSystem, Expression
 from zkir.prover.expression import Constant
 
 
-class BackendError(ValueError):
+class BackendError(ZkirError, ValueError):
     """A plonk circuit the backend cannot build."""
 
 

@@ -43,6 +43,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from zkir.dialects.nonlinearities import NONLINEARITY_NAMES
 from zkir.dialects.shapes import (
     broadcast_shapes,
     expect_shape,
@@ -398,7 +399,8 @@ class RescaleOp(IRDLOperation):
 class LookupOp(IRDLOperation):
     """out = fn(input) through a lookup table of 2^table_bits input values.
 
-    `fn` names one integer reference function of zkir.interpreter.nonlinear;
+    `fn` names one integer reference function of zkir.interpreter.nonlinear
+    (zkir.dialects.nonlinearities lists the names);
     `in_scale`/`out_scale` are its fixed-point parameters.
     """
 
@@ -436,14 +438,12 @@ class LookupOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        from zkir.interpreter.nonlinear import NONLINEARITIES
-
         shape = _felt_tensor(self.input, "input", self.name).get_shape()
         expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
-        if self.fn.data not in NONLINEARITIES:
+        if self.fn.data not in NONLINEARITY_NAMES:
             raise VerifyException(
                 f"{self.name}: unknown nonlinearity '{self.fn.data}' (known: "
-                f"{', '.join(sorted(NONLINEARITIES))})"
+                f"{', '.join(sorted(NONLINEARITY_NAMES))})"
             )
         bits = self.table_bits.value.data
         if not 1 <= bits <= MAX_TABLE_BITS:

@@ -62,6 +62,8 @@ from xdsl.traits import (
 )
 from xdsl.utils.exceptions import VerifyException
 
+from zkir.dialects.nonlinearities import NONLINEARITY_NAMES
+
 COLUMN_KINDS = ("advice", "fixed", "instance")
 MAX_K = 28
 DEFAULT_BLINDING_ROWS = 5
@@ -387,16 +389,14 @@ class LookupTableOp(IRDLOperation):
         return len(self.columns.data)
 
     def verify_(self) -> None:
-        from zkir.interpreter.nonlinear import NONLINEARITIES
-
         fn = self.fn.data
         expected = {"range": 2, "embedding": 4}.get(fn, 3)
         if (fn == "embedding") != (self.data is not None):
             raise VerifyException(f"{self.name}: an 'embedding' table, and only it, holds data")
-        if fn not in ("range", "embedding") and fn not in NONLINEARITIES:
+        if fn not in ("range", "embedding") and fn not in NONLINEARITY_NAMES:
             raise VerifyException(
                 f"{self.name}: unknown table function '{fn}' (known: range, "
-                f"{', '.join(sorted(NONLINEARITIES))})"
+                f"{', '.join(sorted(NONLINEARITY_NAMES))})"
             )
         if self.arity != expected:
             raise VerifyException(

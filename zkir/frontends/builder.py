@@ -15,7 +15,6 @@ import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
-    DenseIntOrFPElementsAttr,
     DictionaryAttr,
     IntegerType,
     ModuleOp,
@@ -126,7 +125,7 @@ class MLBuilder:
             arr = arr.astype(np.int64)
         ty = TensorType(element_for(arr.dtype), list(arr.shape))
         self._const_count += 1
-        return self._emit(ml.ConstantOp(const_attr(arr, name), ty), name)
+        return self._emit(ml.ConstantOp(dense_attr(arr, name), ty), name)
 
     @staticmethod
     def _ty(like: Value, shape: Sequence[int]) -> TensorType:
@@ -418,15 +417,6 @@ UNARY_OPS: dict[str, type[Operation]] = {
     "reciprocal": ml.ReciprocalOp,
     "neg": ml.NegOp,
 }
-
-
-def const_attr(arr: np.ndarray, name: str):
-    """dense_attr, also for 0-d arrays (np.ascontiguousarray inside dense_attr
-    turns them 1-d)."""
-    if arr.ndim == 0:
-        ty = TensorType(element_for(arr.dtype), [])
-        return DenseIntOrFPElementsAttr.from_list(ty, [arr.item()])
-    return dense_attr(arr, name)
 
 
 def _hint(name: str) -> str | None:

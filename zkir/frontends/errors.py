@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
-class ModelError(Exception):
-    """A problem with the user's model or input; the CLI prints it and exits 2."""
+from zkir.errors import ModelError  # defined below every layer that raises it
 
 
 @dataclass(frozen=True)
@@ -32,3 +30,6 @@ class UnsupportedModel(ModelError):
             f"unsupported in this model ({len(self.items)}): "
             + "; ".join(str(i) for i in self.items)
         )
+
+
+__all__ = ["ModelError", "Unsupported", "UnsupportedModel"]

@@ -24,17 +24,10 @@ from zkir.gadgets.base import (
     fill_unused,
     packed_rows,
 )
+from zkir.interpreter.nonlinear import rounded_sqrt  # the reference rounding the gadget proves
 
 X, Y, A0, A1, B0, B1, Y0, Y1 = range(8)
 WIDTH = 8
-
-
-def rounded_sqrt(n: np.ndarray) -> np.ndarray:
-    """round(sqrt(n)) for n >= 0 (zkir.interpreter.nonlinear.sqrt's rule)."""
-    from zkir.interpreter.nonlinear import isqrt
-
-    y = isqrt(n)
-    return np.where(n - y * y > y, y + 1, y)
 
 
 class SqrtGadget(RangeCheckedGadget):

@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from zkir.errors import ZkirError
+
 
 @dataclass(frozen=True)
 class TableSpec:
@@ -101,7 +103,7 @@ class Table(Protocol):
     def content_key(self) -> tuple[Any, ...]: ...
 
 
-class TableClashError(ValueError):
+class TableClashError(ZkirError, ValueError):
     """Two different tables under one name: lookups into one would read the other."""
 
 

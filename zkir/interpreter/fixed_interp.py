@@ -35,11 +35,11 @@ from xdsl.ir import Operation
 from zkir.dialects import ml
 from zkir.dialects.ml import FixedType
 from zkir.dialects.resources import to_numpy
-from zkir.frontends.errors import ModelError
+from zkir.errors import ModelError
 from zkir.interpreter import kernels as K
 from zkir.interpreter.nonlinear import NONLINEARITIES
 from zkir.interpreter.program import Kernel, bind_inputs, execute, main_function
-from zkir.interpreter.rounding import dequantize, div_round, quantize, rescale
+from zkir.interpreter.rounding import dequantize, div_round, quantize, quantize_attribute, rescale
 
 _INT64_LIMIT = float(2**63 - 1)
 
@@ -70,14 +70,6 @@ def _absmax(a: np.ndarray) -> float:
 
 def _product_guard(op, a, b, terms: int) -> None:
     _guard(op, _absmax(a) * _absmax(b) * max(terms, 1), "a sum of products")
-
-
-def _q(value: float, scale: int) -> int:
-    """A real attribute (clip bound, pad value) at `scale`, saturated to int64."""
-    scaled = float(value) * 2.0**scale
-    if not abs(scaled) < 2.0**62:
-        return int(np.sign(scaled)) * (2**63 - 1)
-    return int(quantize(np.asarray(value), scale))
 
 
 # Integer products through float64 BLAS when every partial sum is below 2^53:
@@ -170,7 +162,7 @@ def fixed_layer_norm(
     mean = div_round(x.sum(axis=axes, keepdims=True), n)
     d = x - mean
     var = div_round((d * d).sum(axis=axes, keepdims=True), n)  # scale 2s, kept exact
-    r = NONLINEARITIES["rsqrt"](var + _q(eps, 2 * scale), scale=scale, in_scale=2 * scale)
+    r = NONLINEARITIES["rsqrt"](var + quantize_attribute(eps, 2 * scale), scale=scale, in_scale=2 * scale)
     y = rescale(d * r, scale)
     return rescale(y * gamma, scale) + beta
 
@@ -202,7 +194,7 @@ def _unary(name: str) -> Kernel:
 
 def _clip(op: ml.ClipOp, a):
     s = _scale(op.input)
-    return np.clip(a[0], _q(op.min.value.data, s), _q(op.max.value.data, s))
+    return np.clip(a[0], quantize_attribute(op.min.value.data, s), quantize_attribute(op.max.value.data, s))
 
 
 def _rescale(op: ml.RescaleOp, a):
@@ -236,7 +228,7 @@ FIXED_KERNELS: dict[type, Kernel] = {
     ml.ReshapeOp: lambda op, a: a[0].reshape(op.result.type.get_shape()),
     ml.TransposeOp: lambda op, a: np.transpose(a[0], op.permutation),
     ml.ConcatOp: lambda op, a: K.concat(a, op.axis.value.data),
-    ml.PadOp: lambda op, a: K.pad(a[0], _ints(op.pads), _q(op.value.value.data, _scale(op.input))),
+    ml.PadOp: lambda op, a: K.pad(a[0], _ints(op.pads), quantize_attribute(op.value.value.data, _scale(op.input))),
     ml.SliceOp: lambda op, a: K.slice_(a[0], _ints(op.starts), _ints(op.ends), _ints(op.steps)),
     ml.GatherOp: lambda op, a: K.gather(a[0], a[1], op.axis.value.data),
 }

@@ -16,8 +16,8 @@ from xdsl.ir import Operation, SSAValue
 
 from zkir.dialects import gadget
 from zkir.dialects.resources import to_numpy
-from zkir.frontends.errors import ModelError
-from zkir.interpreter.nonlinear import NONLINEARITIES
+from zkir.errors import ModelError
+from zkir.interpreter.nonlinear import NONLINEARITIES, rounded_sqrt
 from zkir.interpreter.program import main_function
 from zkir.interpreter.rounding import div_round
 
@@ -47,8 +47,6 @@ def _lookup(op: gadget.LookupOp, a: list[np.ndarray]) -> np.ndarray:
 
 
 def _sqrt(op: gadget.SqrtOp, a: list[np.ndarray]) -> np.ndarray:
-    from zkir.gadgets.sqrt import rounded_sqrt
-
     return rounded_sqrt(np.maximum(a[0], 0) << np.int64(op.shift.value.data))
 
 

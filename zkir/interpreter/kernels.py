@@ -16,7 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 
-def _windows(
+def sliding_windows(
     x: np.ndarray,
     kernel: Sequence[int],
     strides: Sequence[int],
@@ -24,7 +24,10 @@ def _windows(
     dilations: Sequence[int],
     pad_value: float | int,
 ) -> np.ndarray:
-    """(N, C, OH, OW, KH, KW) view of the padded NCHW input's windows."""
+    """(N, C, OH, OW, KH, KW) view of the padded NCHW input's windows.
+
+    Public because convert-ml-to-gadget lays out conv and pool windows with it
+    (on index tensors), so the circuit reads exactly the windows executed here."""
     xp = np.pad(
         x,
         ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
@@ -47,7 +50,7 @@ def conv2d(
     """NCHW x OIHW (+ bias per output channel), any group count."""
     n, c = x.shape[:2]
     o, ci, kh, kw = w.shape
-    win = _windows(x, (kh, kw), strides, pads, dilations, 0)
+    win = sliding_windows(x, (kh, kw), strides, pads, dilations, 0)
     oh, ow = win.shape[2:4]
     win = win.reshape(n, group, c // group, oh, ow, kh, kw)
     wg = w.reshape(group, o // group, ci, kh, kw)
@@ -60,17 +63,17 @@ def conv2d(
 
 def max_pool(x, kernel, strides, pads) -> np.ndarray:
     low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    return _windows(x, kernel, strides, pads, (1, 1), low).max(axis=(4, 5))
+    return sliding_windows(x, kernel, strides, pads, (1, 1), low).max(axis=(4, 5))
 
 
 def pool_sums_and_counts(x, kernel, strides, pads, count_include_pad: bool):
     """Window sums and the divisor of each window (in-bounds count or kernel area)."""
-    sums = _windows(x, kernel, strides, pads, (1, 1), 0).sum(axis=(4, 5))
+    sums = sliding_windows(x, kernel, strides, pads, (1, 1), 0).sum(axis=(4, 5))
     if count_include_pad:
         counts = np.full(sums.shape[2:], kernel[0] * kernel[1], dtype=np.int64)
     else:
         ones = np.ones((1, 1) + x.shape[2:], dtype=np.int64)
-        counts = _windows(ones, kernel, strides, pads, (1, 1), 0).sum(axis=(4, 5))[0, 0]
+        counts = sliding_windows(ones, kernel, strides, pads, (1, 1), 0).sum(axis=(4, 5))[0, 0]
     return sums, counts
 
 

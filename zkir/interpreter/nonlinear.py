@@ -41,6 +41,7 @@ from math import erf as _erf_scalar
 
 import numpy as np
 
+from zkir.dialects.nonlinearities import NONLINEARITY_NAMES
 from zkir.interpreter.rounding import rescale
 
 Nonlinearity = Callable[..., np.ndarray]
@@ -191,6 +192,13 @@ def isqrt(n: np.ndarray) -> np.ndarray:
     return y
 
 
+def rounded_sqrt(n: np.ndarray) -> np.ndarray:
+    """round(sqrt(n)) for 0 <= n < 2^63: sqrt's rounding, which the sqrt gadget
+    and the gadget interpreter share."""
+    y = isqrt(n)
+    return np.where(n - y * y > y, y + 1, y)
+
+
 def sqrt(x: np.ndarray, scale: int, in_scale: int | None = None, **_: int) -> np.ndarray:
     """round(sqrt(x_real) * 2^scale) for x at `in_scale` (default: scale), that is
     round(sqrt(x * 2^(2*scale - in_scale))); negative x read as 0. With
@@ -203,9 +211,7 @@ def sqrt(x: np.ndarray, scale: int, in_scale: int | None = None, **_: int) -> np
     x = np.maximum(_i64(x), 0)
     if np.any(x >= 2 ** (62 - shift)):
         raise OverflowError(f"sqrt: input does not fit 62 bits after scaling by 2^{shift}")
-    n = x << shift
-    y = isqrt(n)
-    return np.where(n - y * y > y, y + 1, y)
+    return rounded_sqrt(x << shift)
 
 
 def rsqrt(x: np.ndarray, scale: int, in_scale: int | None = None, **_: int) -> np.ndarray:
@@ -225,6 +231,12 @@ NONLINEARITIES: dict[str, Nonlinearity] = {
     "rsqrt": rsqrt,
 }
 """Name -> integer reference function; `gadget.lookup` names one of these."""
+
+if tuple(NONLINEARITIES) != NONLINEARITY_NAMES:  # the dialects verify names against that list
+    raise ImportError(
+        "zkir.interpreter.nonlinear: NONLINEARITIES and zkir.dialects.nonlinearities."
+        "NONLINEARITY_NAMES must name the same functions"
+    )
 
 
 def clamp_range(name: str, scale: int) -> tuple[int, int]:

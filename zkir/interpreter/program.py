@@ -14,7 +14,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Operation, SSAValue
 
-from zkir.frontends.errors import ModelError
+from zkir.errors import ModelError
 
 Kernel = Callable[[Operation, list[np.ndarray]], np.ndarray]
 

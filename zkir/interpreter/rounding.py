@@ -46,5 +46,15 @@ def quantize(x: np.ndarray, scale: int) -> np.ndarray:
     return np.floor(x + 0.5).astype(np.int64)
 
 
+def quantize_attribute(value: float, scale: int) -> int:
+    """A real attribute (clip bound, pad value, epsilon) at `scale`, saturated to
+    int64: the one rounding of real attributes, shared by the fixed-point
+    interpreter and convert-ml-to-gadget so circuit and semantics agree."""
+    scaled = float(value) * 2.0**scale
+    if not abs(scaled) < 2.0**62:
+        return int(np.sign(scaled)) * (2**63 - 1)
+    return int(quantize(np.asarray(value), scale))
+
+
 def dequantize(q: np.ndarray, scale: int) -> np.ndarray:
     return np.asarray(q, dtype=np.float64) / float(2**scale)

@@ -34,9 +34,11 @@ from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringA
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.transforms.dead_code_elimination import region_dce
+from xdsl.utils.exceptions import PassFailedException
 
 from zkir.dialects import gadget, plonk
 from zkir.dialects.resources import dense_attr, to_numpy
+from zkir.errors import ZkirError
 from zkir.gadgets.base import Gadget, RangeCheckedGadget
 from zkir.gadgets.embedding import EmbeddingTable
 from zkir.gadgets.lookup import LookupGadget
@@ -49,8 +51,9 @@ ZERO = "zero"
 ZERO_CELL = "zero_cell"
 
 
-class PlonkLoweringError(ValueError):
-    """The gadget module cannot be laid out as asked."""
+class PlonkLoweringError(ZkirError, PassFailedException, ValueError):
+    """The gadget module cannot be laid out as asked (a failed pass, and a
+    ValueError as before)."""
 
 
 def selector_column(role: str, key: str) -> str:

@@ -21,14 +21,19 @@ from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.transforms.dead_code_elimination import region_dce
+from xdsl.utils.exceptions import PassFailedException
 
 from zkir.dialects import gadget, ml
 from zkir.dialects.resources import dense_attr, to_numpy
+from zkir.errors import ZkirError
+from zkir.interpreter.kernels import pool_sums_and_counts, sliding_windows
 from zkir.interpreter.nonlinear import NONLINEARITIES
+from zkir.interpreter.rounding import quantize_attribute  # the one rounding of real attributes
 
 
-class LoweringError(ValueError):
-    """The module holds ops (or types) convert-ml-to-gadget cannot lower."""
+class LoweringError(ZkirError, PassFailedException, ValueError):
+    """The module holds ops (or types) convert-ml-to-gadget cannot lower (a
+    failed pass, and a ValueError as before)."""
 
 
 SHAPE_OPS = (
@@ -96,15 +101,13 @@ def im2col_map(
     input_shape: tuple[int, ...], op: ml.Conv2dOp
 ) -> tuple[np.ndarray, tuple[int, int, int]]:
     """Map of NCHW input -> (groups, N*OH*OW, Cg*KH*KW) windows, and that shape."""
-    from zkir.interpreter.kernels import _windows
-
     strides = [int(v) for v in op.strides.get_values()]
     pads = [int(v) for v in op.pads.get_values()]
     dilations = [int(v) for v in op.dilations.get_values()]
     groups = op.group.value.data
     o, cg, kh, kw = _shape(op.weight)
     (idx,) = _index_tensors([input_shape])
-    win = _windows(idx, (kh, kw), strides, pads, dilations, 0)  # (N, C, OH, OW, KH, KW)
+    win = sliding_windows(idx, (kh, kw), strides, pads, dilations, 0)  # (N, C, OH, OW, KH, KW)
     n, _, oh, ow = win.shape[:4]
     win = win.reshape(n, groups, cg, oh, ow, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
     shape = (groups, n * oh * ow, cg * kh * kw)
@@ -258,13 +261,11 @@ def _reduce_max(lw: _Lowering, op: ml.ReduceMaxOp, args: list[SSAValue]) -> SSAV
 
 @_handles(ml.MaxPoolOp)
 def _max_pool(lw: _Lowering, op: ml.MaxPoolOp, args: list[SSAValue]) -> SSAValue | None:
-    from zkir.interpreter.kernels import _windows
-
     kernel = [int(v) for v in op.kernel.get_values()]
     strides = [int(v) for v in op.strides.get_values()]
     pads = [int(v) for v in op.pads.get_values()]
     (idx,) = _index_tensors([_shape(op.input)])
-    win = _windows(idx, kernel, strides, pads, (1, 1), 0)  # (N, C, OH, OW, KH, KW)
+    win = sliding_windows(idx, kernel, strides, pads, (1, 1), 0)  # (N, C, OH, OW, KH, KW)
     groups = int(np.prod(win.shape[:4]))
     windows = win.reshape(groups, kernel[0] * kernel[1]) - 1
     # A padded slot repeats a real element of its window: max(a, a) = a, so the
@@ -320,10 +321,8 @@ def _neg(lw: _Lowering, op: ml.NegOp, args: list[SSAValue]) -> SSAValue:
 @_handles(ml.ClipOp)
 def _clip(lw: _Lowering, op: ml.ClipOp, args: list[SSAValue]) -> SSAValue:
     """max(x, lo), then min(y, hi) = y + hi - max(y, hi); infinite bounds cost nothing."""
-    from zkir.interpreter.fixed_interp import _q  # the one rounding of real attributes
-
     name, shape, s = _name(op), _shape(op.result), _scale(op.input)
-    lo, hi = _q(op.min.value.data, s), _q(op.max.value.data, s)
+    lo, hi = quantize_attribute(op.min.value.data, s), quantize_attribute(op.max.value.data, s)
     y = args[0]
     felt = gadget.felt_tensor(shape)
     if lo > -(1 << 62):
@@ -375,14 +374,12 @@ def _reduce_mean(lw: _Lowering, op: ml.ReduceMeanOp, args: list[SSAValue]) -> SS
 
 @_handles(ml.AvgPoolOp)
 def _avg_pool(lw: _Lowering, op: ml.AvgPoolOp, args: list[SSAValue]) -> SSAValue:
-    from zkir.interpreter.kernels import _windows, pool_sums_and_counts
-
     kernel = [int(v) for v in op.kernel.get_values()]
     strides = [int(v) for v in op.strides.get_values()]
     pads = [int(v) for v in op.pads.get_values()]
     shape, out = _shape(op.input), _shape(op.result)
     (idx,) = _index_tensors([shape])
-    win = _windows(idx, kernel, strides, pads, (1, 1), 0)  # padding -> index 0 -> zero cell
+    win = sliding_windows(idx, kernel, strides, pads, (1, 1), 0)  # padding -> index 0 -> zero cell
     groups = int(np.prod(win.shape[:4]))
     cols = lw.rewire("windows", [args[0]], (groups, kernel[0] * kernel[1]), win.reshape(-1) - 1, _name(op) + "_windows")
     sums = lw.emit(gadget.SumOp(cols, [1], gadget.felt_tensor((groups,))))
@@ -424,8 +421,6 @@ def _layer_norm(lw: _Lowering, op: ml.LayerNormOp, args: list[SSAValue]) -> SSAV
     """The fixed-point interpreter's layer norm, op for op: mean and variance by
     exact sums and rounded divisions by the count, 1/sigma by sqrt and var_div,
     then two rescaled products and the bias."""
-    from zkir.interpreter.fixed_interp import _q  # the one rounding of real attributes
-
     x, gamma, beta = args
     name, shape, s = _name(op), _shape(op.input), _scale(op.input)
     rank = len(shape)
@@ -438,7 +433,7 @@ def _layer_norm(lw: _Lowering, op: ml.LayerNormOp, args: list[SSAValue]) -> SSAV
     d = lw.emit(gadget.SubOp(x, lw.broadcast(mean, shape, name + "_mean"), felt))
     squares = lw.emit(gadget.MulOp(d, d, felt))
     var = lw.divide(lw.emit(gadget.SumOp(squares, axes, small, True)), count, name + "_var")
-    eps = lw.broadcast(lw.fixed_constant(np.array([_q(op.epsilon.value.data, 2 * s)]), name + "_eps"), reduced, name + "_eps")
+    eps = lw.broadcast(lw.fixed_constant(np.array([quantize_attribute(op.epsilon.value.data, 2 * s)]), name + "_eps"), reduced, name + "_eps")
     root = lw.emit(gadget.SqrtOp(lw.emit(gadget.AddOp(var, eps, small)), 0))
     inv_sigma = _reciprocal_of(lw, root, s, name + "_inv_sigma")
     normed = lw.emit(gadget.MulOp(d, lw.broadcast(inv_sigma, shape, name + "_inv_sigma"), felt))
@@ -456,10 +451,8 @@ def _rescale(lw: _Lowering, op: ml.RescaleOp, args: list[SSAValue]) -> SSAValue:
 
 def _pad_with_constant(lw: _Lowering, op: ml.PadOp, x: SSAValue) -> SSAValue:
     """Padding with c != 0: the padded cells are wired to one fixed constant cell."""
-    from zkir.interpreter.fixed_interp import _q  # the one rounding of real attributes
-
     n = int(np.prod(_shape(op.input), dtype=np.int64))
-    fill = lw.fixed_constant(np.array([_q(op.value.value.data, _scale(op.input))]), _name(op) + "_value")
+    fill = lw.fixed_constant(np.array([quantize_attribute(op.value.value.data, _scale(op.input))]), _name(op) + "_value")
     index = shape_op_map(op, [op.input], [])
     return lw.rewire("pad", [x, fill], _shape(op.result), np.where(index < 0, n, index), _name(op))
 

@@ -19,9 +19,11 @@ from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
 
 from zkir.dialects import plonk
 from zkir.cost.model import CircuitFeatures, CostModel
+from zkir.errors import ZkirError
 from zkir.lowering.gadget_to_plonk import (
     LAYOUT_ATTR,
     LayoutChoice,
@@ -34,8 +36,9 @@ COLUMNS = (6, 8, 12, 16, 24, 32, 48, 64)
 ITEMS_PER_ROW = (0, 1, 2)
 
 
-class LayoutSearchError(ValueError):
-    """No candidate layout fits (every one failed or exceeds the memory budget)."""
+class LayoutSearchError(ZkirError, PassFailedException, ValueError):
+    """No candidate layout fits (every one failed or exceeds the memory budget):
+    a failed pass, and a ValueError as before."""
 
 
 @dataclass

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import DiagnosticException
+from xdsl.utils.exceptions import PassFailedException
 
 from zkir.dialects import plonk
+from zkir.errors import ZkirError
 
 
-class LayoutError(DiagnosticException):
-    """A circuit whose placements overlap."""
+class LayoutError(ZkirError, PassFailedException):
+    """A circuit whose placements overlap (PassFailedException is a DiagnosticException,
+    this class's base before)."""
 
 
 def overlapping_placements(

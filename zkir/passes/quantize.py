@@ -26,19 +26,20 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import DiagnosticException
+from xdsl.utils.exceptions import PassFailedException
 
 from zkir.dialects import ml
 from zkir.dialects.ml import FixedType
-from zkir.dialects.resources import to_numpy
-from zkir.frontends.builder import const_attr as dense_attr
+from zkir.dialects.resources import dense_attr, to_numpy
+from zkir.errors import ZkirError
 from zkir.interpreter.rounding import quantize
 
 PRODUCT_BITS = 64
 
 
-class QuantizeError(DiagnosticException):
-    pass
+class QuantizeError(ZkirError, PassFailedException):
+    """ml-quantize cannot run (PassFailedException is a DiagnosticException, this
+    class's base before)."""
 
 
 def saturating_quantize(array: np.ndarray, element: FixedType) -> np.ndarray:

@@ -30,11 +30,10 @@ from .constraint_system import ConstraintSystem, Gate, Lookup
 from .errors import (CircuitError, InsecureSetupError, ProofFormatError, ProverError, SynthesisError,
                      VerificationError)
 from .expression import (Column, Constant, Expression, Neg, Product, Query, Scaled, Sum)
-from .keygen import ProvingKey, VerifyingKey, keygen
+from .keygen import ProvingKey, VerifyingKey, keygen, pk_from_bytes, pk_to_bytes, vk_from_bytes, vk_to_bytes
 from .kzg import SRS
 from .mock import Failure, MockProver
 from .prover import prove
-from .serialize import pk_from_bytes, pk_to_bytes, vk_from_bytes, vk_to_bytes
 from .verifier import verify
 
 __all__ = [

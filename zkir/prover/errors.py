@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from zkir.errors import ZkirError  # a leaf: the prover still imports no other layer
 
-class ProverError(Exception):
+
+class ProverError(ZkirError):
     """Base class of zkir.prover errors."""
 
 

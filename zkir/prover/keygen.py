@@ -1,4 +1,6 @@
 """Key generation: fixed columns and the copy permutation become commitments.
+The keys' versioned binary files (vk_to_bytes, pk_from_bytes, ...) are defined
+here too, beside the classes.
 
 Why: everything that depends only on the circuit (fixed values, sigma
 polynomials, the l_0 / l_last / l_active selectors, the extended-domain forms)
@@ -17,14 +19,19 @@ from py_arkworks_bls12381 import G1Point, G2Point
 from . import field as F
 from . import permutation as perm
 from .constraint_system import ConstraintSystem
-from .errors import CircuitError
+from .errors import CircuitError, ProofFormatError, ProverError
 from .expression import ADVICE, Column
 from .kzg import SRS, is_known_insecure, msm_batch
 from .pinned import hiding_commitment
 from .poly import Domain
 from .randomness import OsRandom
+from .serialize import Reader, cs_from_reader, cs_to_bytes, open_reader, u32_bytes
 
 P = F.P
+VK_MAGIC = b"ZKIRVK\x00"
+PK_MAGIC = b"ZKIRPK\x00"
+VK_VERSION = 3  # 2: pinned advice commitments; 3: hiding pins, SRS mark, statement
+PK_VERSION = 2  # 2: the pinned columns' secret blinding
 
 
 def ext_log_for(degree: int) -> int:
@@ -84,20 +91,14 @@ class VerifyingKey:
         self.domain = Domain(self.k, ext_log_for(self.cs.degree()))
         self.usable = self.cs.usable_rows(self.k)
         if not self.digest:
-            from .serialize import vk_body_bytes
-
             self.digest = hashlib.blake2b(vk_body_bytes(self), digest_size=32).digest()
 
 
     def to_bytes(self) -> bytes:
-        from .serialize import vk_to_bytes
-
         return vk_to_bytes(self)
 
     @staticmethod
     def from_bytes(data: bytes) -> "VerifyingKey":
-        from .serialize import vk_from_bytes
-
         return vk_from_bytes(data)
 
 
@@ -141,14 +142,10 @@ class ProvingKey:
 
     def to_bytes(self) -> bytes:
         """Fixed values, permutation and the verifying key (not the SRS)."""
-        from .serialize import pk_to_bytes
-
         return pk_to_bytes(self)
 
     @staticmethod
     def from_bytes(data: bytes, srs: SRS) -> "ProvingKey":
-        from .serialize import pk_from_bytes
-
         return pk_from_bytes(data, srs)
 
     @property
@@ -205,3 +202,119 @@ def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None
                       insecure_srs=srs.insecure or is_known_insecure(srs), statement=bytes(statement))
     pk = ProvingKey(vk, srs, fixed_values, sigma_values, permutation, pinned_blinding=blinding)
     return pk, vk
+
+
+# ---------------------------------------------------------------------------
+# The key files. Beside the classes because the digest hashes vk_body_bytes and
+# to_bytes / from_bytes are these functions; serialize.py holds the byte-level
+# reader and the constraint system's encoding they share.
+# ---------------------------------------------------------------------------
+
+
+def vk_body_bytes(vk: VerifyingKey) -> bytes:
+    """The key minus its header: what the digest hashes."""
+    out = bytearray(u32_bytes(vk.k))
+    out += cs_to_bytes(vk.cs)
+    for c in vk.fixed_commitments + vk.sigma_commitments:
+        out += c.to_compressed_bytes()
+    out += vk.g1.to_compressed_bytes() + vk.g2.to_compressed_bytes() + vk.g2_tau.to_compressed_bytes()
+    out += u32_bytes(len(vk.pinned))
+    for index, point in vk.pinned:
+        out += u32_bytes(index) + point.to_compressed_bytes()
+    out += u32_bytes(len(vk.blind_points))
+    for point in vk.blind_points:
+        out += point.to_compressed_bytes()
+    out += bytes([1 if vk.insecure_srs else 0])
+    out += u32_bytes(len(vk.statement)) + vk.statement
+    return bytes(out)
+
+
+def vk_to_bytes(vk: VerifyingKey) -> bytes:
+    """The versioned verifying-key file."""
+    return VK_MAGIC + bytes([VK_VERSION]) + vk_body_bytes(vk)
+
+
+def _read_vk(r: Reader) -> VerifyingKey:
+    start = r.pos
+    k = r.u32()
+    if not 2 <= k <= 28:
+        raise ProofFormatError(f"{r.what}: circuit size 2^{k} out of range")
+    try:
+        cs = cs_from_reader(r)
+    except ProofFormatError:
+        raise
+    except (ProverError, ValueError, TypeError, RecursionError) as e:
+        raise ProofFormatError(f"{r.what}: invalid constraint system ({e})") from None
+    if cs.degree() > 64:
+        raise ProofFormatError(f"{r.what}: implausible constraint degree {cs.degree()}")
+    fixed = [r.g1() for _ in range(cs.num_fixed)]
+    sigma = [r.g1() for _ in range(len(cs.equality))]
+    g1, g2, g2_tau = r.g1(), r.g2(), r.g2()
+    pinned = []
+    for _ in range(r.count(4 + 48)):
+        index = r.u32()
+        if index >= cs.num_advice or any(index == i for i, _ in pinned):
+            raise ProofFormatError(f"{r.what}: bad pinned advice column {index}")
+        pinned.append((index, r.g1()))
+    blind_points = [r.g1() for _ in range(r.count(48))]
+    if pinned and len(blind_points) != (1 << k) - cs.usable_rows(k):
+        raise ProofFormatError(f"{r.what}: {len(blind_points)} blinding-row points, expected "
+                               f"{(1 << k) - cs.usable_rows(k)}")
+    flag = r.u8()
+    if flag not in (0, 1):
+        raise ProofFormatError(f"{r.what}: bad SRS mark {flag}")
+    statement = r.take(r.count())
+    body = bytes(r.d[start:r.pos])
+    try:
+        return VerifyingKey(k, cs, fixed, sigma, g1, g2, g2_tau,
+                            digest=hashlib.blake2b(body, digest_size=32).digest(), pinned=pinned,
+                            blind_points=blind_points, insecure_srs=bool(flag), statement=statement)
+    except (ProverError, ValueError) as e:
+        raise ProofFormatError(f"{r.what}: inconsistent key ({e})") from None
+
+
+def vk_from_bytes(data: bytes) -> VerifyingKey:
+    """Parse a verifying key; raises ProofFormatError on any malformed input."""
+    r = open_reader(data, VK_MAGIC, VK_VERSION, "verifying key")
+    vk = _read_vk(r)
+    r.done()
+    return vk
+
+
+def pk_to_bytes(pk: ProvingKey) -> bytes:
+    """The versioned proving-key file: fixed values, permutation and the verifying key (not the SRS)."""
+    vkb = vk_to_bytes(pk.vk)
+    out = bytearray(PK_MAGIC + bytes([PK_VERSION]))
+    out += u32_bytes(len(vkb)) + vkb
+    for v in pk.fixed_values:
+        out += F.to_le_bytes(v).tobytes()
+    out += pk.permutation.astype("<i8").tobytes()
+    for index, _ in pk.vk.pinned:
+        out += F.to_le_bytes(pk.pinned_blinding[index]).tobytes()
+    return bytes(out)
+
+
+def pk_from_bytes(data: bytes, srs: SRS) -> ProvingKey:
+    """Parse a proving key (the SRS is supplied separately, it is not stored)."""
+    r = open_reader(data, PK_MAGIC, PK_VERSION, "proving key")
+    vk = vk_from_bytes(r.take(r.count()))
+    n = 1 << vk.k
+    if vk.k > srs.k:
+        raise ProofFormatError(f"proving key needs a 2^{vk.k} SRS, got 2^{srs.k}")
+    fixed = [_field_vector(r, n) for _ in range(vk.cs.num_fixed)]
+    ne = len(vk.cs.equality)
+    permutation = np.frombuffer(r.take(8 * ne * n), "<i8").astype(np.int64)
+    blinding = {index: _field_vector(r, len(vk.blind_points)) for index, _ in vk.pinned}
+    r.done()
+    if permutation.size and (permutation.min() < 0 or permutation.max() >= ne * n
+                             or np.unique(permutation).size != permutation.size):
+        raise ProofFormatError("proving key: permutation is not a bijection")
+    sigma = perm.sigma_columns(ne, n, F.root_of_unity(vk.k), permutation)
+    return ProvingKey(vk, srs, fixed, sigma, permutation, pinned_blinding=blinding)
+
+
+def _field_vector(r: Reader, n: int) -> np.ndarray:
+    raw = np.frombuffer(r.take(32 * n), "<u8").reshape(n, 4).astype(np.uint64)
+    if n and not F.is_canonical(raw).all():
+        raise ProofFormatError(f"{r.what}: non-canonical field element")
+    return F.from_canonical(raw)

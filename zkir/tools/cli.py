@@ -1,8 +1,10 @@
 """`zkir`: the user command line (`zkir import`, `zkir run`, ...).
 
-Subcommands register themselves with `@subcommand(name, help)` on a function
-that adds its arguments and returns the function that runs it; later stages
-(compile, setup, prove, verify, mock, report) add theirs the same way.
+Subcommands register themselves with `@subcommand(name, help)` (from
+zkir.tools.cli_common) on a function that adds its arguments and returns the
+function that runs it; the proving stages (zkir.tools.cli_proofs) and the SRS
+ceremony (zkir.tools.cli_srs) add theirs the same way, and `build_parser`
+imports those modules, in one place.
 A problem with the user's model or input is one line on stderr and exit code 2,
 never a traceback.
 """
@@ -12,51 +14,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-Runner = Callable[[argparse.Namespace], int]
-_SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Runner]]] = {}
+from zkir.tools.cli_common import (  # re-exported: zkir.tools.cli.CliError etc. stay importable
+    SUBCOMMANDS,
+    CliError,
+    Runner,
+    input_arrays,
+    parse_input_shapes,
+    read_inputs,
+    subcommand,
+)
 
 USAGE_ERROR = 2
 
 
-class CliError(Exception):
-    """A user-facing error: printed as one line, exit code 2."""
-
-
-def subcommand(name: str, help: str):
-    def register(configure: Callable[[argparse.ArgumentParser], Runner]):
-        _SUBCOMMANDS[name] = (help, configure)
-        return configure
-
-    return register
-
-
 # ---------------------------------------------------------------------------
-# Shared helpers: models, shapes, inputs
+# Shared helpers: models
 # ---------------------------------------------------------------------------
-
-
-def parse_input_shapes(specs: Sequence[str] | None) -> dict[str, list[int]] | list[int] | None:
-    """`1,64` (the only input) or `name=1,64`, repeatable."""
-    if not specs:
-        return None
-    named: dict[str, list[int]] = {}
-    bare: list[int] | None = None
-    for spec in specs:
-        name, _, dims = spec.rpartition("=")
-        try:
-            shape = [int(d) for d in dims.replace("x", ",").split(",") if d.strip()]
-        except ValueError:
-            raise CliError(f"--input-shape '{spec}': expected NAME=D1,D2,... or D1,D2,...") from None
-        if name:
-            named[name] = shape
-        else:
-            bare = shape
-    if bare is not None and named:
-        raise CliError("--input-shape: give every shape with a name, or one shape without")
-    return bare if bare is not None else named
 
 
 def load_model(path: str | Path, input_shapes=None):
@@ -70,36 +46,6 @@ def parse_mlir(path: Path):
     from zkir.frontends import parse_mlir as parse
 
     return parse(path)
-
-
-def read_inputs(path: str | Path) -> dict | list:
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise CliError(f"{path}: no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CliError(f"{path}: not valid JSON ({e})") from None
-    return data
-
-
-def _array(value, what: str):
-    import numpy as np
-
-    try:
-        arr = np.asarray(value)
-    except ValueError:
-        raise CliError(f"{what}: a ragged nested list (rows of different lengths)") from None
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise CliError(f"{what}: must be a nested list of numbers")
-    return arr
-
-
-def input_arrays(data, input_names: Sequence[str] | None = None):
-    """input.json -> {name: array} or one bare array."""
-    if isinstance(data, dict):
-        return {k: _array(v, f"input '{k}'") for k, v in data.items()}
-    return _array(data, "input")
 
 
 def _module_inputs(module):
@@ -212,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     subs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (help_text, configure) in _SUBCOMMANDS.items():
+    for name, (help_text, configure) in SUBCOMMANDS.items():
         sp = subs.add_parser(name, help=help_text, description=help_text)
         sp.set_defaults(_run=configure(sp))
     return parser
@@ -229,19 +175,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from xdsl.utils.exceptions import DiagnosticException
 
-    from zkir.frontends.errors import ModelError
+    from zkir.errors import ModelError, ZkirError
 
     if args.debug:
         return args._run(args)
     try:
         return args._run(args)
-    except (CliError, ModelError, DiagnosticException, OverflowError, ValueError) as e:
+    except (CliError, ModelError, ZkirError, DiagnosticException, OverflowError, ValueError) as e:
+        # ZkirError: every zkir error, e.g. a witness that violates the circuit in prove;
         # ValueError: zkir's lowering, layout, workflow and proof-format errors
         print(f"zkir {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return USAGE_ERROR
     except OSError as e:
         print(f"zkir {args.command}: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
         return USAGE_ERROR
+
+
+__all__ = [
+    "CliError",
+    "Runner",
+    "build_parser",
+    "input_arrays",
+    "load_model",
+    "main",
+    "parse_input_shapes",
+    "read_inputs",
+    "subcommand",
+]
 
 
 if __name__ == "__main__":

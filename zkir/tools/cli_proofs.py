@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from zkir.tools.cli import (
+from zkir.tools.cli_common import (
     CliError,
     Runner,
     input_arrays,
@@ -287,11 +287,12 @@ def _calibrate_cmd(p: argparse.ArgumentParser) -> Runner:
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
+        from zkir import calibration
         from zkir.cost import calibrate
         from zkir.cost.model import calibrated_path
 
-        points = calibrate.QUICK if args.quick else calibrate.POINTS
-        samples = calibrate.measure(points, _progress(args))
+        points = calibration.QUICK if args.quick else calibration.POINTS
+        samples = calibration.measure(points, _progress(args))
         model = calibrate.fit(samples)
         target = args.output or calibrated_path()
         model.save(target)

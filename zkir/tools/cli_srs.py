@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from zkir.tools.cli import CliError, Runner, subcommand
+from zkir.tools.cli_common import CliError, Runner, subcommand
 
 INVALID = 1
 BAD_INPUT = 2

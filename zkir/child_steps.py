@@ -2,6 +2,8 @@
 
 Why a fresh process: a step's peak memory is only its own there, and caches
 warmed by an earlier step do not flatter a later one (calibration, benchmarks).
+Why at the top of the package: a leaf importing nothing of zkir, so
+zkir.calibration and the benchmarks share it without importing zkir.tools.
 """
 
 from __future__ import annotations
