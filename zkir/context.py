@@ -9,19 +9,19 @@ def zkir_dialects() -> dict[str, object]:
     """Dialect name -> factory, imported lazily so start-up stays fast."""
 
     def ml():
-        from zkir.dialects.ml import ML
+        from zkir.dialects.ml import MLDialect
 
-        return ML
+        return MLDialect
 
     def gadget():
-        from zkir.dialects.gadget import Gadget
+        from zkir.dialects.gadget import GadgetDialect
 
-        return Gadget
+        return GadgetDialect
 
     def plonk():
-        from zkir.dialects.plonk import Plonk
+        from zkir.dialects.plonk import PlonkDialect
 
-        return Plonk
+        return PlonkDialect
 
     def builtin():
         from xdsl.dialects.builtin import Builtin

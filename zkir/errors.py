@@ -13,7 +13,7 @@ Each error is defined beside the code that raises it and derives from ZkirError:
     |   `-- FixedPointOverflow       zkir.interpreter.fixed_interp
     |-- ProverError                  zkir.prover.errors (and its subclasses)
     |-- TableClashError (ValueError) zkir.gadgets.tables
-    |-- BackendError (ValueError)    zkir.backend_halo2.constraint_system
+    |-- BackendError (ValueError)    zkir.backend_halo2.constraint_builder
     |-- LoweringError, PlonkLoweringError, LayoutSearchError (ValueError),
     |   QuantizeError, LayoutError   the passes: also xDSL's PassFailedException
     |-- PipelineError (ValueError)   zkir.pass_pipeline

@@ -8,7 +8,7 @@ func.func @layer(%x: tensor<1x4x!gadget.felt>) -> tensor<1x2x!gadget.felt> {
   %rb = gadget.rescale %y, %b {divisor = 16 : i64} : tensor<1x2x!gadget.felt>, tensor<2x!gadget.felt> -> tensor<1x2x!gadget.felt>
   %l = gadget.lookup "relu" %r {table_bits = 16 : i64} : tensor<1x2x!gadget.felt> -> tensor<1x2x!gadget.felt>
   %s = gadget.sum %l {axes = array<i64: 1>, keepdims} : tensor<1x2x!gadget.felt> -> tensor<1x1x!gadget.felt>
-  %m = gadget.max %l {axes = array<i64: -1>} : tensor<1x2x!gadget.felt> -> tensor<1x!gadget.felt>
+  %m = gadget.reduce_max %l {axes = array<i64: -1>} : tensor<1x2x!gadget.felt> -> tensor<1x!gadget.felt>
   gadget.range_check %l {bits = 16 : i64} : tensor<1x2x!gadget.felt>
   %a = gadget.add %l, %b : (tensor<1x2x!gadget.felt>, tensor<2x!gadget.felt>) -> tensor<1x2x!gadget.felt>
   %d = gadget.sub %a, %l : (tensor<1x2x!gadget.felt>, tensor<1x2x!gadget.felt>) -> tensor<1x2x!gadget.felt>
@@ -23,7 +23,7 @@ func.func @layer(%x: tensor<1x4x!gadget.felt>) -> tensor<1x2x!gadget.felt> {
 // CHECK-NEXT: %rb = gadget.rescale %y, %b {divisor = 16 : i64} : tensor<1x2x!gadget.felt>, tensor<2x!gadget.felt> -> tensor<1x2x!gadget.felt>
 // CHECK-NEXT: %l = gadget.lookup "relu" %r {table_bits = 16 : i64} : tensor<1x2x!gadget.felt> -> tensor<1x2x!gadget.felt>
 // CHECK-NEXT: %s = gadget.sum %l {axes = array<i64: 1>, keepdims}
-// CHECK-NEXT: %m = gadget.max %l {axes = array<i64: -1>}
+// CHECK-NEXT: %m = gadget.reduce_max %l {axes = array<i64: -1>}
 // CHECK-NEXT: gadget.range_check %l {bits = 16 : i64} : tensor<1x2x!gadget.felt>
 // CHECK-NEXT: %a = gadget.add %l, %b
 // CHECK-NEXT: %d = gadget.sub %a, %l

@@ -57,10 +57,10 @@ func.func @sum_axes(%a: tensor<2x3x!gadget.felt>) {
 // -----
 
 func.func @max_shape(%a: tensor<2x3x!gadget.felt>) {
-  %c = gadget.max %a {axes = array<i64: 1>} : tensor<2x3x!gadget.felt> -> tensor<3x!gadget.felt>
+  %c = gadget.reduce_max %a {axes = array<i64: 1>} : tensor<2x3x!gadget.felt> -> tensor<3x!gadget.felt>
   func.return
 }
-// CHECK: gadget.max: result shape [3] does not match the expected [2]
+// CHECK: gadget.reduce_max: result shape [3] does not match the expected [2]
 
 // -----
 

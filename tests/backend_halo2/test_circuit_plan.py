@@ -18,7 +18,7 @@ from xdsl.dialects.builtin import ArrayAttr, SymbolRefAttr
 import zkir
 from zkir import workflow as W
 from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit, input_ports
-from zkir.backend_halo2.constraint_system import BackendError
+from zkir.backend_halo2.constraint_builder import BackendError
 from zkir.backend_halo2.witness import compute_witness
 from zkir.dialects import plonk
 from zkir.dialects.resources import to_numpy

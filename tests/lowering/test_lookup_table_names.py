@@ -16,7 +16,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import zkir
 from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
-from zkir.backend_halo2.constraint_system import BackendError
+from zkir.backend_halo2.constraint_builder import BackendError
 from zkir.backend_halo2.witness import compute_witness
 from zkir.dialects import gadget as gd
 from zkir.dialects import plonk

@@ -22,7 +22,7 @@ import numpy as np
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
 from xdsl.ir import Attribute
 
-from zkir.backend_halo2.constraint_system import BackendError, BuiltCircuit, build_constraint_system
+from zkir.backend_halo2.constraint_builder import BackendError, BuiltCircuit, build_constraint_system
 from zkir.dialects import plonk
 from zkir.dialects.resources import to_numpy
 from zkir.gadgets.base import Assignment, Gadget

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zkir.backend_halo2.circuit_plan import CircuitPlan
-from zkir.backend_halo2.constraint_system import BackendError
+from zkir.backend_halo2.constraint_builder import BackendError
 from zkir.dialects.resources import to_numpy
 
 

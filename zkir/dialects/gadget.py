@@ -338,10 +338,10 @@ class SumOp(_ReduceOp):
 
 
 @irdl_op_definition
-class MaxOp(_ReduceOp):
+class ReduceMaxOp(_ReduceOp):
     """Max over axes: pooling and argmax, proven by comparisons and range checks."""
 
-    name = "gadget.max"
+    name = "gadget.reduce_max"
 
 
 @irdl_op_definition
@@ -552,7 +552,7 @@ class RewireOp(IRDLOperation):
             )
 
 
-Gadget = Dialect(
+GadgetDialect = Dialect(
     "gadget",
     [
         ConstantOp,
@@ -565,7 +565,7 @@ Gadget = Dialect(
         SqrtOp,
         EmbedOp,
         SumOp,
-        MaxOp,
+        ReduceMaxOp,
         RescaleOp,
         LookupOp,
         RangeCheckOp,

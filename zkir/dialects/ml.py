@@ -656,8 +656,8 @@ class DivOp(_ElementwiseBinaryOp):
 
 
 @irdl_op_definition
-class MaxOp(_ElementwiseBinaryOp):
-    name = "ml.max"
+class MaximumOp(_ElementwiseBinaryOp):
+    name = "ml.maximum"
 
 
 @irdl_op_definition
@@ -1097,7 +1097,7 @@ class GatherOp(IRDLOperation):
         _same_element(src, dst, self.name)
 
 
-ML = Dialect(
+MLDialect = Dialect(
     "ml",
     [
         ConstantOp,
@@ -1105,7 +1105,7 @@ ML = Dialect(
         SubOp,
         MulOp,
         DivOp,
-        MaxOp,
+        MaximumOp,
         MatmulOp,
         Conv2dOp,
         ReluOp,
@@ -1140,14 +1140,14 @@ ML = Dialect(
 """Ops are listed here once; importers and passes extend this list."""
 
 __all__ = [
-    "ML",
+    "MLDialect",
     "FixedType",
     "ConstantOp",
     "AddOp",
     "SubOp",
     "MulOp",
     "DivOp",
-    "MaxOp",
+    "MaximumOp",
     "MatmulOp",
     "Conv2dOp",
     "ReluOp",

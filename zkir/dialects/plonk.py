@@ -661,7 +661,7 @@ class CopyOp(IRDLOperation):
             )
 
 
-Plonk = Dialect(
+PlonkDialect = Dialect(
     "plonk",
     [
         CircuitOp,

@@ -143,7 +143,7 @@ class MLBuilder:
         "sub": (ml.SubOp, np.subtract),
         "mul": (ml.MulOp, np.multiply),
         "div": (ml.DivOp, np.divide),
-        "max": (ml.MaxOp, np.maximum),
+        "max": (ml.MaximumOp, np.maximum),
     }
 
     def binary(self, kind: str, a: Value, b: Value, hint: str | None = None) -> Value:

@@ -4,7 +4,7 @@ from zkir.gadgets.accumulate import DotGadget, SumGadget
 from zkir.gadgets.base import Assignment, Gadget, LookupSpec, PortCells
 from zkir.gadgets.elementwise import AddGadget, MulGadget, SubGadget
 from zkir.gadgets.io import HoldGadget
-from zkir.gadgets.lookup import LookupGadget
+from zkir.gadgets.nonlinearity import LookupGadget
 from zkir.gadgets.maximum import MaximumGadget
 from zkir.gadgets.rescale import RescaleGadget
 from zkir.gadgets.tables import TableSpec

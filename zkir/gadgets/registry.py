@@ -15,7 +15,7 @@ from zkir.gadgets.base import Gadget
 from zkir.gadgets.elementwise import AddGadget, MulGadget, SubGadget
 from zkir.gadgets.embedding import EmbeddingGadget, EmbeddingTable
 from zkir.gadgets.io import HoldGadget
-from zkir.gadgets.lookup import LookupGadget
+from zkir.gadgets.nonlinearity import LookupGadget
 from zkir.gadgets.maximum import MaximumGadget
 from zkir.gadgets.range_check import RangeCheckGadget
 from zkir.gadgets.rescale import RescaleGadget

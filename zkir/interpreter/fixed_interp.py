@@ -211,7 +211,7 @@ FIXED_KERNELS: dict[type, Kernel] = {
     ml.SubOp: lambda op, a: _add(op, a, -1),
     ml.MulOp: _mul,
     ml.DivOp: _div,
-    ml.MaxOp: lambda op, a: np.maximum(a[0], a[1]),
+    ml.MaximumOp: lambda op, a: np.maximum(a[0], a[1]),
     ml.NegOp: lambda op, a: -a[0],
     ml.MatmulOp: _matmul,
     ml.Conv2dOp: _conv,

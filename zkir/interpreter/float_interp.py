@@ -91,7 +91,7 @@ FLOAT_KERNELS: dict[type, Kernel] = {
     ml.SubOp: lambda op, a: a[0] - a[1],
     ml.MulOp: lambda op, a: a[0] * a[1],
     ml.DivOp: lambda op, a: a[0] / a[1],
-    ml.MaxOp: lambda op, a: np.maximum(a[0], a[1]),
+    ml.MaximumOp: lambda op, a: np.maximum(a[0], a[1]),
     ml.MatmulOp: lambda op, a: np.matmul(a[0], a[1]),
     ml.Conv2dOp: _conv,
     ml.ClipOp: lambda op, a: np.clip(
@@ -117,7 +117,7 @@ FLOAT_KERNELS: dict[type, Kernel] = {
     ml.GatherOp: lambda op, a: K.gather(a[0], a[1], op.axis.value.data),
 }
 for _name, _fn in UNARY_FLOAT.items():
-    _cls = next(c for c in ml.ML.operations if c.name == _name)
+    _cls = next(c for c in ml.MLDialect.operations if c.name == _name)
     FLOAT_KERNELS[_cls] = (lambda f: lambda op, a: f(a[0]))(_fn)
 
 

@@ -67,7 +67,7 @@ GADGET_KERNELS: dict[type, GadgetKernel] = {
     gadget.SqrtOp: lambda op, a: _sqrt(op, a),
     gadget.EmbedOp: lambda op, a: a[0][a[1]],
     gadget.SumOp: lambda op, a: _reduce(np.sum, op, a),
-    gadget.MaxOp: lambda op, a: _reduce(np.max, op, a),
+    gadget.ReduceMaxOp: lambda op, a: _reduce(np.max, op, a),
     gadget.RescaleOp: _rescale,
     gadget.LookupOp: _lookup,
     gadget.RangeCheckOp: _range_check,

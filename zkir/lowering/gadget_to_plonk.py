@@ -41,7 +41,7 @@ from zkir.dialects.resources import dense_attr, to_numpy
 from zkir.errors import ZkirError
 from zkir.gadgets.base import Gadget, RangeCheckedGadget
 from zkir.gadgets.embedding import EmbeddingTable
-from zkir.gadgets.lookup import LookupGadget
+from zkir.gadgets.nonlinearity import LookupGadget
 from zkir.gadgets.registry import IO_KINDS, gadget_for
 from zkir.gadgets.tables import TableClashError, TableRegistry
 from zkir.lowering.plonk_builder import ExprBuilder
@@ -431,7 +431,7 @@ def _port_maps(op: Operation) -> dict[str, tuple[SSAValue, tuple[int, ...], np.n
     return ports
 
 
-def _reduction_layout(op: gadget.SumOp | gadget.MaxOp) -> tuple[tuple[int, int], np.ndarray]:
+def _reduction_layout(op: gadget.SumOp | gadget.ReduceMaxOp) -> tuple[tuple[int, int], np.ndarray]:
     """(groups, width) with the reduced axes last, and the input element of each entry."""
     src = _shape(op.input)
     axes = [int(a) % len(src) for a in op.axes.get_values()]
@@ -441,7 +441,7 @@ def _reduction_layout(op: gadget.SumOp | gadget.MaxOp) -> tuple[tuple[int, int],
     return (groups, _numel(tuple(src[d] for d in axes))), index.ravel()
 
 
-def _max_tree(lay: _Layout, op: gadget.MaxOp, hint: str) -> Backing:
+def _max_tree(lay: _Layout, op: gadget.ReduceMaxOp, hint: str) -> Backing:
     """A max reduction as rounds of pairwise maximum gadgets over halves of each group."""
     (groups, width), index = _reduction_layout(op)
     current = lay.backings[op.input].take(index)
@@ -494,7 +494,7 @@ def lower_function(fn: func.FuncOp, choice: LayoutChoice, private_inputs: bool) 
                 name = lay.place(hint, "constant", gadget_for("constant", 1, {}), {"out": shape}, params, "instance")
             lay.backings[op.result] = lay.source(name, "out", shape)
             continue
-        if isinstance(op, gadget.MaxOp):
+        if isinstance(op, gadget.ReduceMaxOp):
             lay.backings[op.result] = _max_tree(lay, op, hint)
             continue
         if isinstance(op, gadget.RewireOp):

@@ -243,8 +243,8 @@ def _binary(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAValue:
     return lw.emit(_BINARY[type(op)](lhs, rhs, gadget.felt_tensor(out)))
 
 
-@_handles(ml.MaxOp)
-def _maximum(lw: _Lowering, op: ml.MaxOp, args: list[SSAValue]) -> SSAValue:
+@_handles(ml.MaximumOp)
+def _maximum(lw: _Lowering, op: ml.MaximumOp, args: list[SSAValue]) -> SSAValue:
     out = _shape(op.result)
     lhs = lw.broadcast(args[0], out, _name(op) + "_lhs")
     rhs = lw.broadcast(args[1], out, _name(op) + "_rhs")
@@ -256,7 +256,7 @@ def _reduce_max(lw: _Lowering, op: ml.ReduceMaxOp, args: list[SSAValue]) -> SSAV
     rank = len(_shape(op.input))
     axes = [a + rank if a < 0 else a for a in op.axis_list]
     keep = bool(op.keepdims.value.data)
-    return lw.emit(gadget.MaxOp(args[0], axes, gadget.felt_tensor(_shape(op.result)), keep))
+    return lw.emit(gadget.ReduceMaxOp(args[0], axes, gadget.felt_tensor(_shape(op.result)), keep))
 
 
 @_handles(ml.MaxPoolOp)
@@ -273,7 +273,7 @@ def _max_pool(lw: _Lowering, op: ml.MaxPoolOp, args: list[SSAValue]) -> SSAValue
     first_real = windows[np.arange(groups), np.argmax(windows >= 0, axis=1)]
     windows = np.where(windows >= 0, windows, first_real[:, None])
     cols = lw.rewire("windows", [args[0]], windows.shape, windows.ravel(), _name(op) + "_windows")
-    pooled = lw.emit(gadget.MaxOp(cols, [1], gadget.felt_tensor((groups,))))
+    pooled = lw.emit(gadget.ReduceMaxOp(cols, [1], gadget.felt_tensor((groups,))))
     return lw.rewire("reshape", [pooled], _shape(op.result), np.arange(groups, dtype=np.int64), _name(op))
 
 
@@ -301,7 +301,7 @@ def _softmax(lw: _Lowering, op: ml.SoftmaxOp, args: list[SSAValue]) -> SSAValue:
     axis = op.axis.value.data % rank
     reduced = tuple(1 if i == axis else d for i, d in enumerate(shape))
     x = args[0]
-    top = lw.emit(gadget.MaxOp(x, [axis], gadget.felt_tensor(reduced), True))
+    top = lw.emit(gadget.ReduceMaxOp(x, [axis], gadget.felt_tensor(reduced), True))
     d = lw.emit(gadget.SubOp(x, lw.broadcast(top, shape, name + "_max"), gadget.felt_tensor(shape)))
     lo = exp_vanishes_below(s)
     floor = lw.emit(gadget.ConstantOp(dense_attr(np.array([lo], dtype=np.int64), name + "_floor"), "fixed"))

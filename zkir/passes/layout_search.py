@@ -57,7 +57,7 @@ class Candidate:
 
 def evaluate(fn: func.FuncOp, choice: LayoutChoice, model: CostModel, private_inputs: bool = False) -> Candidate:
     """Lower `fn` with `choice` and predict its prove time and memory."""
-    from zkir.backend_halo2.constraint_system import build_constraint_system
+    from zkir.backend_halo2.constraint_builder import build_constraint_system
 
     try:
         circuit = lower_function(fn.clone(), choice, private_inputs)

@@ -324,7 +324,7 @@ class _FunctionQuantizer:
 
 for _name in (
     "relu", "sigmoid", "tanh", "gelu", "erf", "exp", "reciprocal", "neg",
-    "clip", "max", "reduce_max", "softmax", "max_pool",
+    "clip", "maximum", "reduce_max", "softmax", "max_pool",
     "avg_pool", "reshape", "transpose", "pad", "slice",
 ):
     setattr(_FunctionQuantizer, "q_" + _name, _FunctionQuantizer._same)
