@@ -12,6 +12,7 @@ The fixed-point meaning of every op is zkir.interpreter.fixed_interp's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,6 +77,21 @@ class MLQuantizePass(ModulePass):
 
 def _is_float_tensor(ty: Attribute) -> bool:
     return isinstance(ty, TensorType) and not isinstance(ty.element_type, IntegerType | FixedType)
+
+
+_RULES: dict[type[Operation], Callable[["_FunctionQuantizer", Operation], None]] = {}
+"""The fixed-point rule of each ml op class (grep `_rule(ml.XOp)` for an op's rule)."""
+
+
+def _rule(*classes: type[Operation]):
+    """Register the decorated method as the rule of these ml op classes."""
+
+    def register(method):
+        for cls in classes:
+            _RULES[cls] = method
+        return method
+
+    return register
 
 
 @dataclass
@@ -183,16 +199,17 @@ class _FunctionQuantizer:
             return
         if res is not None and not _is_float_tensor(res.type):
             raise QuantizeError(f"ml-quantize: {op.name} on integer tensors is not supported")
-        handler = getattr(self, "q_" + op.name.removeprefix("ml."), None)
-        if handler is None:
+        rule = _RULES.get(type(op))
+        if rule is None:
             raise QuantizeError(f"ml-quantize: no fixed-point rule for {op.name}")
-        handler(op)
+        rule(self, op)
 
     # -- arithmetic ----------------------------------------------------------------
 
     def _shape(self, v: SSAValue):
         return v.type.get_shape()  # type: ignore[attr-defined]
 
+    @_rule(ml.AddOp)
     def q_add(self, op, cls=ml.AddOp):
         a, b = op.lhs, op.rhs
         shape = self._shape(op.result)
@@ -207,6 +224,7 @@ class _FunctionQuantizer:
                     return
         self.set(op.result, self.emit(cls(self.at(a), self.at(b), self.fixed(shape)), op.result), self.s)
 
+    @_rule(ml.SubOp)
     def q_sub(self, op):
         self.q_add(op, ml.SubOp)
 
@@ -215,12 +233,15 @@ class _FunctionQuantizer:
         out = self.emit(cls(lhs, rhs, self.fixed(shape, 2 * self.s)), op.result)
         self.set(op.result, out, 2 * self.s)
 
+    @_rule(ml.MulOp)
     def q_mul(self, op):
         self._product(op, ml.MulOp, self.at(op.lhs), self.at(op.rhs))
 
+    @_rule(ml.MatmulOp)
     def q_matmul(self, op):
         self._product(op, ml.MatmulOp, self.at(op.lhs), self.at(op.rhs))
 
+    @_rule(ml.DivOp)
     def q_div(self, op):
         if op.rhs in self.consts:
             inv = (1.0 / self.consts[op.rhs].astype(np.float64)).astype(np.float32)
@@ -230,6 +251,7 @@ class _FunctionQuantizer:
             rhs = self.emit(ml.ReciprocalOp(r), op.rhs)
         self._product(op, ml.MulOp, self.at(op.lhs), rhs)
 
+    @_rule(ml.Conv2dOp)
     def q_conv2d(self, op: ml.Conv2dOp):
         x = self.at(op.input)
         w = self.at(op.weight)
@@ -272,20 +294,11 @@ class _FunctionQuantizer:
         )
         self.set(op.result, self.emit(new, op.result), self.s if _is_float_tensor(res_ty) else None)
 
+    @_rule(ml.ConcatOp)
     def q_concat(self, op):
         res_ty = op.result.type
         new = ml.ConcatOp([self.at(v) for v in op.inputs], op.axis.value.data, self.fixed(res_ty.get_shape()))
         self.set(op.result, self.emit(new, op.result), self.s)
-
-    def q_layer_norm(self, op: ml.LayerNormOp):
-        self._same(op)
-
-    def q_gather(self, op: ml.GatherOp):
-        self._same(op)
-
-    def q_where(self, op: ml.WhereOp):
-        self._same(op)
-
 
     # -- keeping sums of squares exact ------------------------------------------
     # A variance is mean(d * d): the mean of a product is taken at the product's
@@ -301,6 +314,7 @@ class _FunctionQuantizer:
                 return scale
         return None
 
+    @_rule(ml.ReduceSumOp)
     def q_reduce_sum(self, op, cls=ml.ReduceSumOp):
         ps = self._pending(op.input)
         if ps is None:
@@ -309,22 +323,25 @@ class _FunctionQuantizer:
         new = cls(self.vals[op.input][0], op.axis_list, bool(op.keepdims.value.data), self.fixed(shape, ps))
         self.set(op.result, self.emit(new, op.result), ps)
 
+    @_rule(ml.ReduceMeanOp)
     def q_reduce_mean(self, op):
         self.q_reduce_sum(op, ml.ReduceMeanOp)
 
+    @_rule(ml.SqrtOp)
     def q_sqrt(self, op, cls=ml.SqrtOp):
         if self._pending(op.input) != 2 * self.s:
             return self._same(op)
         new = cls(self.vals[op.input][0], self.fixed(self._shape(op.result)))
         self.set(op.result, self.emit(new, op.result), self.s)
 
+    @_rule(ml.RsqrtOp)
     def q_rsqrt(self, op):
         self.q_sqrt(op, ml.RsqrtOp)
 
 
-for _name in (
-    "relu", "sigmoid", "tanh", "gelu", "erf", "exp", "reciprocal", "neg",
-    "clip", "maximum", "reduce_max", "softmax", "max_pool",
-    "avg_pool", "reshape", "transpose", "pad", "slice",
-):
-    setattr(_FunctionQuantizer, "q_" + _name, _FunctionQuantizer._same)
+# Ops whose fixed-point form is the same op on operands at scale s, result at s.
+_rule(
+    ml.ReluOp, ml.SigmoidOp, ml.TanhOp, ml.GeluOp, ml.ErfOp, ml.ExpOp, ml.ReciprocalOp, ml.NegOp,
+    ml.ClipOp, ml.MaximumOp, ml.ReduceMaxOp, ml.SoftmaxOp, ml.MaxPoolOp, ml.AvgPoolOp,
+    ml.ReshapeOp, ml.TransposeOp, ml.PadOp, ml.SliceOp, ml.LayerNormOp, ml.GatherOp, ml.WhereOp,
+)(_FunctionQuantizer._same)
