@@ -125,17 +125,45 @@ def default_range_bits(gadget_module, scale_bits: int) -> int:
 LAYOUT_TABLE = "layout_candidates.txt"
 
 
-def _layout_pipeline(options: CompileOptions, range_bits: int, build: Path) -> str:
+def _layout_passes(options: CompileOptions, range_bits: int, build: Path) -> tuple:
+    """The passes from gadgets to a verified plonk circuit, as `options` ask."""
+    from zkir.lowering.gadget_to_plonk import ConvertGadgetToPlonkPass
+    from zkir.passes.layout_search import GadgetLayoutSearchPass
+    from zkir.passes.plonk_verify_layout import PlonkVerifyLayoutPass
+
     inputs = "private" if options.private_input else "public"
     if options.layout_search:
-        columns = f" columns={options.columns}" if options.columns else ""
-        budget = f" memory-budget={options.memory_budget_mb}" if options.memory_budget_mb else ""
-        search = f"gadget-layout-search{{range-bits={range_bits}{columns}{budget} inputs={inputs} table=\"{build / LAYOUT_TABLE}\"}},"
-        return f"{search}convert-gadget-to-plonk{{inputs={inputs}}},plonk-verify-layout"
-    return (
-        f"convert-gadget-to-plonk{{columns={options.columns or 12} range-bits={range_bits} inputs={inputs}"
-        f" items-per-row={options.items_per_row} share-lookups={str(options.share_lookups).lower()}}},plonk-verify-layout"
+        search = GadgetLayoutSearchPass(
+            columns=(options.columns,) if options.columns else (),
+            range_bits=(range_bits,),
+            memory_budget=options.memory_budget_mb,
+            table=str(build / LAYOUT_TABLE),
+            inputs=inputs,
+        )
+        return search, ConvertGadgetToPlonkPass(inputs=inputs), PlonkVerifyLayoutPass()
+    lower = ConvertGadgetToPlonkPass(
+        columns=options.columns or 12,
+        range_bits=range_bits,
+        inputs=inputs,
+        items_per_row=options.items_per_row,
+        share_lookups=options.share_lookups,
     )
+    return lower, PlonkVerifyLayoutPass()
+
+
+def _front_passes(options: CompileOptions) -> list[tuple[tuple, str]]:
+    """(passes, the build file they write) from the imported model to gadgets."""
+    from zkir.lowering.ml_to_gadget import ConvertMLToGadgetPass
+    from zkir.passes.gadget_canonicalize import GadgetCanonicalizePass
+    from zkir.passes.ml_canonicalize import MLCanonicalizePass
+    from zkir.passes.quantize import MLQuantizePass
+
+    return [
+        ((MLCanonicalizePass(),), LEVELS[0]),
+        ((MLQuantizePass(scale_bits=options.scale_bits),), LEVELS[1]),
+        ((ConvertMLToGadgetPass(table_bits=options.table_bits, weights=options.weights), GadgetCanonicalizePass()),
+         LEVELS[2]),
+    ]
 
 
 def compile_model(
@@ -144,7 +172,7 @@ def compile_model(
     """Model file -> every level's IR and settings.json in `build`."""
     from zkir.interpreter.program import input_specs, main_function, output_specs
     from zkir.ir_io import write_module
-    from zkir.pass_pipeline import pipeline
+    from zkir.pass_pipeline import Pipeline
     from zkir.frontends import load_model
 
     options = options or CompileOptions()
@@ -160,27 +188,20 @@ def compile_model(
     start = time.perf_counter()
     progress(f"importing {model}")
     module = load_model(model, options.input_shapes)
-    steps = [
-        ("ml-canonicalize", LEVELS[0]),
-        (f"ml-quantize{{scale-bits={options.scale_bits}}}", LEVELS[1]),
-        (
-            f"convert-ml-to-gadget{{table-bits={options.table_bits} weights={options.weights}}},"
-            "gadget-canonicalize",
-            LEVELS[2],
-        ),
-        (lambda range_bits: _layout_pipeline(options, range_bits, build), LEVELS[3]),
-    ]
     fn = main_function(module)
     in_specs, out_specs = input_specs(fn), output_specs(fn)
-    for spec, level in steps:
+
+    def run(passes: tuple, level: str) -> None:
+        progress(f"{passes[0].name} -> {level}")
+        Pipeline(passes).run(module)
+        write_module(module, build / level)
+
+    for passes, level in _front_passes(options):
         if level == LEVELS[2]:
             in_scales, out_scales = _scales(main_function(module))
-        if callable(spec):
-            range_bits = options.range_bits or default_range_bits(module, options.scale_bits)
-            spec = spec(range_bits)
-        progress(f"{spec.split('{')[0].split(',')[0]} -> {level}")
-        pipeline(spec).run(module)
-        write_module(module, build / level)
+        run(passes, level)
+    range_bits = options.range_bits or default_range_bits(module, options.scale_bits)
+    run(_layout_passes(options, range_bits, build), LEVELS[3])
     from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
 
     plan = CircuitPlan(find_circuit(module))
@@ -205,6 +226,34 @@ def compile_model(
     settings.save(build)
     progress(f"circuit: k={plan.k}, {settings.rows} rows, {plan.cs.num_advice} advice columns")
     return settings
+
+
+def run_model(
+    model: str | Path, inputs: Any, scale_bits: int | None = None, input_shapes: Any = None
+) -> dict[str, Any]:
+    """The model's outputs on `inputs`: float, or with `scale_bits` the fixed-point
+    values the circuit proves (the same ml-canonicalize and ml-quantize passes as
+    compile_model). A model already in fixed point (.mlir) runs as it is."""
+    from zkir.dialects.ml import FixedType
+    from zkir.frontends import load_model
+    from zkir.interpreter.program import main_function, output_specs
+    from zkir.pass_pipeline import Pipeline
+
+    module = load_model(model, input_shapes)
+    fixed = any(isinstance(getattr(r.type, "element_type", None), FixedType) for op in module.walk() for r in op.results)
+    if scale_bits is not None and not fixed:
+        for passes, _level in _front_passes(CompileOptions(scale_bits=scale_bits))[:2]:
+            Pipeline(passes).run(module)
+        fixed = True
+    names = [s.name for s in output_specs(main_function(module))]
+    if fixed:
+        from zkir.interpreter.fixed_interp import run_fixed
+
+        outs = run_fixed(module, inputs)
+        return {n: {"value": o.value.tolist(), "raw": o.raw.tolist(), "scale": o.scale} for n, o in zip(names, outs)}
+    from zkir.interpreter.float_interp import run_float
+
+    return {n: o.tolist() for n, o in zip(names, run_float(module, inputs))}
 
 
 def _plan(build: Path):

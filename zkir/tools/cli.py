@@ -97,7 +97,7 @@ def _run_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument("--input-shape", action="append", metavar="[NAME=]D1,D2,..", help="as for import; by default the shapes of the input data")
 
     def run(args: argparse.Namespace) -> int:
-        from zkir.dialects.ml import FixedType
+        from zkir.workflow import run_model
 
         inputs = input_arrays(read_inputs(args.input))
         shapes = parse_input_shapes(args.input_shape)
@@ -107,36 +107,7 @@ def _run_cmd(p: argparse.ArgumentParser) -> Runner:
                 if isinstance(inputs, dict)
                 else list(inputs.shape)
             )
-        module = load_model(args.model, shapes)
-        fixed_already = any(
-            isinstance(getattr(a.type, "element_type", None), FixedType)
-            for op in module.walk()
-            for a in op.results
-        )
-        if args.scale_bits is not None and not fixed_already:
-            from zkir.context import make_context
-            from zkir.passes.quantize import MLQuantizePass
-
-            MLQuantizePass(scale_bits=args.scale_bits).apply(make_context(), module)
-            module.verify()
-            fixed_already = True
-        from zkir.interpreter.program import main_function, output_specs
-
-        names = [s.name for s in output_specs(main_function(module))]
-        if fixed_already:
-            from zkir.interpreter.fixed_interp import run_fixed
-
-            outs = run_fixed(module, inputs)
-            result = {
-                n: {"value": o.value.tolist(), "raw": o.raw.tolist(), "scale": o.scale}
-                for n, o in zip(names, outs)
-            }
-        else:
-            from zkir.interpreter.float_interp import run_float
-
-            outs = run_float(module, inputs)
-            result = {n: o.tolist() for n, o in zip(names, outs)}
-        json.dump(result, sys.stdout)
+        json.dump(run_model(args.model, inputs, args.scale_bits, shapes), sys.stdout)
         sys.stdout.write("\n")
         return 0
 
