@@ -15,7 +15,7 @@ copy constraint between port cells, so a reshape or transpose costs nothing.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -231,6 +231,25 @@ class RangeCheckedGadget(Gadget):
         """Two limbs hold values in [0, limb_bound)."""
         return 1 << (2 * self.table.bits)
 
+    @property
+    def out_bound(self) -> int:
+        """A signed output o lies in [-out_bound, out_bound): o + out_bound fits two limbs."""
+        return self.limb_bound // 2
+
+    def items(self, cell: CellFn) -> Iterator[Callable[[int], Any]]:
+        """For each item of a row, in slot order: k -> the item's cell k at rotation 0."""
+        for j in range(self.per_row):
+            yield lambda k, j=j: cell(self.width * j + k, 0)
+
+    def lay_out(self, n_items: int, values: Mapping[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The cells holding values[k] in cell k of each item, packed per_row items a
+        row; also each item's first slot and row, for the ports."""
+        rows, slot, row = self.packed(n_items)
+        cells = np.zeros((rows, self.columns), dtype=np.int64)
+        for k, v in values.items():
+            cells[row, slot + k] = np.asarray(v).ravel()
+        return cells, slot, row
+
     def tables(self) -> dict[str, Any]:
         return {self.table.name: self.table}
 
@@ -243,8 +262,8 @@ class RangeCheckedGadget(Gadget):
         """One lookup per named cell of every item: (q, q * cell) into the range table."""
         q = selector("q")
         return [
-            LookupSpec(f"{self.key}_{name}{j}", [q, q * cell(self.width * j + k, 0)], self.table.name)
-            for j in range(self.per_row)
+            LookupSpec(f"{self.key}_{name}{j}", [q, q * c(k)], self.table.name)
+            for j, c in enumerate(self.items(cell))
             for name, k in slots.items()
         ]
 

@@ -38,8 +38,7 @@ class MaximumGadget(RangeCheckedGadget):
     def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
         q, t = selector("q"), self.table.bits
         polys = []
-        for j in range(self.per_row):
-            c = lambda k: cell(WIDTH * j + k, 0)  # noqa: E731
+        for c in self.items(cell):
             polys.append(q * (c(M) - c(A)) * (c(M) - c(B)))
             polys.append(q * (c(M) - c(A) - c(DA0) - (1 << t) * c(DA1)))
             polys.append(q * (c(M) - c(B) - c(DB0) - (1 << t) * c(DB1)))
@@ -63,10 +62,8 @@ class MaximumGadget(RangeCheckedGadget):
             )
         da0, da1 = self.limbs(m - a)
         db0, db1 = self.limbs(m - b)
-        rows, slot, row = self.packed(a.size)
-        cells = np.zeros((rows, self.columns), dtype=np.int64)
-        for k, values in ((A, a), (B, b), (M, m), (DA0, da0), (DA1, da1), (DB0, db0), (DB1, db1)):
-            cells[row, slot + k] = values.ravel()
+        cells, slot, row = self.lay_out(a.size, {A: a, B: b, M: m, DA0: da0, DA1: da1, DB0: db0, DB1: db1})
+        rows = cells.shape[0]
         ports = {
             "lhs": PortCells.dense(a.shape, slot + A, row),
             "rhs": PortCells.dense(a.shape, slot + B, row),

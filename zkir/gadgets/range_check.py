@@ -48,12 +48,7 @@ class RangeCheckGadget(RangeCheckedGadget):
     def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
         q, t = selector("q"), self.table.bits
         half = 1 << (self.bits - 1)
-        return [
-            (
-                self.key,
-                [q * (cell(WIDTH * j + V, 0) + half - cell(WIDTH * j + L0, 0) - (1 << t) * cell(WIDTH * j + L1, 0)) for j in range(self.per_row)],
-            )
-        ]
+        return [(self.key, [q * (c(V) + half - c(L0) - (1 << t) * c(L1)) for c in self.items(cell)])]
 
     def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
         t = self.table.bits
@@ -62,10 +57,12 @@ class RangeCheckGadget(RangeCheckedGadget):
         top = (1 << t) - (1 << self.high_bits)  # l1 < 2^high_bits
         if self.bits <= t:  # one limb: l1 = 0 and l0 < 2^bits
             top_l0 = (1 << t) - (1 << self.bits)
-            specs += [LookupSpec(f"{self.key}_l0hi{j}", [q, q * (cell(WIDTH * j + L0, 0) + top_l0)], self.table.name) for j in range(self.per_row)]
+            specs += [LookupSpec(f"{self.key}_l0hi{j}", [q, q * (c(L0) + top_l0)], self.table.name)
+                      for j, c in enumerate(self.items(cell))]
             top = (1 << t) - 1
         if top:
-            specs += [LookupSpec(f"{self.key}_l1hi{j}", [q, q * (cell(WIDTH * j + L1, 0) + top)], self.table.name) for j in range(self.per_row)]
+            specs += [LookupSpec(f"{self.key}_l1hi{j}", [q, q * (c(L1) + top)], self.table.name)
+                      for j, c in enumerate(self.items(cell))]
         return specs
 
     def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
@@ -77,10 +74,8 @@ class RangeCheckGadget(RangeCheckedGadget):
         if v.size and (v.min() < -half or v.max() >= half):
             raise OverflowError(f"range_check: a value lies outside [-{half}, {half})")
         l0, l1 = self.limbs(v + half)
-        rows, slot, row = self.packed(v.size)
-        cells = np.zeros((rows, self.columns), dtype=np.int64)
-        for k, values in ((V, v), (L0, l0), (L1, l1)):
-            cells[row, slot + k] = values.ravel()
+        cells, slot, row = self.lay_out(v.size, {V: v, L0: l0, L1: l1})
+        rows = cells.shape[0]
         f0, f1 = self.limbs(np.int64(half))  # unused slots hold v = 0
         fill_unused(cells, v.size, self.per_row, WIDTH, {L0: int(f0), L1: int(f1)})
         return Assignment(cells, {"q": np.ones(rows, dtype=np.int64)}, {"input": PortCells.dense(v.shape, slot + V, row)}, {})

@@ -59,16 +59,11 @@ class RescaleGadget(RangeCheckedGadget):
     def key(self) -> str:
         return f"rescale{'_relu' if self.relu else ''}_d{self.divisor}_t{self.table.bits}"
 
-    @property
-    def out_bound(self) -> int:
-        """out lies in [-out_bound, out_bound)."""
-        return self.limb_bound // 2
 
     def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
         q, d, t = selector("q"), self.divisor, self.table.bits
         polys = []
-        for j in range(self.per_row):
-            c = lambda k: cell(self.width * j + k, 0)  # noqa: E731
+        for c in self.items(cell):
             polys.append(q * (c(X) + c(B) + d // 2 - d * c(Q) - c(R)))
             polys.append(q * (c(Q) + self.out_bound - c(L0) - (1 << t) * c(L1)))
             if self.relu:
@@ -80,8 +75,7 @@ class RescaleGadget(RangeCheckedGadget):
     def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
         q, t, d = selector("q"), self.table.bits, self.divisor
         specs = []
-        for j in range(self.per_row):
-            c = lambda k: cell(self.width * j + k, 0)  # noqa: E731
+        for j, c in enumerate(self.items(cell)):
             checked = [("r", c(R)), ("l0", c(L0)), ("l1", c(L1))]
             if d < 1 << t:  # r < d: r and r + 2^t - d both in [0, 2^t)
                 checked.append(("r_hi", c(R) + ((1 << t) - d)))
@@ -108,10 +102,8 @@ class RescaleGadget(RangeCheckedGadget):
                 f"{self.table.bits}-bit range table bounds; raise table_bits"
             )
         per_item = self._items(x, bias, q, shifted - self.divisor * q)
-        rows, slot, row = self.packed(x.size)
-        cells = np.zeros((rows, self.columns), dtype=np.int64)
-        for k, values in per_item.items():
-            cells[row, slot + k] = values.ravel()
+        cells, slot, row = self.lay_out(x.size, per_item)
+        rows = cells.shape[0]
         # Unused item slots still satisfy the gates: the items of x = bias = 0.
         zero = np.zeros(1, dtype=np.int64)
         neutral = self._items(zero, zero, zero, zero + self.divisor // 2)

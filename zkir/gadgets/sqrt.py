@@ -45,8 +45,7 @@ class SqrtGadget(RangeCheckedGadget):
     def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
         q, t = selector("q"), self.table.bits
         polys = []
-        for j in range(self.per_row):
-            c = lambda k: cell(WIDTH * j + k, 0)  # noqa: E731
+        for c in self.items(cell):
             n = (1 << self.shift) * c(X)
             y2 = c(Y) * c(Y)
             polys.append(q * (n - y2 + c(Y) - 1 - c(A0) - (1 << t) * c(A1)))
@@ -78,10 +77,8 @@ class SqrtGadget(RangeCheckedGadget):
         items = self._items(x)
         if x.size and items[Y].max() >= self.limb_bound // 2:
             raise OverflowError(f"sqrt: a root exceeds the 2^{2 * self.table.bits - 1} the range table bounds")
-        rows, slot, row = self.packed(x.size)
-        cells = np.zeros((rows, self.columns), dtype=np.int64)
-        for k, values in items.items():
-            cells[row, slot + k] = values.ravel()
+        cells, slot, row = self.lay_out(x.size, items)
+        rows = cells.shape[0]
         neutral = self._items(np.ones(1, dtype=np.int64))  # unused slots: x = 1
         fill_unused(cells, x.size, self.per_row, WIDTH, {k: int(v[0]) for k, v in neutral.items()})
         ports = {"input": PortCells.dense(x.shape, slot + X, row), "out": PortCells.dense(x.shape, slot + Y, row)}

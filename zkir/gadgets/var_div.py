@@ -42,15 +42,11 @@ class VarDivGadget(RangeCheckedGadget):
     def key(self) -> str:
         return f"var_div_s{self.shift}_t{self.table.bits}"
 
-    @property
-    def out_bound(self) -> int:
-        return self.limb_bound // 2
 
     def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
         q, t = selector("q"), self.table.bits
         polys = []
-        for j in range(self.per_row):
-            c = lambda k: cell(WIDTH * j + k, 0)  # noqa: E731
+        for c in self.items(cell):
             polys.append(q * (2 * (1 << self.shift) * c(NUM) + c(DEN) - 2 * c(DEN) * c(OUT) - c(R)))
             polys.append(q * (c(R) - c(R0) - (1 << t) * c(R1)))
             polys.append(q * (2 * c(DEN) - 1 - c(R) - c(S0) - (1 << t) * c(S1)))
@@ -83,11 +79,9 @@ class VarDivGadget(RangeCheckedGadget):
         r0, r1 = self.limbs(r)
         s0, s1 = self.limbs(2 * safe - 1 - r)
         o0, o1 = self.limbs(out + self.out_bound)
-        rows, slot, row = self.packed(num.size)
-        cells = np.zeros((rows, self.columns), dtype=np.int64)
         values = {NUM: num, DEN: safe, OUT: out, R: r, R0: r0, R1: r1, S0: s0, S1: s1, O0: o0, O1: o1}
-        for k, v in values.items():
-            cells[row, slot + k] = v.ravel()
+        cells, slot, row = self.lay_out(num.size, values)
+        rows = cells.shape[0]
         # unused slots: num = 0, den = 1 -> out 0, r = 1, 2 den - 1 - r = 0
         free_o0, free_o1 = self.limbs(np.int64(self.out_bound))
         fill_unused(cells, num.size, self.per_row, WIDTH, {DEN: 1, R: 1, R0: 1, O0: int(free_o0), O1: int(free_o1)})
