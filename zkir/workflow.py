@@ -561,6 +561,43 @@ def verify(
     )
 
 
+def export_verifier(build: str | Path, out: str | Path) -> Path:
+    """A directory to hand to verifiers: the verifying key (which binds the
+    statement: what the public values mean) and a readable summary of it.
+    Nothing private: no proving key, SRS, settings or weights; `zkir verify OUT
+    proof.bin` needs nothing else."""
+    from zkir.prover import ProofFormatError, vk_from_bytes
+    from zkir.statement import Statement
+
+    build, out = Path(build), Path(out)
+    vk_path = _verifying_key_path(build)
+    if not vk_path.exists():
+        raise WorkflowError(f"{build}: no verifying key (run zkir setup)")
+    data = vk_path.read_bytes()
+    try:
+        vk = vk_from_bytes(data)
+        statement = Statement.from_bytes(vk.statement)
+    except (ProofFormatError, ValueError) as e:
+        raise WorkflowError(f"{vk_path}: {e}") from None
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "vk.bin", data)
+    summary = {
+        "model": statement.model,
+        "verifying_key_digest": vk.digest.hex(),
+        "circuit_digest": statement.circuit,
+        "k": vk.k,
+        "insecure_test_srs": vk.insecure_srs,
+        "public": [
+            {"role": t.role, "name": t.name, "shape": t.shape, "scale": t.scale}
+            for t in statement.tensors if t.public
+        ],
+        "private_inputs": [t.name for t in statement.of("input") if not t.public],
+        "verify": f"zkir verify {out} proof.bin [--input input.json]",
+    }
+    write_atomic(out / "verifier.json", json.dumps(summary, indent=2) + "\n")
+    return out
+
+
 @dataclass
 class MockFailure:
     kind: str

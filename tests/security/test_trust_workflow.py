@@ -288,3 +288,14 @@ def test_a_key_for_another_circuit_is_named_as_such(build, tmp_path):
     assert W.verify(build / "vk.bin", build / "proof.bin").verified
     _, vk = _keys(build)
     assert vk_from_bytes((build / "vk.bin").read_bytes()).statement == vk.statement
+
+
+def test_an_exported_verifier_holds_nothing_private_and_verifies_alone(build, tmp_path):
+    out = tmp_path / "verifier"
+    assert zkir_main(["export-verifier", str(build), "-o", str(out), "-q"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["verifier.json", "vk.bin"]
+    summary = json.loads((out / "verifier.json").read_text())
+    assert [t["name"] for t in summary["public"]] == ["pixels", "logits"] and not summary["insecure_test_srs"]
+    shutil.copy(build / "proof.bin", tmp_path / "proof.bin")
+    v = W.verify(out, tmp_path / "proof.bin", inputs=_input())
+    assert v.verified and v.outputs == W.verify(build, build / "proof.bin").outputs

@@ -237,6 +237,26 @@ def _verify_cmd(p: argparse.ArgumentParser) -> Runner:
     return run
 
 
+@subcommand("export-verifier", "write what a verifier needs (the verifying key and its statement), nothing private")
+def _export_verifier_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("build", help="build directory after zkir setup")
+    p.add_argument("-o", "--output", required=True, help="directory to write vk.bin and verifier.json into")
+    _common(p)
+
+    def run(args: argparse.Namespace) -> int:
+        from zkir.workflow import export_verifier
+
+        out = export_verifier(args.build, args.output)
+        _emit(
+            args,
+            f"verifier written to {out}/ (vk.bin, verifier.json); hand it out, then: zkir verify {out} proof.bin",
+            {"output": str(out), "files": ["vk.bin", "verifier.json"]},
+        )
+        return 0
+
+    return run
+
+
 @subcommand("mock", "check every gate, lookup and copy on the witness, without cryptography")
 def _mock_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument("build", help="build directory from zkir compile")
