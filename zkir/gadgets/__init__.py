@@ -3,10 +3,13 @@
 from zkir.gadgets.accumulate import DotGadget, SumGadget
 from zkir.gadgets.base import Assignment, Gadget, LookupSpec, PortCells
 from zkir.gadgets.elementwise import AddGadget, MulGadget, SubGadget
+from zkir.gadgets.embedding import EmbeddingGadget, EmbeddingTable
 from zkir.gadgets.io import HoldGadget
-from zkir.gadgets.nonlinearity import LookupGadget
 from zkir.gadgets.maximum import MaximumGadget
+from zkir.gadgets.nonlinearity import LookupGadget
+from zkir.gadgets.range_check import RangeCheckGadget
 from zkir.gadgets.rescale import RescaleGadget
+from zkir.gadgets.sqrt import SqrtGadget
 from zkir.gadgets.tables import TableSpec
 from zkir.gadgets.var_div import VarDivGadget
 
@@ -14,6 +17,8 @@ __all__ = [
     "AddGadget",
     "Assignment",
     "DotGadget",
+    "EmbeddingGadget",
+    "EmbeddingTable",
     "Gadget",
     "HoldGadget",
     "LookupGadget",
@@ -21,7 +26,9 @@ __all__ = [
     "MaximumGadget",
     "MulGadget",
     "PortCells",
+    "RangeCheckGadget",
     "RescaleGadget",
+    "SqrtGadget",
     "SubGadget",
     "SumGadget",
     "TableSpec",
