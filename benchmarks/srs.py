@@ -84,9 +84,9 @@ def main() -> None:
     if args.quick:
         args.generate, args.ceremony, args.intt = "10", "10", "10,12"
     ks = lambda s: [int(x) for x in s.split(",") if x]  # noqa: E731
-    from zkir.prover.kzg import _workers
+    from zkir.prover.kzg import _threads
 
-    print(f"{os.cpu_count()} cores, {_workers()} workers, load average {os.getloadavg()[0]:.2f}", flush=True)
+    print(f"{os.cpu_count()} cores, {_threads()} workers, load average {os.getloadavg()[0]:.2f}", flush=True)
     bench_generate(ks(args.generate))
     bench_ceremony(ks(args.ceremony))
     bench_intt(ks(args.intt))

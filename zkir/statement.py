@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from zkir.dialects.resources import to_numpy
 from zkir.prover import VerificationError
 
 FORMAT = "zkir-statement/1"
@@ -88,11 +89,19 @@ class Statement:
     def of(self, role: str) -> list[PublicTensor]:
         return [t for t in self.tensors if t.role == role]
 
+    def public(self, role: str) -> list[PublicTensor]:
+        """The tensors of `role` that the instance column holds."""
+        return [t for t in self.of(role) if t.public]
+
+    @property
+    def private_inputs(self) -> list[str]:
+        return [t.name for t in self.of("input") if not t.public]
+
     def check_instance(self, instance: list[np.ndarray]) -> None:
         """Reject public values that do not fit the statement, naming what is wrong."""
         if len(instance) > 1:
             raise VerificationError(f"the proof carries {len(instance)} instance columns, the circuit has one")
-        column = np.asarray(instance[0], dtype=np.int64) if instance else np.zeros(0, dtype=np.int64)
+        column = _column(instance)
         if column.shape[0] != self.instance_rows:
             raise VerificationError(
                 f"the proof carries {column.shape[0]} public values, the circuit has {self.instance_rows}"
@@ -116,8 +125,13 @@ class Statement:
 
     def values(self, instance: list[np.ndarray], role: str) -> dict[str, np.ndarray]:
         """The raw fixed-point values of the public tensors of `role`, shaped."""
-        column = np.asarray(instance[0], dtype=np.int64) if instance else np.zeros(0, dtype=np.int64)
-        return {t.name: self.raw(column, t).reshape(t.shape) for t in self.of(role) if t.public}
+        column = _column(instance)
+        return {t.name: self.raw(column, t).reshape(t.shape) for t in self.public(role)}
+
+
+def _column(instance: list[np.ndarray]) -> np.ndarray:
+    """Instance column 0 as int64 (empty when the circuit has no public values)."""
+    return np.asarray(instance[0], dtype=np.int64) if instance else np.zeros(0, dtype=np.int64)
 
 
 def build_statement(plan: Any, inputs: list[Any], outputs: list[Any], model: str, plonk_text: str) -> Statement:
@@ -144,8 +158,6 @@ def build_statement(plan: Any, inputs: list[Any], outputs: list[Any], model: str
             raise ValueError(f"placement @{placed.name} ({placed.kind}) sits in the instance column")
         shape = list(placed.op.port_shapes()["out"])
         if placed.kind == "constant":
-            from zkir.dialects.resources import to_numpy
-
             values = to_numpy(placed.op.param("value")).astype(np.int64).ravel()
         else:
             values = np.zeros(int(np.prod(shape, dtype=np.int64)), dtype=np.int64)

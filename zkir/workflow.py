@@ -488,6 +488,27 @@ def _verifying_key_path(build: Path) -> Path:
     return build if build.is_file() else build / "vk.bin"
 
 
+def _read_verifying_key(build: Path):
+    """(path, bytes, key, statement) of a build's vk.bin or a key file; one-line errors."""
+    from zkir.prover import ProofFormatError, vk_from_bytes
+    from zkir.statement import Statement
+
+    vk_path = _verifying_key_path(build)
+    if not vk_path.exists():
+        raise WorkflowError(f"{build}: no verifying key (run zkir setup)")
+    data = vk_path.read_bytes()
+    try:
+        vk = vk_from_bytes(data)
+        return vk_path, data, vk, Statement.from_bytes(vk.statement)
+    except (ProofFormatError, ValueError) as e:
+        raise WorkflowError(f"{vk_path}: {e}") from None
+
+
+def _infos(tensors) -> list[TensorInfo]:
+    """Public tensors of a statement as the TensorInfo that quantize and display take."""
+    return [TensorInfo(t.name, t.shape, t.scale or 0, t.rows) for t in tensors]
+
+
 def verify(
     build: str | Path,
     proof_path: str | Path,
@@ -501,29 +522,22 @@ def verify(
     What the public values mean is read from the key's statement, never from
     settings.json. `inputs` (input.json values) must then equal the proof's
     public inputs."""
-    from zkir.prover import ProofFormatError, VerificationError, vk_from_bytes
+    from zkir.prover import VerificationError
     from zkir.prover import verify as verify_proof
-    from zkir.statement import Statement, circuit_digest
+    from zkir.statement import circuit_digest
 
     build = Path(build)
-    vk_path = _verifying_key_path(build)
-    if not vk_path.exists():
-        raise WorkflowError(f"{build}: no verifying key (run zkir setup)")
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    try:
-        vk = vk_from_bytes(vk_path.read_bytes())
-        statement = Statement.from_bytes(vk.statement)
-    except (ProofFormatError, ValueError) as e:
-        raise WorkflowError(f"{vk_path}: {e}") from None
+    vk_path, _, vk, statement = _read_verifying_key(build)
     plonk = vk_path.parent / LEVELS[3]
     if build.is_dir() and plonk.exists() and circuit_digest(plonk.read_bytes()) != statement.circuit:
         raise WorkflowError(f"{vk_path} was made for another circuit than {plonk} (run zkir setup)")
     timings["load"] = time.perf_counter() - t
-    public_inputs = [TensorInfo(i.name, i.shape, i.scale or 0, i.rows) for i in statement.of("input") if i.public]
+    public_inputs = _infos(statement.public("input"))
     expected = quantize_inputs(public_inputs, inputs) if inputs is not None else None
-    if inputs is not None and len(public_inputs) != len(statement.of("input")):
-        private = ", ".join(i.name for i in statement.of("input") if not i.public)
+    if inputs is not None and statement.private_inputs:
+        private = ", ".join(statement.private_inputs)
         raise WorkflowError(f"the circuit keeps its input private ({private}): there is nothing to check --input against")
     outputs: dict[str, dict[str, Any]] = {}
     shown_inputs: dict[str, dict[str, Any]] = {}
@@ -548,7 +562,7 @@ def verify(
                     )
 
         def shown(role: str, raws: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
-            infos = [TensorInfo(i.name, i.shape, i.scale or 0, i.rows) for i in statement.of(role) if i.public]
+            infos = _infos(statement.public(role))
             return _tensors(infos, [raws[i.name] for i in infos])
 
         outputs, shown_inputs = shown("output", raw_outputs), shown("input", raw_inputs)
@@ -556,8 +570,7 @@ def verify(
         failed = str(e)
     timings["verify"] = time.perf_counter() - t
     return VerifyResult(
-        failed is None, failed, outputs, shown_inputs, timings, statement.model,
-        [i.name for i in statement.of("input") if not i.public],
+        failed is None, failed, outputs, shown_inputs, timings, statement.model, statement.private_inputs
     )
 
 
@@ -566,19 +579,8 @@ def export_verifier(build: str | Path, out: str | Path) -> Path:
     statement: what the public values mean) and a readable summary of it.
     Nothing private: no proving key, SRS, settings or weights; `zkir verify OUT
     proof.bin` needs nothing else."""
-    from zkir.prover import ProofFormatError, vk_from_bytes
-    from zkir.statement import Statement
-
     build, out = Path(build), Path(out)
-    vk_path = _verifying_key_path(build)
-    if not vk_path.exists():
-        raise WorkflowError(f"{build}: no verifying key (run zkir setup)")
-    data = vk_path.read_bytes()
-    try:
-        vk = vk_from_bytes(data)
-        statement = Statement.from_bytes(vk.statement)
-    except (ProofFormatError, ValueError) as e:
-        raise WorkflowError(f"{vk_path}: {e}") from None
+    _, data, vk, statement = _read_verifying_key(build)
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "vk.bin", data)
     summary = {
@@ -591,7 +593,7 @@ def export_verifier(build: str | Path, out: str | Path) -> Path:
             {"role": t.role, "name": t.name, "shape": t.shape, "scale": t.scale}
             for t in statement.tensors if t.public
         ],
-        "private_inputs": [t.name for t in statement.of("input") if not t.public],
+        "private_inputs": statement.private_inputs,
         "verify": f"zkir verify {out} proof.bin [--input input.json]",
     }
     write_atomic(out / "verifier.json", json.dumps(summary, indent=2) + "\n")

@@ -7,22 +7,20 @@ is not.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 from py_arkworks_bls12381 import G1Point
 
 from zkir.prover import field as F
-from zkir.prover.kzg import scalar_from_int
+from zkir.prover.kzg import DEFAULT_INSECURE_SEED, _seed_tau, scalar_from_int
 from zkir.prover.verifier import replay
 
 P = F.P
 
 
-def seeded_tau(seed: bytes = b"zkir-insecure-srs") -> int:
-    """The tau of SRS.insecure_from_seed(k, seed), derived from the public seed
-    exactly as zkir's source does (an attacker reads it there)."""
-    return int.from_bytes(hashlib.blake2b(b"zkir-srs-tau" + seed, digest_size=64).digest(), "little") % P
+def seeded_tau(seed: bytes = DEFAULT_INSECURE_SEED) -> int:
+    """The tau of SRS.insecure_from_seed(k, seed): public, since the seed and the
+    derivation are in zkir's source (an attacker reads them there)."""
+    return _seed_tau(seed)
 
 
 def forge_openings(vk, instance: list[np.ndarray], proof: bytes, tau: int) -> bytes:

@@ -75,7 +75,7 @@ from zkir.files import write_atomic
 
 from . import field as F
 from .errors import ProofFormatError
-from .kzg import (G2_BYTES, P, POOL_MIN_POINTS, SRS, _SHARED, _XY, _ranges, _signed_scalar, _workers,
+from .kzg import (G2_BYTES, P, POOL_MIN_POINTS, SRS, _SHARED, _XY, _ranges, _signed_scalar, _threads,
                   check_g1_xy, points_from_xy, run_point_tasks, scalar_from_int)
 
 MAGIC = b"ZKIRPOT\x00"
@@ -292,7 +292,7 @@ def _apply_secret(ceremony: Ceremony, s: int, pok: tuple[G1Point, int] | None = 
     pw = F.powers(s, n)
     sc = F.to_le_bytes(pw)
     try:
-        tasks = _ranges(n, 2 * _workers())
+        tasks = _ranges(n, 2 * _threads())
         parts = run_point_tasks(_w_mul_powers, tasks, {"xy": ceremony.g1_xy, "sc": sc},
                                 parallel=n >= POOL_MIN_POINTS)
     finally:

@@ -35,7 +35,7 @@ from py_arkworks_bls12381 import G1Point, G2Point
 
 from . import field as F
 from .errors import ProofFormatError
-from .kzg import (SRS, _bitrev, _g1_intt, _g1_ntt_forward, _ranges, _SHARED, _workers, msm,
+from .kzg import (SRS, _bitrev, _g1_intt, _g1_ntt_forward, _ranges, _SHARED, _threads, msm,
                   points_from_xy, run_point_tasks)
 
 K = 12
@@ -77,7 +77,7 @@ def _w_parse_g1(lo: int, hi: int) -> bytes:
 def _parse_g1(lines: list[str]) -> list[G1Point]:
     if any(len(h) != 96 for h in lines):
         raise ProofFormatError("a G1 line of the file is not 48 bytes of hex")
-    blobs = run_point_tasks(_w_parse_g1, _ranges(len(lines), 2 * _workers()), {"hex": lines})
+    blobs = run_point_tasks(_w_parse_g1, _ranges(len(lines), 2 * _threads()), {"hex": lines})
     return points_from_xy(b"".join(blobs))
 
 

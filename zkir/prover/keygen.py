@@ -158,8 +158,8 @@ class ProvingKey:
 
 
 def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None = None,
-           pinned: dict[int, np.ndarray] | None = None, statement: bytes = b"",
-           seed: int | None = None) -> tuple[ProvingKey, VerifyingKey]:
+           pinned: dict[int, np.ndarray] | None = None,
+           statement: bytes = b"") -> tuple[ProvingKey, VerifyingKey]:
     """Build keys for circuit `cs` with fixed column values and copy constraints.
 
     fixed: one integer array per fixed column (padded with zeros to 2^k rows).
@@ -169,7 +169,6 @@ def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None
     freshly blinded copy and proves it differs only in the blinding rows
     (pinned.py), so no number of proofs reveals the values.
     statement: opaque bytes the caller binds to the key (the public interface).
-    seed: make the pinned columns' blinding deterministic (tests only).
     k: circuit size, default srs.k; a smaller k derives its Lagrange points by
     an inverse NTT over G1 (slow beyond k ~ 12: prefer an SRS of the exact size)."""
     k = srs.k if k is None else k
@@ -190,7 +189,7 @@ def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None
     fixed_c, sigma_c = commits[: len(fixed_values)], commits[len(fixed_values):]
     pinned_c = []
     blinding: dict[int, np.ndarray] = {}
-    rng = np.random.default_rng(seed) if seed is not None else OsRandom()
+    rng = OsRandom()  # r0 must stay unknown to everyone but the proving key
     for index, values in sorted((pinned or {}).items()):
         if not 0 <= index < cs.num_advice:
             raise CircuitError(f"pinned column {index}: no such advice column")

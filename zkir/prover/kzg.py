@@ -167,10 +167,6 @@ so big point lists (and a contributor's secret powers) stay out of pipes."""
 _TASK_LOCK = threading.Lock()
 
 
-def _workers() -> int:
-    return _threads()
-
-
 def _pool_results(workers: int, fn, tasks: list[tuple]) -> list | None:
     """fn(*task) on `workers` forked processes, or None if no pool could run them.
 
@@ -212,7 +208,7 @@ def run_point_tasks(fn, tasks: list[tuple], shared: dict | None = None, parallel
         _SHARED.clear()
         _SHARED.update(shared or {})
         try:
-            workers = min(_workers(), len(tasks))
+            workers = min(_threads(), len(tasks))
             if parallel and workers > 1:
                 out = _pool_results(workers, fn, tasks)
                 if out is not None:
@@ -232,7 +228,7 @@ def points_to_xy(points: list[G1Point]) -> bytes:
     for long lists (each conversion is an affine normalisation, ~10 us)."""
     if len(points) < 16 * POOL_MIN_POINTS:
         return b"".join(p.to_xy_bytes_le() for p in points)
-    tasks = _ranges(len(points), 2 * _workers())
+    tasks = _ranges(len(points), 2 * _threads())
     return b"".join(run_point_tasks(_w_to_xy, tasks, {"points": points}))
 
 
@@ -270,7 +266,7 @@ def check_g1_xy(xy: bytes | memoryview, what: str = "g1") -> None:
     if n < POOL_MIN_POINTS:
         bad = run_point_tasks(_w_subgroup, [(0, n)], {"xy": xy}, parallel=False)
     else:
-        bad = run_point_tasks(_w_subgroup, _ranges(n, 2 * _workers()), {"xy": xy})
+        bad = run_point_tasks(_w_subgroup, _ranges(n, 2 * _threads()), {"xy": xy})
     flat = [b for part in bad for b in part]
     if flat:
         i, reason = min(flat)
@@ -312,7 +308,7 @@ class _FixedBase:
         try:
             if n < 4 * POOL_MIN_POINTS:
                 return self.mul_bytes(by)
-            blobs = run_point_tasks(_w_fixed_base, _ranges(n, 2 * _workers()), {"fb": self, "by": by})
+            blobs = run_point_tasks(_w_fixed_base, _ranges(n, 2 * _threads()), {"fb": self, "by": by})
         finally:
             by.fill(0)  # the scalars may be secret powers
         return points_from_xy(b"".join(blobs))
@@ -453,7 +449,7 @@ def _g1_ntt(points: list[G1Point], inverse: bool) -> list[G1Point]:
         return list(points)
     a = [points[i] for i in _bitrev(logn).tolist()]
     scale = F.inv(n) if inverse else None
-    workers = _workers()
+    workers = _threads()
     if n < POOL_MIN_POINTS or workers < 2:
         _dit(a, scale, inverse)
         return a
