@@ -103,7 +103,7 @@ def _layout_level(gadget_text: str, tmp: Path) -> tuple[str, str, str]:
 
     from zkir.cost.model import SHIPPED
     from zkir.ir_io import parse_module, print_module
-    from zkir.lowering.gadget_to_plonk import LAYOUT_ATTR
+    from zkir.dialects.gadget import LAYOUT_ATTR
     from zkir.pass_pipeline import pipeline
 
     module = parse_module(gadget_text)
@@ -193,7 +193,7 @@ def _values_level(build: Path, plan, levels: dict[str, str]) -> str:
     from zkir.backend_halo2.witness import compute_witness
     from zkir.interpreter.float_interp import run_float
     from zkir.interpreter.fixed_interp import run_fixed
-    from zkir.interpreter.gadget_interp import run_gadget
+    from zkir.gadgets.interpret import run_gadget
     from zkir.ir_io import parse_module
     from zkir.prover import MockProver
     from zkir.workflow import Settings, quantize_inputs
@@ -261,7 +261,7 @@ def generate() -> str:
         circuit = find_circuit(module)
         plan = CircuitPlan(circuit)
         backend = _backend_level(plan, circuit)
-        table_rows = max((1 << t.bits.value.data for t in plan.tables if t.data is None), default=0)
+        table_rows = max((1 << t.get_bits() for t in plan.tables if t.data is None), default=0)
         prover = _prover_level(plan)
         values = _values_level(build, plan, levels)
         statement = _statement_level(build, plan)
@@ -326,7 +326,7 @@ def generate() -> str:
         "",
         "Columns, one gate per gadget key (kind and parameters, written once in `zkir/gadgets/`), the",
         "range table behind the rescale and its lookups, one `plonk.place` per gadget instance and one",
-        "`plonk.copy` per tensor wire. The private weights sit in their own advice band (`w.*`) so the",
+        "`plonk.copy` per tensor wire. Every column is named `<owner>.<member>` (band `a.<i>`, weights `w.<i>`,", "selectors `<gadget key>.<role>`, tables `<table>.<part>`). The private weights sit in their own advice band (`w.*`) so the",
         f"keys can pin them. k = {plan.k} although {plan.rows_used()} rows are filled: the largest table "
         f"has {table_rows} rows,",
         "and a table needs one all-zero row more plus the blinding rows.",

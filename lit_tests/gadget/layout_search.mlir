@@ -10,10 +10,10 @@ func.func @main(%x: tensor<1x4x!gadget.felt>) -> tensor<1x6x!gadget.felt> {
   func.return %r : tensor<1x6x!gadget.felt>
 }
 
-// CHECK: func.func @main({{.*}}) -> tensor<1x6x!gadget.felt> attributes {gadget.layout = {columns = {{9|18}} : i64, range_bits = 4 : i64, k = {{[0-9]+}} : i64, items_per_row = {{[0-2]}} : i64, share_lookups = {{[01]}} : i64}}
+// CHECK: func.func @main({{.*}}) -> tensor<1x6x!gadget.felt> attributes {gadget.layout = #gadget.layout<columns = {{9|18}}, range_bits = 4, k = {{[0-9]+}}, items_per_row = {{[0-2]}}, share_lookups = {{true|false}}>}
 
-// PLONK-COUNT-9: plonk.column @a{{[0-9]}} "advice" equality
-// PLONK-NOT:     plonk.column @a9
+// PLONK-COUNT-9: plonk.column @a.{{[0-9]}} "advice" equality
+// PLONK-NOT:     plonk.column @a.9
 
 // TABLE:      @main (cost model:
 // TABLE-NEXT: columns range items  lookups   k     rows advice  args predicted s memory MB

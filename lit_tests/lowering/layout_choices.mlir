@@ -4,7 +4,7 @@
 // RUN: zkir-opt %s -p 'convert-gadget-to-plonk{columns=20 range-bits=4}' | filecheck %s --check-prefix=SHARED
 // RUN: zkir-opt %s -p 'convert-gadget-to-plonk{columns=20 range-bits=4 share-lookups=false}' | filecheck %s --check-prefix=PERGADGET
 // RUN: zkir-opt %s -p 'convert-gadget-to-plonk{columns=20 range-bits=4 items-per-row=1}' | filecheck %s --check-prefix=NARROW
-// RUN: sed 's/^\(func.func .*\) {$/\1 attributes {gadget.layout = {columns = 9 : i64, range_bits = 4 : i64, k = 6 : i64, items_per_row = 0 : i64, share_lookups = 1 : i64}} {/' %s | zkir-opt -p 'convert-gadget-to-plonk{columns=20 range-bits=4}' | filecheck %s --check-prefix=ATTR
+// RUN: sed 's/^\(func.func .*\) {$/\1 attributes {gadget.layout = #gadget.layout<columns = 9, range_bits = 4, k = 6, items_per_row = 0, share_lookups = true>} {/' %s | zkir-opt -p 'convert-gadget-to-plonk{columns=20 range-bits=4}' | filecheck %s --check-prefix=ATTR
 
 func.func @main(%x: tensor<1x4x!gadget.felt>) -> tensor<1x6x!gadget.felt> {
   %w = gadget.constant {value = dense<1> : tensor<4x6xi64>} : tensor<4x6x!gadget.felt>
@@ -26,8 +26,8 @@ func.func @main(%x: tensor<1x4x!gadget.felt>) -> tensor<1x6x!gadget.felt> {
 // One item a row: four slots, six rows per rescale, nine columns each.
 // NARROW-COUNT-4: plonk.lookup "range4_{{[0-3]}}" @range4
 // NARROW-NOT:     plonk.lookup
-// NARROW:         plonk.place @r {gadget = "rescale", row = 6 : i64, rows = 6 : i64, columns = [@a0, @a1, @a2, @a3, @a4, @a5, @a6, @a7, @a8],
+// NARROW:         plonk.place @r {gadget = "rescale", row = 6 : i64, rows = 6 : i64, columns = [@a.0, @a.1, @a.2, @a.3, @a.4, @a.5, @a.6, @a.7, @a.8],
 
 // ATTR:       plonk.circuit @main k = 6 {
-// ATTR-COUNT-9: plonk.column @a{{[0-9]}} "advice" equality
-// ATTR-NOT:   plonk.column @a9
+// ATTR-COUNT-9: plonk.column @a.{{[0-9]}} "advice" equality
+// ATTR-NOT:   plonk.column @a.9

@@ -210,10 +210,10 @@ def test_a_private_weight_in_an_advice_column_other_placements_fill_is_refused()
     written elsewhere could: the weight would be bound by nothing."""
     circuit = _small_circuit()
     (weight,) = [op for op in circuit.body.ops if isinstance(op, plonk.PlaceOp) and op.sym_name.data == "w"]
-    weight.properties["columns"] = ArrayAttr([SymbolRefAttr("a0"), SymbolRefAttr("a1")])
+    weight.properties["columns"] = ArrayAttr([SymbolRefAttr("a.0"), SymbolRefAttr("a.1")])
     weight.properties["row"] = type(weight.row)(8, weight.row.type)  # below the gadgets: no overlap
     plan = CircuitPlan(circuit)
-    message = "constant @w is a private weight in advice column a0, which @y also fills"
+    message = "constant @w is a private weight in advice column a.0, which @y also fills"
     with pytest.raises(CircuitError, match=re.escape(message)):
         plan.pinned_advice()
     with pytest.raises(CircuitError, match=re.escape(message)):

@@ -8,7 +8,7 @@ import pytest
 
 from zkir import workflow as W
 from zkir.interpreter.fixed_interp import run_fixed
-from zkir.interpreter.gadget_interp import run_gadget
+from zkir.gadgets.interpret import run_gadget
 from zkir.interpreter.rounding import quantize
 from zkir.pass_pipeline import pipeline
 from zkir.frontends import load_model

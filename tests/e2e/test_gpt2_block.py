@@ -19,7 +19,7 @@ from zkir.backend_halo2.witness import compute_witness
 from zkir.frontends import load_model
 from zkir.interpreter.fixed_interp import run_fixed
 from zkir.interpreter.float_interp import run_float
-from zkir.interpreter.gadget_interp import run_gadget
+from zkir.gadgets.interpret import run_gadget
 from zkir.interpreter.rounding import quantize
 from zkir.prover import MockProver
 

@@ -13,7 +13,7 @@ import zkir
 from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
 from zkir.backend_halo2.witness import compute_witness
 from zkir.interpreter.fixed_interp import run_fixed
-from zkir.interpreter.gadget_interp import run_gadget
+from zkir.gadgets.interpret import run_gadget
 from zkir.interpreter.rounding import quantize
 from zkir.prover import MockProver
 

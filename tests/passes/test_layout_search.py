@@ -10,7 +10,7 @@ from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
 from zkir.cost.model import SHIPPED, CircuitFeatures, CostModel
 from zkir.frontends import load_model
 from zkir.interpreter.program import main_function
-from zkir.lowering.gadget_to_plonk import LAYOUT_ATTR, LayoutChoice, layout_of
+from zkir.dialects.gadget import LAYOUT_ATTR, LayoutChoice, layout_of
 from zkir.passes.layout_search import (
     LayoutSearchError,
     enumerate_choices,

@@ -26,10 +26,12 @@ from zkir.backend_halo2.constraint_builder import BackendError, BuiltCircuit, bu
 from zkir.dialects import plonk
 from zkir.dialects.resources import to_numpy
 from zkir.gadgets.base import Assignment, Gadget
-from zkir.gadgets.registry import IO_KINDS, gadget_for
 from zkir.gadgets.embedding import EmbeddingTable
-from zkir.gadgets.tables import TableClashError, TableRegistry, TableSpec
+from zkir.gadgets.io import IORole
+from zkir.gadgets.registry import gadget_for
+from zkir.gadgets.tables import Table, TableClashError, TableRegistry, TableSpec
 from zkir.prover import Column
+from zkir.prover.constraint_system import ConstraintSystem
 from zkir.prover.errors import CircuitError
 
 
@@ -58,15 +60,23 @@ class Placed:
 
     @property
     def row(self) -> int:
-        return self.op.row.value.data
+        return self.op.get_row()
 
     def param(self, key: str) -> Any:
         attr = self.op.param(key)
         return None if attr is None else _python(attr)
 
+    def constant_values(self) -> np.ndarray:
+        """A constant placement's tensor (its `value` param), as int64."""
+        attr = self.op.param("value")
+        if attr is None:
+            raise BackendError(f"constant @{self.name} holds no value")
+        return to_numpy(attr).astype(np.int64)
 
-SOURCE_KINDS = ("input", "constant", "zero")
+
+SOURCE_KINDS = (IORole.INPUT, IORole.CONSTANT, IORole.ZERO)
 """Placements whose one port is a source: values that enter the wiring."""
+IO_KINDS = frozenset(IORole)
 
 
 def input_ports(placed: Placed) -> list[str]:
@@ -82,8 +92,8 @@ def input_ports(placed: Placed) -> list[str]:
     """
     if placed.kind in SOURCE_KINDS:
         return []
-    if placed.kind == "output":
-        return [IO_KINDS["output"]]
+    if placed.kind == IORole.OUTPUT:
+        return [IORole.OUTPUT.port]
     return [port for port in placed.structure.ports if port not in placed.structure.outputs]
 
 
@@ -91,8 +101,8 @@ def table_spec(op: plonk.LookupTableOp) -> TableSpec | EmbeddingTable:
     """The contents a plonk.lookup_table tabulates."""
     if op.data is not None:
         return EmbeddingTable(op.sym_name.data, to_numpy(op.data))
-    in_scale = op.in_scale.value.data if op.in_scale is not None else None
-    return TableSpec(op.fn.data, op.bits.value.data, op.scale.value.data, in_scale)
+    in_scale = op.get_in_scale()
+    return TableSpec(op.fn.data, op.get_bits(), op.get_scale(), in_scale)
 
 
 def _components(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
@@ -130,7 +140,7 @@ def find_circuit(module: ModuleOp) -> plonk.CircuitOp:
 class CircuitPlan:
     def __init__(self, circuit: plonk.CircuitOp):
         self.circuit = circuit
-        self.k = circuit.k.value.data
+        self.k = circuit.get_k()
         self.built: BuiltCircuit = build_constraint_system(circuit)
         self.usable = self.built.cs.usable_rows(self.k)
         if self.usable < circuit.usable_rows:
@@ -156,14 +166,14 @@ class CircuitPlan:
         for copy in self.copies:
             self.copies_into.setdefault((copy.dst.root_reference.data, copy.dst_port.data), []).append(copy)
 
-    def _register(self, spec: TableSpec | EmbeddingTable, user: str) -> None:
+    def _register(self, spec: Table, user: str) -> None:
         try:
             self.table_specs.register(spec, user)
         except TableClashError as e:
             raise BackendError(str(e)) from None
 
     @property
-    def cs(self):
+    def cs(self) -> ConstraintSystem:
         return self.built.cs
 
     def column(self, name: str) -> Column:
@@ -175,15 +185,16 @@ class CircuitPlan:
         g = gadget_for(op.gadget.data, width, params)
         shapes = op.port_shapes()
         if op.gadget.data in IO_KINDS:
-            port = IO_KINDS[op.gadget.data]
+            port = IORole(op.gadget.data).port
             inputs = {port: np.zeros(shapes[port], dtype=np.int64)}
         else:
-            inputs = g.structure_inputs({p: s for p, s in shapes.items() if p not in ("out", "zeros")})
+            skip = {"out", *g.padding_ports}
+            inputs = g.structure_inputs({p: s for p, s in shapes.items() if p not in skip})
         structure = g.assign(inputs)
-        if structure.rows != op.rows.value.data:
+        if structure.rows != op.get_rows():
             raise BackendError(
                 f"placement @{op.sym_name.data}: gadget '{op.gadget.data}' fills "
-                f"{structure.rows} rows, the layout gave it {op.rows.value.data}"
+                f"{structure.rows} rows, the layout gave it {op.get_rows()}"
             )
         columns = [self.built.columns[name] for name in op.column_names]
         return Placed(op, g, structure, columns)
@@ -191,7 +202,7 @@ class CircuitPlan:
     def io_places(self) -> list[Placed]:
         """The input placements, then the output placements, in program order."""
         places = list(self.places.values())
-        return [p for p in places if p.kind == "input"] + [p for p in places if p.kind == "output"]
+        return [p for p in places if p.kind == IORole.INPUT] + [p for p in places if p.kind == IORole.OUTPUT]
 
     def rows_used(self) -> int:
         """Rows of the tallest column band (advice, fixed, instance)."""
@@ -215,14 +226,14 @@ class CircuitPlan:
         """
         users: dict[int, str] = {}
         for p in self.places.values():
-            if p.kind != "constant":
+            if p.kind != IORole.CONSTANT:
                 for c in p.columns:
                     if c.kind == "advice":
                         users.setdefault(c.index, p.name)
         held: set[int] = set()
         for placed in self.places.values():
             advice = [c for c in placed.columns if c.kind == "advice"]
-            if placed.kind != "constant" or not advice:
+            if placed.kind != IORole.CONSTANT or not advice:
                 continue
             if len(advice) != len(placed.columns):
                 raise CircuitError(
@@ -245,9 +256,9 @@ class CircuitPlan:
         Raises CircuitError for a weight that could not be pinned (`weight_columns`)."""
         pinned = {i: np.zeros(self.usable, dtype=np.int64) for i in sorted(self.weight_columns())}
         for placed in self.places.values():
-            if placed.kind != "constant" or placed.columns[0].kind != "advice":
+            if placed.kind != IORole.CONSTANT or placed.columns[0].kind != "advice":
                 continue
-            values = to_numpy(placed.op.param("value")).astype(np.int64)
+            values = placed.constant_values()
             cells = placed.gadget.assign({"out": values}).cells
             for slot, column in enumerate(placed.columns):
                 pinned[column.index][placed.row : placed.row + cells.shape[0]] = cells[:, slot]
@@ -261,8 +272,8 @@ class CircuitPlan:
             rows = slice(placed.row, placed.row + placed.structure.rows)
             for role, column in placed.op.selector_columns().items():
                 fixed[self.column(column).index][rows] = placed.structure.selectors[role]
-            if placed.kind == "constant" and placed.columns[0].kind == "fixed":
-                values = to_numpy(placed.op.param("value")).astype(np.int64)
+            if placed.kind == IORole.CONSTANT and placed.columns[0].kind == "fixed":
+                values = placed.constant_values()
                 cells = placed.gadget.assign({"out": values}).cells
                 for slot, col in enumerate(placed.columns):
                     fixed[col.index][rows] = cells[:, slot]

@@ -64,9 +64,9 @@ def build_constraint_system(circuit: plonk.CircuitOp) -> BuiltCircuit:
             table_columns = [columns[ref.root_reference.data] for ref in table.columns.data]
             cs.add_lookup(op.lookup_name.data, _expressions(op.body.block, columns), table_columns)
     needed = cs.blinding_factors()
-    if needed > circuit.blinding_rows.value.data:
+    if needed > circuit.get_blinding_rows():
         raise BackendError(
             f"the prover needs {needed} blinding rows but the circuit reserves "
-            f"{circuit.blinding_rows.value.data}: lay it out again with more"
+            f"{circuit.get_blinding_rows()}: lay it out again with more"
         )
     return BuiltCircuit(cs, columns)

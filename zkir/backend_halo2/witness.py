@@ -14,7 +14,7 @@ import numpy as np
 
 from zkir.backend_halo2.circuit_plan import CircuitPlan
 from zkir.backend_halo2.constraint_builder import BackendError
-from zkir.dialects.resources import to_numpy
+from zkir.gadgets.io import IORole
 
 
 @dataclass
@@ -52,30 +52,29 @@ def compute_witness(plan: CircuitPlan, inputs: Sequence[np.ndarray]) -> Witness:
     outputs: list[np.ndarray] = []
     # Constants and the zero cell read nothing, so they go first; the others in
     # program order, which places every producer before its consumers.
-    order = sorted(plan.places.items(), key=lambda item: item[1].kind not in ("constant", "zero"))
+    order = sorted(plan.places.items(), key=lambda item: item[1].kind not in (IORole.CONSTANT, IORole.ZERO))
     for name, placed in order:
         shapes = placed.op.port_shapes()
         kind = placed.kind
-        if kind == "input":
+        if kind == IORole.INPUT:
             if not remaining:
                 raise BackendError("fewer inputs given than the circuit has")
             value = np.asarray(remaining.pop(0), dtype=np.int64)
             if value.shape != shapes["out"]:
                 raise BackendError(f"input @{name} has shape {list(value.shape)}, the circuit expects {list(shapes['out'])}")
             given = {"out": value}
-        elif kind == "constant":
-            given = {"out": to_numpy(placed.op.param("value")).astype(np.int64).reshape(shapes["out"])}
-        elif kind == "zero":
+        elif kind == IORole.CONSTANT:
+            given = {"out": placed.constant_values().reshape(shapes["out"])}
+        elif kind == IORole.ZERO:
             given = {"out": np.zeros(shapes["out"], dtype=np.int64)}
+        elif kind == IORole.OUTPUT:
+            given = {"in": _gather(plan, ports, name, "in", shapes["in"])}
         else:
-            given = {
-                port: _gather(plan, ports, name, port, shape)
-                for port, shape in shapes.items()
-                if port not in ("out", "zeros") and not (kind == "output" and port != "in")
-            }
+            skip = {"out", *placed.gadget.padding_ports}
+            given = {port: _gather(plan, ports, name, port, shape) for port, shape in shapes.items() if port not in skip}
         assignment = placed.gadget.assign(given)
         ports[name] = {**given, **assignment.outputs}
-        if kind == "output":
+        if kind == IORole.OUTPUT:
             outputs.append(given["in"])
         rows = slice(placed.row, placed.row + assignment.rows)
         for slot, column in enumerate(placed.columns):

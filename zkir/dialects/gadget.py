@@ -12,12 +12,18 @@ The layout search annotates these ops with their layout before
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import ClassVar
 
+import numpy as np
+from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     DenseResourceAttr,
+    IntAttr,
     IntegerAttr,
     IntegerType,
     StringAttr,
@@ -25,9 +31,10 @@ from xdsl.dialects.builtin import (
     UnitAttr,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, SSAValue, TypeAttribute
+from xdsl.ir import Attribute, Dialect, Operation, SSAValue, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
+    base,
     ParametrizedAttribute,
     ParsePropInAttrDict,
     irdl_attr_definition,
@@ -40,10 +47,13 @@ from xdsl.irdl import (
     traits_def,
     var_operand_def,
 )
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from zkir.dialects.nonlinearities import NONLINEARITY_NAMES
+from zkir.dialects.resources import to_numpy
 from zkir.dialects.shapes import (
     broadcast_shapes,
     expect_shape,
@@ -67,6 +77,173 @@ class FeltType(ParametrizedAttribute, TypeAttribute):
     name = "gadget.felt"
 
 
+# ---------------------------------------------------------------------------
+# The layout contract: what gadget-layout-search picks and convert-gadget-to-plonk obeys
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayoutChoice:
+    """The layout decisions convert-gadget-to-plonk carries out (the layout
+    search picks them; the pass options give the defaults)."""
+
+    columns: int = 12
+    """Advice columns of the band every gadget is placed in."""
+    range_bits: int = 8
+    """Bits of the range table behind every range-checked gadget."""
+    k: int = 0
+    """log2 of the rows (0: the smallest that fits)."""
+    items_per_row: int = 0
+    """At most this many items a row for gadgets that look cells up (0: as many
+    as fit): fewer lookup arguments, more rows."""
+    share_lookups: bool = True
+    """One lookup argument per table slot, shared by every gadget using that
+    table (their selectors never overlap), instead of one per gadget slot."""
+
+
+LAYOUT_ATTR = "gadget.layout"
+"""The function attribute holding the layout search's choice (a LayoutAttr)."""
+
+
+@irdl_attr_definition
+class LayoutAttr(ParametrizedAttribute):
+    """A LayoutChoice in the IR: `#gadget.layout<columns = 12, range_bits = 8,
+    k = 0, items_per_row = 0, share_lookups = true>` on a func.func."""
+
+    name = "gadget.layout"
+
+    columns: IntAttr
+    range_bits: IntAttr
+    k: IntAttr
+    items_per_row: IntAttr
+    share_lookups: IntAttr
+
+    def __init__(self, choice: LayoutChoice):
+        super().__init__(*(IntAttr(int(getattr(choice, f.name))) for f in fields(LayoutChoice)))
+
+    @property
+    def choice(self) -> LayoutChoice:
+        return LayoutChoice(
+            self.columns.data,
+            self.range_bits.data,
+            self.k.data,
+            self.items_per_row.data,
+            bool(self.share_lookups.data),
+        )
+
+    def verify(self) -> None:
+        checks = (
+            ("columns", self.columns.data, 1, 1 << 10),
+            ("range_bits", self.range_bits.data, 1, MAX_TABLE_BITS),
+            ("k", self.k.data, 0, 28),
+            ("items_per_row", self.items_per_row.data, 0, 1 << 10),
+            ("share_lookups", self.share_lookups.data, 0, 1),
+        )
+        for what, value, lo, hi in checks:
+            if not lo <= value <= hi:
+                raise VerifyException(f"gadget.layout: {what} must be in [{lo}, {hi}], got {value}")
+
+    def print_parameters(self, printer: Printer) -> None:
+        choice = self.choice
+        parts = [
+            f"{f.name} = {str(getattr(choice, f.name)).lower()}" for f in fields(LayoutChoice)
+        ]
+        printer.print_string(f"<{', '.join(parts)}>")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> tuple[IntAttr, ...]:
+        values: dict[str, int] = {}
+        with parser.in_angle_brackets():
+            while True:
+                key = parser.parse_identifier(" in gadget.layout")
+                if key not in {f.name for f in fields(LayoutChoice)} or key in values:
+                    parser.raise_error(f"gadget.layout: unknown or repeated field '{key}'")
+                parser.parse_punctuation("=", " in gadget.layout")
+                values[key] = parser.parse_integer(allow_boolean=True, allow_negative=False)
+                if parser.parse_optional_punctuation(",") is None:
+                    break
+        default = LayoutChoice()
+        return tuple(IntAttr(int(values.get(f.name, getattr(default, f.name)))) for f in fields(LayoutChoice))
+
+
+def layout_of(fn: func.FuncOp, default: LayoutChoice) -> LayoutChoice:
+    """The choice recorded on `fn` by gadget-layout-search, else `default`."""
+    attr = fn.attributes.get(LAYOUT_ATTR)
+    return attr.choice if isinstance(attr, LayoutAttr) else default
+
+
+def set_layout(fn: func.FuncOp, choice: LayoutChoice) -> None:
+    fn.attributes[LAYOUT_ATTR] = LayoutAttr(choice)
+
+
+# ---------------------------------------------------------------------------
+# The gadget op interface
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputPort:
+    """One input port of the gadget an op is laid out as.
+
+    `index[i]` is the element of `value` (flattened) that port element i holds;
+    `value` None is an absent optional operand, read as zeros."""
+
+    value: SSAValue | None
+    shape: tuple[int, ...]
+    index: np.ndarray | None = None
+
+    @staticmethod
+    def broadcast(value: SSAValue, shape: Sequence[int]) -> InputPort:
+        """The operand broadcast (numpy rules) to the port's `shape`."""
+        src = tensor_type(value, "operand", "gadget").get_shape()
+        size = int(np.prod(src, dtype=np.int64))
+        index = np.broadcast_to(np.arange(size, dtype=np.int64).reshape(src), tuple(shape)).ravel()
+        return InputPort(value, tuple(shape), index)
+
+    @staticmethod
+    def zeros(shape: Sequence[int]) -> InputPort:
+        return InputPort(None, tuple(shape))
+
+
+ParamValue = int | bool | str | Attribute | None
+
+
+class GadgetOpInterface(Operation, abc.ABC):
+    """An op laid out as one instance of one gadget of zkir.gadgets.
+
+    This is all convert-gadget-to-plonk and the gadget interpreter need to know
+    of an op: which gadget (`GADGET_KIND`, a Gadget class's `kind`), its
+    parameters (named as that gadget's Params fields), which tensor each input
+    port holds, and the shape of its `out` port. A new gadget op implements these
+    and nothing else changes outside its gadget file.
+    """
+
+    GADGET_KIND: ClassVar[str]
+    TABLE_OPERANDS: ClassVar[tuple[int, ...]] = ()
+    """Operands read as a lookup table (tabulated in fixed columns), not wired."""
+
+    def gadget_params(self) -> dict[str, ParamValue]:
+        return {}
+
+    @abc.abstractmethod
+    def input_ports(self) -> dict[str, InputPort]:
+        """Port name -> the tensor it holds, in the gadget's port order."""
+
+    def output_port_shape(self) -> tuple[int, ...] | None:
+        """The `out` port's shape (None: the op only constrains, it has no result)."""
+        if not self.results:
+            return None
+        ty = self.results[0].type
+        assert isinstance(ty, TensorType)
+        return tuple(ty.get_shape())
+
+
+def _result_shape(op: Operation) -> tuple[int, ...]:
+    ty = op.results[0].type
+    assert isinstance(ty, TensorType)
+    return tuple(ty.get_shape())
+
+
 def _felt_tensor(value: SSAValue | Attribute, what: str, op_name: str) -> TensorType:
     ty = tensor_type(value, what, op_name)
     if not isinstance(ty.element_type, FeltType):
@@ -85,7 +262,7 @@ def _int_prop(value: int) -> IntegerAttr:
 
 
 def _axes(attr: DenseArrayBase) -> tuple[int, ...]:
-    return tuple(int(v) for v in attr.get_values())
+    return tuple(int(v) for v in attr.get_values())  # type: ignore[misc]  # an i64 array (the constraint)
 
 
 @irdl_op_definition
@@ -94,7 +271,7 @@ class ConstantOp(IRDLOperation):
 
     name = "gadget.constant"
 
-    value = prop_def(DenseIntOrFPElementsAttr | DenseResourceAttr)
+    value = prop_def(base(DenseIntOrFPElementsAttr) | base(DenseResourceAttr))
     visibility = prop_def(StringAttr, default_value=StringAttr("private"))
     result = result_def(TensorType)
 
@@ -102,8 +279,9 @@ class ConstantOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     traits = traits_def(Pure())
 
-    def __init__(self, value: Attribute, visibility: str = "private"):
-        ty = value.get_type()  # pyright: ignore[reportAttributeAccessIssue]
+    def __init__(self, value: DenseIntOrFPElementsAttr | DenseResourceAttr, visibility: str = "private"):
+        ty = value.get_type()
+        assert isinstance(ty, TensorType)
         super().__init__(
             properties={"value": value, "visibility": StringAttr(visibility)},
             result_types=[felt_tensor(ty.get_shape())],
@@ -126,10 +304,11 @@ class ConstantOp(IRDLOperation):
 
 
 @irdl_op_definition
-class DotOp(IRDLOperation):
+class DotOp(IRDLOperation, GadgetOpInterface):
     """A whole matmul: out = lhs @ rhs (+ bias), exact in the field, no rescale."""
 
     name = "gadget.dot"
+    GADGET_KIND: ClassVar[str] = "dot"
 
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
@@ -159,14 +338,22 @@ class DotOp(IRDLOperation):
         expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
         if self.bias is not None:
             bias = _felt_tensor(self.bias, "bias", self.name).get_shape()
-            if broadcast_shapes(shape, bias, self.name) != shape:
+            if broadcast_shapes(shape, bias, self.name) != tuple(shape):
                 raise VerifyException(
                     f"{self.name}: bias shape {list(bias)} does not broadcast to the "
                     f"result shape {list(shape)}"
                 )
 
+    def input_ports(self) -> dict[str, InputPort]:
+        lhs = _felt_tensor(self.lhs, "lhs", self.name).get_shape()
+        rhs = _felt_tensor(self.rhs, "rhs", self.name).get_shape()
+        ports = {"lhs": InputPort.broadcast(self.lhs, lhs), "rhs": InputPort.broadcast(self.rhs, (*lhs[:-2], *rhs[-2:]))}
+        if self.bias is not None:
+            ports["bias"] = InputPort.broadcast(self.bias, _result_shape(self))
+        return ports
 
-class _BinaryOp(IRDLOperation):
+
+class _BinaryOp(IRDLOperation, GadgetOpInterface):
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
     result = result_def(TensorType)
@@ -188,20 +375,27 @@ class _BinaryOp(IRDLOperation):
         )
         expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
 
+    def input_ports(self) -> dict[str, InputPort]:
+        out = _result_shape(self)
+        return {"lhs": InputPort.broadcast(self.lhs, out), "rhs": InputPort.broadcast(self.rhs, out)}
+
 
 @irdl_op_definition
 class AddOp(_BinaryOp):
     name = "gadget.add"
+    GADGET_KIND: ClassVar[str] = "add"
 
 
 @irdl_op_definition
 class SubOp(_BinaryOp):
     name = "gadget.sub"
+    GADGET_KIND: ClassVar[str] = "sub"
 
 
 @irdl_op_definition
 class MulOp(_BinaryOp):
     name = "gadget.mul"
+    GADGET_KIND: ClassVar[str] = "mul"
 
 
 @irdl_op_definition
@@ -209,14 +403,17 @@ class MaximumOp(_BinaryOp):
     """Elementwise max(lhs, rhs); reductions are trees of it."""
 
     name = "gadget.maximum"
+    GADGET_KIND: ClassVar[str] = "maximum"
 
 
 @irdl_op_definition
-class EmbedOp(IRDLOperation):
+class EmbedOp(IRDLOperation, GadgetOpInterface):
     """out[..., c] = table[indices[...], c]: rows of a constant table picked by
     run-time indices (token ids), proven by lookups into the table."""
 
     name = "gadget.embed"
+    GADGET_KIND: ClassVar[str] = "embed"
+    TABLE_OPERANDS: ClassVar[tuple[int, ...]] = (0,)
 
     table = operand_def(TensorType)
     indices = operand_def(TensorType)
@@ -241,12 +438,26 @@ class EmbedOp(IRDLOperation):
             raise VerifyException(f"{self.name}: the table must be a gadget.constant")
         expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), (*index, table[1]), self.name)
 
+    def gadget_params(self) -> dict[str, ParamValue]:
+        table = self.table.owner
+        assert isinstance(table, ConstantOp)
+        return {"label": self.result.name_hint or "table", "value": table.value}
+
+    def input_ports(self) -> dict[str, InputPort]:
+        # element (..., c) of the output looks up row indices[...]
+        src = tuple(_felt_tensor(self.indices, "indices", self.name).get_shape())
+        out = _result_shape(self)
+        size = int(np.prod(src, dtype=np.int64))
+        index = np.broadcast_to(np.arange(size, dtype=np.int64).reshape(*src, 1), out).ravel()
+        return {"indices": InputPort(self.indices, out, index)}
+
 
 @irdl_op_definition
-class SqrtOp(IRDLOperation):
+class SqrtOp(IRDLOperation, GadgetOpInterface):
     """out = round(sqrt(input * 2^shift)) for inputs >= 1 (layer norm's sigma)."""
 
     name = "gadget.sqrt"
+    GADGET_KIND: ClassVar[str] = "sqrt"
 
     input = operand_def(TensorType)
     result = result_def(TensorType)
@@ -262,15 +473,49 @@ class SqrtOp(IRDLOperation):
     def verify_(self) -> None:
         shape = _felt_tensor(self.input, "input", self.name).get_shape()
         expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
-        if not 0 <= self.shift.value.data <= 40:
+        if not 0 <= self.get_shift() <= 40:
             raise VerifyException(f"{self.name}: shift must be in [0, 40]")
+
+    def get_shift(self) -> int:
+        return self.shift.value.data
+
+    def gadget_params(self) -> dict[str, ParamValue]:
+        return {"shift": self.get_shift()}
+
+    def input_ports(self) -> dict[str, InputPort]:
+        return {"input": InputPort.broadcast(self.input, _result_shape(self))}
 
 
 @irdl_op_definition
-class VarDivOp(IRDLOperation):
+class SquareOp(IRDLOperation, GadgetOpInterface):
+    """out = input * input, elementwise (a variance's squares)."""
+
+    name = "gadget.square"
+    GADGET_KIND: ClassVar[str] = "square"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue):
+        super().__init__(operands=[input], result_types=[input.type])
+
+    def verify_(self) -> None:
+        shape = _felt_tensor(self.input, "input", self.name).get_shape()
+        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
+
+    def input_ports(self) -> dict[str, InputPort]:
+        return {"input": InputPort.broadcast(self.input, _result_shape(self))}
+
+
+@irdl_op_definition
+class VarDivOp(IRDLOperation, GadgetOpInterface):
     """out = round(num * 2^shift / den) with den computed in the circuit (softmax)."""
 
     name = "gadget.var_div"
+    GADGET_KIND: ClassVar[str] = "var_div"
 
     num = operand_def(TensorType)
     den = operand_def(TensorType)
@@ -296,8 +541,18 @@ class VarDivOp(IRDLOperation):
                 f"{self.name}: den shape {list(den)} does not broadcast to {list(shape)}"
             )
         expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
-        if not 0 <= self.shift.value.data <= 30:
+        if not 0 <= self.get_shift() <= 30:
             raise VerifyException(f"{self.name}: shift must be in [0, 30]")
+
+    def get_shift(self) -> int:
+        return self.shift.value.data
+
+    def gadget_params(self) -> dict[str, ParamValue]:
+        return {"shift": self.get_shift()}
+
+    def input_ports(self) -> dict[str, InputPort]:
+        out = _result_shape(self)
+        return {"num": InputPort.broadcast(self.num, out), "den": InputPort.broadcast(self.den, out)}
 
 
 class _ReduceOp(IRDLOperation):
@@ -329,12 +584,37 @@ class _ReduceOp(IRDLOperation):
             self.name,
         )
 
+    def get_axes(self) -> tuple[int, ...]:
+        return _axes(self.axes)
+
+    def get_keepdims(self) -> bool:
+        return self.keepdims is not None
+
+    def reduction_layout(self) -> tuple[tuple[int, int], np.ndarray]:
+        """(groups, width) with the reduced axes last, and the input element of
+        each entry of that matrix (flat)."""
+        src = tuple(_felt_tensor(self.input, "input", self.name).get_shape())
+        axes = [a % len(src) for a in self.get_axes()]
+        kept = [d for d in range(len(src)) if d not in axes]
+        index = np.transpose(np.arange(int(np.prod(src, dtype=np.int64)), dtype=np.int64).reshape(src), kept + axes)
+        groups = int(np.prod([src[d] for d in kept], dtype=np.int64))
+        return (groups, int(np.prod([src[d] for d in axes], dtype=np.int64))), index.ravel()
+
 
 @irdl_op_definition
-class SumOp(_ReduceOp):
-    """Sum over axes (the adder gadget)."""
+class SumOp(_ReduceOp, GadgetOpInterface):
+    """Sum over axes (the adder gadget), which sums the rows of a (groups,
+    width) matrix: the wiring moves the reduced axes last."""
 
     name = "gadget.sum"
+    GADGET_KIND: ClassVar[str] = "sum"
+
+    def input_ports(self) -> dict[str, InputPort]:
+        shape, index = self.reduction_layout()
+        return {"input": InputPort(self.input, shape, index)}
+
+    def output_port_shape(self) -> tuple[int, ...]:
+        return (self.reduction_layout()[0][0],)
 
 
 @irdl_op_definition
@@ -345,7 +625,7 @@ class ReduceMaxOp(_ReduceOp):
 
 
 @irdl_op_definition
-class RescaleOp(IRDLOperation):
+class RescaleOp(IRDLOperation, GadgetOpInterface):
     """Bias-div-round: out = round((input + bias) / divisor), then max(., 0) with `relu`.
 
     Rounding is zkir.interpreter.rounding's one rule; `relu` fuses the ReLU that
@@ -353,6 +633,7 @@ class RescaleOp(IRDLOperation):
     """
 
     name = "gadget.rescale"
+    GADGET_KIND: ClassVar[str] = "rescale"
 
     input = operand_def(TensorType)
     bias = opt_operand_def(TensorType)
@@ -382,9 +663,9 @@ class RescaleOp(IRDLOperation):
     def verify_(self) -> None:
         shape = _felt_tensor(self.input, "input", self.name).get_shape()
         expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
-        if self.divisor.value.data < 1:
+        if self.get_divisor() < 1:
             raise VerifyException(
-                f"{self.name}: divisor must be positive, got {self.divisor.value.data}"
+                f"{self.name}: divisor must be positive, got {self.get_divisor()}"
             )
         if self.bias is not None:
             bias = _felt_tensor(self.bias, "bias", self.name).get_shape()
@@ -394,9 +675,20 @@ class RescaleOp(IRDLOperation):
                     f"{list(shape)}"
                 )
 
+    def get_divisor(self) -> int:
+        return self.divisor.value.data
+
+    def gadget_params(self) -> dict[str, ParamValue]:
+        return {"divisor": self.get_divisor(), "relu": self.relu is not None}
+
+    def input_ports(self) -> dict[str, InputPort]:
+        out = _result_shape(self)
+        bias = InputPort.zeros(out) if self.bias is None else InputPort.broadcast(self.bias, out)
+        return {"input": InputPort.broadcast(self.input, out), "bias": bias}
+
 
 @irdl_op_definition
-class LookupOp(IRDLOperation):
+class LookupOp(IRDLOperation, GadgetOpInterface):
     """out = fn(input) through a lookup table of 2^table_bits input values.
 
     `fn` names one integer reference function of zkir.interpreter.nonlinear
@@ -405,6 +697,7 @@ class LookupOp(IRDLOperation):
     """
 
     name = "gadget.lookup"
+    GADGET_KIND: ClassVar[str] = "lookup"
 
     input = operand_def(TensorType)
     result = result_def(TensorType)
@@ -445,18 +738,40 @@ class LookupOp(IRDLOperation):
                 f"{self.name}: unknown nonlinearity '{self.fn.data}' (known: "
                 f"{', '.join(sorted(NONLINEARITY_NAMES))})"
             )
-        bits = self.table_bits.value.data
+        bits = self.get_table_bits()
         if not 1 <= bits <= MAX_TABLE_BITS:
             raise VerifyException(
                 f"{self.name}: table_bits must be in [1, {MAX_TABLE_BITS}], got {bits}"
             )
 
+    def get_table_bits(self) -> int:
+        return self.table_bits.value.data
+
+    def get_in_scale(self) -> int:
+        return self.in_scale.value.data
+
+    def get_out_scale(self) -> int:
+        return self.out_scale.value.data
+
+    def gadget_params(self) -> dict[str, ParamValue]:
+        in_scale, out_scale = self.get_in_scale(), self.get_out_scale()
+        return {
+            "fn": self.fn.data,
+            "table_bits": self.get_table_bits(),
+            "scale": out_scale,
+            "in_scale": in_scale if in_scale != out_scale else None,
+        }
+
+    def input_ports(self) -> dict[str, InputPort]:
+        return {"input": InputPort.broadcast(self.input, _result_shape(self))}
+
 
 @irdl_op_definition
-class RangeCheckOp(IRDLOperation):
+class RangeCheckOp(IRDLOperation, GadgetOpInterface):
     """Constrain every element to the signed range [-2^(bits-1), 2^(bits-1))."""
 
     name = "gadget.range_check"
+    GADGET_KIND: ClassVar[str] = "range_check"
 
     input = operand_def(TensorType)
     bits = prop_def(IntegerAttr[IntegerType])
@@ -469,10 +784,20 @@ class RangeCheckOp(IRDLOperation):
 
     def verify_(self) -> None:
         _felt_tensor(self.input, "input", self.name)
-        if not 1 <= self.bits.value.data <= 64:
+        if not 1 <= self.get_bits() <= 64:
             raise VerifyException(
-                f"{self.name}: bits must be in [1, 64], got {self.bits.value.data}"
+                f"{self.name}: bits must be in [1, 64], got {self.get_bits()}"
             )
+
+    def get_bits(self) -> int:
+        return self.bits.value.data
+
+    def gadget_params(self) -> dict[str, ParamValue]:
+        return {"bits": self.get_bits()}
+
+    def input_ports(self) -> dict[str, InputPort]:
+        shape = tuple(_felt_tensor(self.input, "input", self.name).get_shape())
+        return {"input": InputPort.broadcast(self.input, shape)}
 
 
 @irdl_op_definition
@@ -490,7 +815,7 @@ class RewireOp(IRDLOperation):
     inputs = var_operand_def(TensorType)
     result = result_def(TensorType)
     kind = prop_def(StringAttr)
-    map = opt_prop_def(DenseIntOrFPElementsAttr | DenseResourceAttr)
+    map = opt_prop_def(base(DenseIntOrFPElementsAttr) | base(DenseResourceAttr))
 
     assembly_format = "$kind $inputs attr-dict `:` type($inputs) `->` type($result)"
     irdl_options = (ParsePropInAttrDict(),)
@@ -510,20 +835,14 @@ class RewireOp(IRDLOperation):
             operands=[inputs], result_types=[felt_tensor(shape)], properties=props
         )
 
-    def index_map(self):
+    def index_map(self) -> np.ndarray:
         """The map as an int64 numpy array (identity when absent)."""
-        import numpy as np
-
-        from zkir.dialects.resources import to_numpy
-
         size = _felt_tensor(self.result, "result", self.name).element_count()
         if self.map is None:
             return np.arange(size, dtype=np.int64)
         return to_numpy(self.map).astype(np.int64).ravel()
 
     def verify_(self) -> None:
-        import numpy as np
-
         if not self.inputs:
             raise VerifyException(f"{self.name}: needs at least one input")
         total = sum(
@@ -563,6 +882,7 @@ GadgetDialect = Dialect(
         MaximumOp,
         VarDivOp,
         SqrtOp,
+        SquareOp,
         EmbedOp,
         SumOp,
         ReduceMaxOp,
@@ -571,5 +891,5 @@ GadgetDialect = Dialect(
         RangeCheckOp,
         RewireOp,
     ],
-    [FeltType],
+    [FeltType, LayoutAttr],
 )

@@ -17,6 +17,9 @@ prover's zero-knowledge blinding and hold no placement.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeVar, cast
+
+import numpy as np
 
 from xdsl.dialects.builtin import (
     I64,
@@ -31,12 +34,14 @@ from xdsl.dialects.builtin import (
     StringAttr,
     SymbolNameConstraint,
     SymbolRefAttr,
+    TensorType,
     UnitAttr,
     i64,
 )
 from xdsl.ir import Attribute, Dialect, Operation, Region, SSAValue, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
+    base,
     ParametrizedAttribute,
     ParsePropInAttrDict,
     irdl_attr_definition,
@@ -63,6 +68,7 @@ from xdsl.traits import (
 from xdsl.utils.exceptions import VerifyException
 
 from zkir.dialects.nonlinearities import NONLINEARITY_NAMES
+from zkir.dialects.resources import to_numpy
 
 COLUMN_KINDS = ("advice", "fixed", "instance")
 MAX_K = 28
@@ -93,7 +99,10 @@ def enclosing_circuit(op: Operation) -> CircuitOp:
     return parent
 
 
-def _resolve(op: Operation, ref: SymbolRefAttr, cls: type, what: str):
+_Op = TypeVar("_Op", bound=Operation)
+
+
+def _resolve(op: Operation, ref: SymbolRefAttr, cls: type[_Op], what: str) -> _Op:
     found = SymbolTable.lookup_symbol(enclosing_circuit(op), ref)
     if not isinstance(found, cls):
         raise VerifyException(
@@ -134,14 +143,20 @@ class CircuitOp(IRDLOperation):
             regions=[body],
         )
 
+    def get_k(self) -> int:
+        return self.k.value.data
+
+    def get_blinding_rows(self) -> int:
+        return self.blinding_rows.value.data
+
     @property
     def rows(self) -> int:
-        return 1 << self.k.value.data
+        return 1 << self.get_k()
 
     @property
     def usable_rows(self) -> int:
         """Rows a placement may use: all but the blinding rows and the last row."""
-        return self.rows - self.blinding_rows.value.data - 1
+        return self.rows - self.get_blinding_rows() - 1
 
     def columns(self, kind: str | None = None) -> list[ColumnOp]:
         return [
@@ -151,12 +166,12 @@ class CircuitOp(IRDLOperation):
         ]
 
     def verify_(self) -> None:
-        k = self.k.value.data
+        k = self.get_k()
         if not 1 <= k <= MAX_K:
             raise VerifyException(f"{self.name}: k must be in [1, {MAX_K}], got {k}")
-        if self.blinding_rows.value.data < 0 or self.usable_rows < 1:
+        if self.get_blinding_rows() < 0 or self.usable_rows < 1:
             raise VerifyException(
-                f"{self.name}: {self.blinding_rows.value.data} blinding rows leave no "
+                f"{self.name}: {self.get_blinding_rows()} blinding rows leave no "
                 f"usable row of the {self.rows}"
             )
 
@@ -199,8 +214,10 @@ class ColumnOp(IRDLOperation):
 class _ConstraintBodyOp(IRDLOperation):
     """Ops that hold a polynomial body: gates and lookups."""
 
+    body = region_def("single_block")
+
     def constrained(self) -> ConstrainOp:
-        last = self.body.block.last_op  # pyright: ignore[reportAttributeAccessIssue]
+        last = self.body.block.last_op
         if not isinstance(last, ConstrainOp):
             raise VerifyException(f"{self.name}: body must end in plonk.constrain")
         return last
@@ -323,7 +340,6 @@ class GateOp(_ConstraintBodyOp):
     name = "plonk.gate"
 
     gate_name = prop_def(StringAttr)
-    body = region_def("single_block")
 
     assembly_format = "$gate_name attr-dict-with-keyword $body"
     traits = lazy_traits_def(lambda: (HasParent(CircuitOp),))
@@ -354,7 +370,7 @@ class LookupTableOp(IRDLOperation):
     bits = prop_def(IntegerAttr[IntegerType])
     scale = prop_def(IntegerAttr[IntegerType], default_value=_i64(0))
     in_scale = opt_prop_def(IntegerAttr[IntegerType])
-    data = opt_prop_def(DenseIntOrFPElementsAttr | DenseResourceAttr)
+    data = opt_prop_def(base(DenseIntOrFPElementsAttr) | base(DenseResourceAttr))
     columns = prop_def(ArrayAttr[SymbolRefAttr])
 
     assembly_format = "$sym_name attr-dict"
@@ -388,6 +404,23 @@ class LookupTableOp(IRDLOperation):
     def arity(self) -> int:
         return len(self.columns.data)
 
+    def get_bits(self) -> int:
+        return self.bits.value.data
+
+    def get_scale(self) -> int:
+        return self.scale.value.data
+
+    def get_in_scale(self) -> int | None:
+        return None if self.in_scale is None else self.in_scale.value.data
+
+    def get_size(self) -> int:
+        """Rows the table fills: an embedding's entries, else 2^bits."""
+        if self.data is None:
+            return 1 << self.get_bits()
+        ty = self.data.get_type()  # pyright: ignore[reportAttributeAccessIssue]
+        assert isinstance(ty, TensorType)
+        return ty.element_count()
+
     def verify_(self) -> None:
         fn = self.fn.data
         expected = {"range": 2, "embedding": 4}.get(fn, 3)
@@ -404,7 +437,7 @@ class LookupTableOp(IRDLOperation):
                 f"got {self.arity}"
             )
         circuit = enclosing_circuit(self)
-        size = self.data.get_type().element_count() if self.data is not None else 1 << self.bits.value.data  # pyright: ignore
+        size = self.get_size()
         if size >= circuit.usable_rows:  # switched-off lookups need one all-zero row
             raise VerifyException(
                 f"{self.name}: a table of {size} rows needs {size + 1} usable rows "
@@ -426,7 +459,6 @@ class LookupOp(_ConstraintBodyOp):
 
     lookup_name = prop_def(StringAttr)
     table = prop_def(SymbolRefAttr)
-    body = region_def("single_block")
 
     assembly_format = "$lookup_name $table attr-dict-with-keyword $body"
     traits = lazy_traits_def(lambda: (HasParent(CircuitOp),))
@@ -506,10 +538,16 @@ class PlaceOp(IRDLOperation):
             )
         super().__init__(properties=props)
 
+    def get_row(self) -> int:
+        return self.row.value.data
+
+    def get_rows(self) -> int:
+        return self.rows.value.data
+
     @property
     def row_range(self) -> range:
-        start = self.row.value.data
-        return range(start, start + self.rows.value.data)
+        start = self.get_row()
+        return range(start, start + self.get_rows())
 
     @property
     def column_names(self) -> list[str]:
@@ -519,7 +557,7 @@ class PlaceOp(IRDLOperation):
         if self.shapes is None:
             return {}
         return {
-            k: tuple(int(x) for x in v.get_values())  # pyright: ignore[reportAttributeAccessIssue]
+            k: tuple(int(x) for x in cast(DenseArrayBase[IntegerType], v).get_values())
             for k, v in self.shapes.data.items()
         }
 
@@ -530,12 +568,12 @@ class PlaceOp(IRDLOperation):
         if self.selectors is None:
             return {}
         return {
-            k: v.root_reference.data  # pyright: ignore[reportAttributeAccessIssue]
+            k: cast(SymbolRefAttr, v).root_reference.data
             for k, v in self.selectors.data.items()
         }
 
     def verify_(self) -> None:
-        start, count = self.row.value.data, self.rows.value.data
+        start, count = self.get_row(), self.get_rows()
         if start < 0 or count < 1:
             raise VerifyException(
                 f"{self.name} @{self.sym_name.data}: needs row >= 0 and rows >= 1, "
@@ -585,7 +623,7 @@ class CopyOp(IRDLOperation):
     src_port = prop_def(StringAttr)
     dst = prop_def(SymbolRefAttr)
     dst_port = prop_def(StringAttr)
-    map = opt_prop_def(DenseIntOrFPElementsAttr | DenseResourceAttr)
+    map = opt_prop_def(base(DenseIntOrFPElementsAttr) | base(DenseResourceAttr))
 
     assembly_format = "$src `[` $src_port `]` `to` $dst `[` $dst_port `]` attr-dict"
     irdl_options = (ParsePropInAttrDict(),)
@@ -604,12 +642,8 @@ class CopyOp(IRDLOperation):
             props["map"] = map
         super().__init__(properties=props)
 
-    def index_map(self, dst_size: int, src_size: int):
+    def index_map(self, dst_size: int, src_size: int) -> np.ndarray:
         """Source element per destination element (-1: not wired here), numpy."""
-        import numpy as np
-
-        from zkir.dialects.resources import to_numpy
-
         if self.map is not None:
             return to_numpy(self.map).astype(np.int64).ravel()
         if src_size == 1:

@@ -8,13 +8,19 @@ that `import zkir` stays fast and works without TensorFlow.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zkir.frontends.errors import ModelError
+
+if TYPE_CHECKING:  # the importers (and xdsl) load lazily
+    from xdsl.dialects.builtin import ModuleOp
+
+    from zkir.frontends.builder import InputShapes
 
 __all__ = ["ModelError", "load_model", "parse_mlir"]
 
 
-def load_model(path: str | Path, input_shapes=None):
+def load_model(path: str | Path, input_shapes: InputShapes = None) -> ModuleOp:
     """Any supported model (.onnx, .tflite, .keras/.h5, a SavedModel directory,
     or ml-dialect .mlir) -> ModuleOp. input_shapes fills dynamic dimensions:
     a list for a single input, or {input name: list}."""
@@ -55,7 +61,7 @@ def load_model(path: str | Path, input_shapes=None):
     )
 
 
-def parse_mlir(path: str | Path):
+def parse_mlir(path: str | Path) -> ModuleOp:
     """A verified ml-dialect module from a .mlir file, or a one-line ModelError."""
     from xdsl.utils.exceptions import DiagnosticException, ParseError
 

@@ -9,9 +9,11 @@ Concat, Reshape chains of exported models) never reaches the IR.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
@@ -30,11 +32,34 @@ from zkir.dialects.resources import dense_attr
 from zkir.interpreter import kernels
 
 Value = SSAValue | np.ndarray
+# Shapes for inputs with dynamic dimensions: a list for a model with one
+# input, or {input name: list}.
+InputShapes = Mapping[str, Sequence[int]] | Sequence[int] | None
+# What the elementwise builders also take: a numpy scalar or a python number,
+# made a 0-d constant by `_v`.
+Operand = Value | np.generic | float
 
 
-def _v(x):
+def _v(x: Operand) -> Value:
     """numpy scalars and python numbers become 0-d arrays (constants)."""
     return x if isinstance(x, SSAValue | np.ndarray) else np.asarray(x)
+
+
+class _BinaryOpClass(Protocol):
+    def __call__(self, lhs: SSAValue, rhs: SSAValue, result_type: TensorType, /) -> Operation: ...
+
+
+class _UnaryOpClass(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def __call__(self, input: SSAValue, /) -> Operation: ...
+
+
+class _ReduceOpClass(Protocol):
+    def __call__(
+        self, input: SSAValue, axes: Sequence[int], keepdims: bool, result_type: TensorType, /
+    ) -> Operation: ...
 
 
 def _np_float(x: np.ndarray) -> np.ndarray:
@@ -65,6 +90,39 @@ def is_float(v: Value) -> bool:
     return not isinstance(ty.element_type, IntegerType)
 
 
+# -- a node's inputs, as the op handlers of both importers take them -----------
+
+# A node's inputs, in order: None for an omitted optional one.
+Args = list[Value | None]
+# What an op handler gives: one value, or one per output.
+Outputs = Value | list[Value]
+
+
+class NodeUnsupported(Exception):
+    """Raised by an op handler for an input it cannot take (e.g. a run-time
+    shape); the importer lists it as unsupported and goes on."""
+
+
+def constant_input(v: Value | None, what: str) -> np.ndarray:
+    """An input the op needs as a constant (`what` names it in the error)."""
+    if not isinstance(v, np.ndarray):
+        raise NodeUnsupported(f"input '{what}' must be a constant")
+    return v
+
+
+def required_input(args: Args, i: int) -> Value:
+    """Input i, which the op requires."""
+    v = args[i] if i < len(args) else None
+    if v is None:
+        raise NodeUnsupported(f"required input {i} is missing")
+    return v
+
+
+def required_inputs(args: Args) -> list[Value]:
+    """All inputs of a variadic op (Sum, Max, CONCATENATION, ...), each required."""
+    return [required_input(args, i) for i in range(len(args))]
+
+
 class MLBuilder:
     """Appends ml ops to the body of `func.func @main`."""
 
@@ -75,7 +133,7 @@ class MLBuilder:
 
     # -- graph boundary ------------------------------------------------------
 
-    def add_input(self, name: str, shape: Sequence[int], dtype: np.dtype) -> SSAValue:
+    def add_input(self, name: str, shape: Sequence[int], dtype: npt.DTypeLike) -> SSAValue:
         ty = TensorType(element_for(np.dtype(dtype)), list(shape))
         arg = self.block.insert_arg(ty, len(self.block.args))
         arg.name_hint = _hint(name)
@@ -138,7 +196,7 @@ class MLBuilder:
 
     # -- elementwise -----------------------------------------------------------
 
-    _BINARY: dict[str, tuple[type[Operation], Callable]] = {
+    _BINARY: dict[str, tuple[_BinaryOpClass, Callable[[np.ndarray, np.ndarray], np.ndarray]]] = {
         "add": (ml.AddOp, np.add),
         "sub": (ml.SubOp, np.subtract),
         "mul": (ml.MulOp, np.multiply),
@@ -146,24 +204,32 @@ class MLBuilder:
         "max": (ml.MaximumOp, np.maximum),
     }
 
-    def binary(self, kind: str, a: Value, b: Value, hint: str | None = None) -> Value:
+    def binary(self, kind: str, a: Operand, b: Operand, hint: str | None = None) -> Value:
         op_cls, fn = self._BINARY[kind]
-        a, b = _v(a), _v(b)
-        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-            out = fn(a, b)
-            if kind == "div" and a.dtype.kind in "iu" and b.dtype.kind in "iu":
+        va, vb = _v(a), _v(b)
+        if isinstance(va, np.ndarray) and isinstance(vb, np.ndarray):
+            out = fn(va, vb)
+            if kind == "div" and va.dtype.kind in "iu" and vb.dtype.kind in "iu":
                 out = np.trunc(out).astype(np.int64)
             return out
-        shape = np.broadcast_shapes(shape_of(a), shape_of(b))
-        like = a if isinstance(a, SSAValue) else b
+        shape = np.broadcast_shapes(shape_of(va), shape_of(vb))
+        like = va if isinstance(va, SSAValue) else vb
         return self._emit(
             op_cls(
-                self.materialise(a, f"{hint}_lhs"),
-                self.materialise(b, f"{hint}_rhs"),
+                self.materialise(va, f"{hint}_lhs"),
+                self.materialise(vb, f"{hint}_rhs"),
                 self._ty(like, shape),
             ),
             hint,
         )
+
+    def variadic(self, kind: str, xs: Sequence[Value], hint: str | None = None) -> Value:
+        """xs[0] kind xs[1] kind ...: a left fold of one binary op over the
+        inputs of a variadic op (Sum, Max, Min), every step named `hint`."""
+        out = xs[0]
+        for v in xs[1:]:
+            out = self.binary(kind, out, v, hint)
+        return out
 
     def unary(self, kind: str, x: Value, hint: str | None = None) -> Value:
         from zkir.interpreter.float_interp import UNARY_FLOAT
@@ -183,19 +249,19 @@ class MLBuilder:
         y = self.binary("mul", x, np.float32(alpha), f"{hint}_a")
         return self.clip(self.binary("add", y, np.float32(beta), f"{hint}_b"), 0.0, 1.0, hint)
 
-    def where(self, cond: Value, a: Value, b: Value, hint: str | None = None) -> Value:
-        cond, a, b = _v(cond), _v(a), _v(b)
-        if all(isinstance(v, np.ndarray) for v in (cond, a, b)):
-            return kernels.where(cond, a, b)  # type: ignore[arg-type]
-        shape = np.broadcast_shapes(shape_of(cond), shape_of(a), shape_of(b))
-        like = a if isinstance(a, SSAValue) else b
-        if isinstance(cond, np.ndarray):
-            cond = cond.astype(np.int64)
+    def where(self, cond: Operand, a: Operand, b: Operand, hint: str | None = None) -> Value:
+        vc, va, vb = _v(cond), _v(a), _v(b)
+        if isinstance(vc, np.ndarray) and isinstance(va, np.ndarray) and isinstance(vb, np.ndarray):
+            return kernels.where(vc, va, vb)
+        shape = np.broadcast_shapes(shape_of(vc), shape_of(va), shape_of(vb))
+        like = va if isinstance(va, SSAValue) else vb
+        if isinstance(vc, np.ndarray):
+            vc = vc.astype(np.int64)
         return self._emit(
             ml.WhereOp(
-                self.materialise(cond, f"{hint}_cond"),
-                self.materialise(a, f"{hint}_x"),
-                self.materialise(b, f"{hint}_y"),
+                self.materialise(vc, f"{hint}_cond"),
+                self.materialise(va, f"{hint}_x"),
+                self.materialise(vb, f"{hint}_y"),
                 self._ty(like, shape),
             ),
             hint,
@@ -217,7 +283,7 @@ class MLBuilder:
             shape_of(b)[-1],
         )
         like = a if isinstance(a, SSAValue) else b
-        out = self._emit(
+        out: Value = self._emit(
             ml.MatmulOp(
                 self.materialise(a, f"{hint}_a"),
                 self.materialise(b, f"{hint}_weight"),
@@ -265,7 +331,9 @@ class MLBuilder:
 
     # -- reductions and normalisations -------------------------------------------
 
-    _REDUCE = {
+    _REDUCE: dict[
+        str, tuple[_ReduceOpClass, Callable[[np.ndarray, Sequence[int], bool], np.ndarray]]
+    ] = {
         "sum": (ml.ReduceSumOp, kernels.reduce_sum),
         "max": (ml.ReduceMaxOp, kernels.reduce_max),
         "mean": (ml.ReduceMeanOp, lambda x, a, k: np.mean(x, axis=tuple(a), keepdims=k)),
@@ -310,13 +378,26 @@ class MLBuilder:
             hint,
         )
 
-    def max_pool(self, x: Value, kernel, strides, pads, hint: str | None = None) -> Value:
+    def max_pool(
+        self,
+        x: Value,
+        kernel: Sequence[int],
+        strides: Sequence[int],
+        pads: Sequence[int],
+        hint: str | None = None,
+    ) -> Value:
         xs = self.materialise(x, f"{hint}_input")
         shape = ml.pool2d_output_shape(shape_of(x), kernel, strides, pads, "ml.max_pool")
         return self._emit(ml.MaxPoolOp(xs, kernel, strides, pads, self._ty(xs, shape)), hint)
 
     def avg_pool(
-        self, x: Value, kernel, strides, pads, count_include_pad: bool, hint: str | None = None
+        self,
+        x: Value,
+        kernel: Sequence[int],
+        strides: Sequence[int],
+        pads: Sequence[int],
+        count_include_pad: bool,
+        hint: str | None = None,
     ) -> Value:
         xs = self.materialise(x, f"{hint}_input")
         shape = ml.pool2d_output_shape(shape_of(x), kernel, strides, pads, "ml.avg_pool")
@@ -352,8 +433,9 @@ class MLBuilder:
     def concat(self, xs: Sequence[Value], axis: int, hint: str | None = None) -> Value:
         rank = len(shape_of(xs[0]))
         axis = axis + rank if axis < 0 else axis
-        if all(isinstance(v, np.ndarray) for v in xs):
-            return kernels.concat(xs, axis)  # type: ignore[arg-type]
+        arrays = [v for v in xs if isinstance(v, np.ndarray)]
+        if len(arrays) == len(xs):
+            return kernels.concat(arrays, axis)
         xs = [v for v in xs if shape_of(v)[axis] != 0]
         if len(xs) == 1:
             return xs[0]
@@ -373,20 +455,42 @@ class MLBuilder:
         shape = [d + pads[i] + pads[i + rank] for i, d in enumerate(shape_of(x))]
         return self._emit(ml.PadOp(x, pads, value, self._ty(x, shape)), hint)
 
-    def slice(self, x: Value, starts, ends, steps, hint: str | None = None) -> Value:
+    def slice(
+        self,
+        x: Value,
+        starts: Sequence[int | None],
+        ends: Sequence[int | None],
+        steps: Sequence[int | None],
+        hint: str | None = None,
+    ) -> Value:
         """Python-slice semantics per dimension; bounds are normalised here."""
         dims = shape_of(x)
         norm = [slice(a, b, c).indices(d) for a, b, c, d in zip(starts, ends, steps, dims)]
-        starts = [s for s, _, _ in norm]
-        steps = [c for _, _, c in norm]
+        lo = [s for s, _, _ in norm]
+        step = [c for _, _, c in norm]
         # A negative stop of -1 means "before index 0": keep it expressible.
-        ends = [e if e >= 0 else -(d + 1) for (_, e, _), d in zip(norm, dims)]
+        hi = [e if e >= 0 else -(d + 1) for (_, e, _), d in zip(norm, dims)]
         if isinstance(x, np.ndarray):
-            return kernels.slice_(x, starts, ends, steps)
-        shape = [ml.slice_length(d, a, b, c) for d, a, b, c in zip(dims, starts, ends, steps)]
-        if tuple(shape) == dims and all(c == 1 for c in steps):
+            return kernels.slice_(x, lo, hi, step)
+        shape = [ml.slice_length(d, a, b, c) for d, a, b, c in zip(dims, lo, hi, step)]
+        if tuple(shape) == dims and all(c == 1 for c in step):
             return x
-        return self._emit(ml.SliceOp(x, starts, ends, steps, self._ty(x, shape)), hint)
+        return self._emit(ml.SliceOp(x, lo, hi, step, self._ty(x, shape)), hint)
+
+    def split(self, x: Value, axis: int, sizes: Sequence[int], hint: str | None = None) -> list[Value]:
+        """Consecutive slices of x along `axis`, of the given sizes (the outputs
+        of ONNX Split, TFLite SPLIT and SPLIT_V), named `{hint}_{i}`."""
+        shape = shape_of(x)
+        axis = axis + len(shape) if axis < 0 else axis
+        outs: list[Value] = []
+        start = 0
+        for i, size in enumerate(sizes):
+            s = [0] * len(shape)
+            e = list(shape)
+            s[axis], e[axis] = start, start + size
+            outs.append(self.slice(x, s, e, [1] * len(shape), f"{hint}_{i}"))
+            start += size
+        return outs
 
     def gather(self, data: Value, indices: Value, axis: int, hint: str | None = None) -> Value:
         rank = len(shape_of(data))
@@ -405,7 +509,7 @@ class MLBuilder:
         )
 
 
-UNARY_OPS: dict[str, type[Operation]] = {
+UNARY_OPS: dict[str, _UnaryOpClass] = {
     "relu": ml.ReluOp,
     "sigmoid": ml.SigmoidOp,
     "tanh": ml.TanhOp,

@@ -17,11 +17,28 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from xdsl.dialects.builtin import ModuleOp
 
-from zkir.frontends.builder import MLBuilder, Value, is_float, shape_of
+from zkir.frontends.builder import (
+    Args,
+    InputShapes,
+    MLBuilder,
+    NodeUnsupported,
+    Outputs,
+    Value,
+    constant_input,
+    is_float,
+    required_input,
+    required_inputs,
+    shape_of,
+)
 from zkir.frontends.errors import ModelError, Unsupported, UnsupportedModel
+
+if TYPE_CHECKING:  # onnx is imported lazily, where it is used
+    from onnx import AttributeProto, ModelProto, NodeProto, ValueInfoProto
 
 # The oldest default-domain opset read; the newest is the installed onnx's own.
 MIN_OPSET = 7
@@ -32,21 +49,29 @@ def max_opset() -> int:
 
     return onnx.defs.onnx_opset_version()
 
-InputShapes = Mapping[str, Sequence[int]] | Sequence[int] | None
+
+# What every op handler takes and gives: the importer, the node, the node's
+# inputs -> one value or one per output.
+HandlerFn = Callable[["_Importer", "NodeProto", Args], Outputs]
+# A check of a node's attribute values before import: the problems it finds.
+Attrs = dict[str, Any]
+CheckFn = Callable[["NodeProto", Attrs], list[str]]
 
 
 @dataclass
 class Handler:
-    fn: Callable[["_Importer", object, list[Value | None]], Sequence[Value] | Value]
+    fn: HandlerFn
     attrs: frozenset[str] = frozenset()
-    check: Callable[[object, dict], list[str]] | None = None
+    check: CheckFn | None = None
 
 
 HANDLERS: dict[str, Handler] = {}
 
 
-def handles(op_type: str, attrs: Sequence[str] = (), check=None):
-    def register(fn):
+def handles(
+    op_type: str, attrs: Sequence[str] = (), check: CheckFn | None = None
+) -> Callable[[HandlerFn], HandlerFn]:
+    def register(fn: HandlerFn) -> HandlerFn:
         HANDLERS[op_type] = Handler(fn, frozenset(attrs), check)
         return fn
 
@@ -58,7 +83,7 @@ def handles(op_type: str, attrs: Sequence[str] = (), check=None):
 # ---------------------------------------------------------------------------
 
 
-def load_onnx(path: str | Path):
+def load_onnx(path: str | Path) -> ModelProto:
     """The ModelProto at `path`, or a one-line ModelError."""
     import onnx
     from google.protobuf.message import DecodeError
@@ -77,7 +102,11 @@ def load_onnx(path: str | Path):
     return model
 
 
-def import_onnx(model, input_shapes: InputShapes = None, frozen_inputs=None):
+def import_onnx(
+    model: ModelProto | str | Path,
+    input_shapes: InputShapes = None,
+    frozen_inputs: Mapping[str, np.ndarray] | None = None,
+) -> ModuleOp:
     """ModelProto or path -> ModuleOp of ml ops.
 
     input_shapes: shapes for inputs with dynamic dimensions (a list when the
@@ -96,14 +125,14 @@ def import_onnx(model, input_shapes: InputShapes = None, frozen_inputs=None):
 
 @dataclass
 class _Importer:
-    model: object
+    model: ModelProto
     input_shapes: InputShapes
     frozen: dict[str, np.ndarray]
     b: MLBuilder = field(default_factory=MLBuilder)
     env: dict[str, Value] = field(default_factory=dict)
     opset: int = 0
 
-    def run(self):
+    def run(self) -> ModuleOp:
         from onnx import numpy_helper
 
         g = self.model.graph
@@ -132,7 +161,7 @@ class _Importer:
                     raise ModelError(f"node '{node.name}': input '{n}' is not defined")
             try:
                 outs = handler.fn(self, node, args)
-            except _NodeUnsupported as e:
+            except NodeUnsupported as e:
                 # keep going, so that one error lists every unsupported node
                 problems.append(Unsupported(node.op_type, node.name, str(e)))
                 poisoned.update(node.output)
@@ -152,7 +181,7 @@ class _Importer:
             raise ModelError(f"imported IR does not verify: {e}") from None
         return module
 
-    def _check(self, nodes) -> list[Unsupported]:
+    def _check(self, nodes: Sequence[NodeProto]) -> list[Unsupported]:
         """Every unsupported op and attribute, found before anything is built."""
         problems = []
         for node in nodes:
@@ -170,7 +199,7 @@ class _Importer:
                     problems.append(Unsupported(node.op_type, node.name, detail))
         return problems
 
-    def _inputs(self, graph_inputs) -> None:
+    def _inputs(self, graph_inputs: Sequence[ValueInfoProto]) -> None:
         from onnx import TensorProto
 
         shapes = self.input_shapes
@@ -189,6 +218,7 @@ class _Importer:
                 continue
             tt = inp.type.tensor_type
             elem = tt.elem_type
+            dtype: type[np.generic]
             if elem == TensorProto.FLOAT:
                 dtype = np.float32
             elif elem in (TensorProto.INT64, TensorProto.INT32):
@@ -197,7 +227,9 @@ class _Importer:
                 raise UnsupportedModel(
                     [Unsupported("input", inp.name, f"element type {TensorProto.DataType.Name(elem)}")]
                 )
-            dims = [d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim]
+            dims: list[int | None] = [
+                d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim
+            ]
             if inp.name in shapes:
                 given = [int(d) for d in shapes[inp.name]]
                 if len(given) != len(dims) or any(
@@ -207,16 +239,17 @@ class _Importer:
                         f"input shape {given} for '{inp.name}' does not fit the model's "
                         f"{[d if d is not None else '?' for d in dims]}"
                     )
-                dims = given
-            if any(d is None or d < 0 for d in dims):
+                dims = list(given)
+            static = [d for d in dims if d is not None and d >= 0]
+            if len(static) != len(dims):
                 raise ModelError(
                     f"input '{inp.name}' has dynamic shape "
                     f"{[d if d is not None else '?' for d in dims]}; give a static one with --input-shape"
                 )
-            self.env[inp.name] = self.b.add_input(inp.name, dims, dtype)
+            self.env[inp.name] = self.b.add_input(inp.name, static, dtype)
 
 
-def _ranks(model) -> dict[str, int]:
+def _ranks(model: ModelProto) -> dict[str, int]:
     """Tensor name -> rank from ONNX shape inference (empty if it fails)."""
     import onnx
 
@@ -231,11 +264,7 @@ def _ranks(model) -> dict[str, int]:
     return out
 
 
-class _NodeUnsupported(Exception):
-    """Raised by a handler for an input it cannot take (e.g. a runtime shape)."""
-
-
-def _default_opset(model) -> int:
+def _default_opset(model: ModelProto) -> int:
     for imp in model.opset_import:
         if imp.domain in ("", "ai.onnx"):
             if not MIN_OPSET <= imp.version <= max_opset():
@@ -247,13 +276,13 @@ def _default_opset(model) -> int:
     raise ModelError("the model imports no default-domain ONNX opset")
 
 
-def _attr(a):
+def _attr(a: AttributeProto) -> Any:
     from onnx import helper
 
     return helper.get_attribute_value(a)
 
 
-def _attrs(node) -> dict:
+def _attrs(node: NodeProto) -> Attrs:
     return {a.name: _attr(a) for a in node.attribute}
 
 
@@ -266,15 +295,9 @@ def _canon(a: np.ndarray) -> np.ndarray:
     return a.astype(np.int64)
 
 
-def _const(v: Value | None, what: str) -> np.ndarray:
-    if v is None or not isinstance(v, np.ndarray):
-        raise _NodeUnsupported(f"input '{what}' must be a constant")
-    return v
-
-
 def _float_only(v: Value, what: str = "input") -> None:
     if not is_float(v):
-        raise _NodeUnsupported(f"{what} must be a float tensor for this op")
+        raise NodeUnsupported(f"{what} must be a float tensor for this op")
 
 
 # ---------------------------------------------------------------------------
@@ -282,7 +305,11 @@ def _float_only(v: Value, what: str = "input") -> None:
 # ---------------------------------------------------------------------------
 
 
-def fold_batch_norms(nodes, inits, ranks: dict[str, int] | None = None):
+def fold_batch_norms(
+    nodes: Sequence[NodeProto],
+    inits: Mapping[str, np.ndarray],
+    ranks: dict[str, int] | None = None,
+) -> tuple[list[NodeProto], dict[str, np.ndarray]]:
     """Fold BatchNormalization into a preceding Conv, Gemm, or MatMul with a
     2-D result (ranks: tensor name -> rank, from ONNX shape inference), when
     the weights are constants and the product feeds only the batch norm."""
@@ -295,8 +322,8 @@ def fold_batch_norms(nodes, inits, ranks: dict[str, int] | None = None):
             users[i] = users.get(i, 0) + 1
     producer = {o: n for n in nodes for o in n.output}
     inits = dict(inits)
-    out = []
-    replaced: dict[int, object] = {}
+    out: list[NodeProto] = []
+    replaced: dict[int, NodeProto] = {}
     dropped: set[int] = set()
     for n in nodes:
         if n.op_type != "BatchNormalization" or len([o for o in n.output if o]) != 1:
@@ -347,7 +374,7 @@ def fold_batch_norms(nodes, inits, ranks: dict[str, int] | None = None):
 # ---------------------------------------------------------------------------
 
 
-def _check_conv(node, a) -> list[str]:
+def _check_conv(node: NodeProto, a: Attrs) -> list[str]:
     out = []
     if len(a.get("kernel_shape", [1, 1])) not in (1, 2):
         out.append("only 1-D and 2-D convolution (kernel_shape of 1 or 2 dims)")
@@ -356,7 +383,7 @@ def _check_conv(node, a) -> list[str]:
     return out
 
 
-def _check_pool(node, a) -> list[str]:
+def _check_pool(node: NodeProto, a: Attrs) -> list[str]:
     out = []
     if len(a.get("kernel_shape", [1, 1])) not in (1, 2):
         out.append("only 1-D and 2-D pooling (kernel_shape of 1 or 2 dims)")
@@ -371,13 +398,13 @@ def _check_pool(node, a) -> list[str]:
     return out
 
 
-def _check_pad(node, a) -> list[str]:
+def _check_pad(node: NodeProto, a: Attrs) -> list[str]:
     mode = a.get("mode", b"constant")
     mode = mode.decode() if isinstance(mode, bytes) else mode
     return [] if mode in ("constant", "reflect", "edge", "wrap") else [f"attribute 'mode'={mode}"]
 
 
-def _pad_by_copies(b, x, pads, mode: str, hint: str):
+def _pad_by_copies(b: MLBuilder, x: Value, pads: Sequence[int], mode: str, hint: str) -> Value:
     """reflect / edge / wrap padding as slices of x concatenated, axis by axis."""
     rank = len(shape_of(x))
     for ax in range(rank):
@@ -386,17 +413,18 @@ def _pad_by_copies(b, x, pads, mode: str, hint: str):
             continue
         d = shape_of(x)[ax]
 
-        def part(start, stop, step, k):
-            if step < 0 and stop < 0:
+        def part(start: int, stop: int | None, step: int, k: str) -> Value:
+            if step < 0 and stop is not None and stop < 0:
                 stop = None  # down to and including index 0
-            s_, e_, c_ = [0] * rank, list(shape_of(x)), [1] * rank
+            s_, c_ = [0] * rank, [1] * rank
+            e_: list[int | None] = list(shape_of(x))
             s_[ax], e_[ax], c_[ax] = start, stop, step
             return b.slice(x, s_, e_, c_, f"{hint}_{ax}_{k}")
 
         if mode == "reflect" and (lo >= d or hi >= d):
-            raise _NodeUnsupported("reflect padding wider than the input")
+            raise NodeUnsupported("reflect padding wider than the input")
         if mode == "wrap" and (lo > d or hi > d):
-            raise _NodeUnsupported("wrap padding wider than the input")
+            raise NodeUnsupported("wrap padding wider than the input")
         pieces = []
         if lo:
             if mode == "reflect":
@@ -417,11 +445,11 @@ def _pad_by_copies(b, x, pads, mode: str, hint: str):
     return x
 
 
-def _check_single_output(node, a) -> list[str]:
+def _check_single_output(node: NodeProto, a: Attrs) -> list[str]:
     return ["more than one output"] if len([o for o in node.output if o]) > 1 else []
 
 
-def _check_gelu(node, a) -> list[str]:
+def _check_gelu(node: NodeProto, a: Attrs) -> list[str]:
     return []
 
 
@@ -430,7 +458,13 @@ def _check_gelu(node, a) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def _same_pads(in_hw, kernel, strides, dilations, upper: bool) -> list[int]:
+def _same_pads(
+    in_hw: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    upper: bool,
+) -> list[int]:
     pads_begin, pads_end = [], []
     for size, k, s, d in zip(in_hw, kernel, strides, dilations):
         out = -(-size // s)
@@ -441,7 +475,7 @@ def _same_pads(in_hw, kernel, strides, dilations, upper: bool) -> list[int]:
     return pads_begin + pads_end
 
 
-def _as_2d(a: dict) -> dict:
+def _as_2d(a: Attrs) -> Attrs:
     """Attributes of a 1-D conv/pool as those of the 2-D one with height 1."""
     a = dict(a)
     for key in ("kernel_shape", "strides", "dilations"):
@@ -452,18 +486,24 @@ def _as_2d(a: dict) -> dict:
     return a
 
 
-def _lift_1d(self, x, node):
+def _lift_1d(self: _Importer, x: Value, node: NodeProto) -> Value:
     """[N, C, L] -> [N, C, 1, L]."""
     n, c, length = shape_of(x)
     return self.b.reshape(x, (n, c, 1, length), f"{node.name}_2d")
 
 
-def _drop_1d(self, y, node):
+def _drop_1d(self: _Importer, y: Value, node: NodeProto) -> Value:
     n, c, _, length = shape_of(y)
     return self.b.reshape(y, (n, c, length), f"{node.name}_1d")
 
 
-def _pads_2d(a, in_hw, kernel, strides, dilations) -> list[int]:
+def _pads_2d(
+    a: Attrs,
+    in_hw: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+) -> list[int]:
     auto = a.get("auto_pad", b"NOTSET")
     auto = auto.decode() if isinstance(auto, bytes) else auto
     if auto in ("SAME_UPPER", "SAME_LOWER"):
@@ -474,9 +514,9 @@ def _pads_2d(a, in_hw, kernel, strides, dilations) -> list[int]:
 
 
 @handles("Conv", ["kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"], _check_conv)
-def _conv(self: _Importer, node, args):
+def _conv(self: _Importer, node: NodeProto, args: Args) -> Value:
     a = _attrs(node)
-    x, w = args[0], args[1]
+    x, w = required_input(args, 0), required_input(args, 1)
     _float_only(x)
     if len(shape_of(x)) == 3:
         a = _as_2d(a)
@@ -486,11 +526,13 @@ def _conv(self: _Importer, node, args):
         y = _conv_2d(self, node, a, x, w, args[2] if len(args) > 2 else None)
         return _drop_1d(self, y, node)
     if len(shape_of(x)) != 4:
-        raise _NodeUnsupported("only 1-D and 2-D convolution")
+        raise NodeUnsupported("only 1-D and 2-D convolution")
     return _conv_2d(self, node, a, x, w, args[2] if len(args) > 2 else None)
 
 
-def _conv_2d(self: _Importer, node, a, x, w, bias):
+def _conv_2d(
+    self: _Importer, node: NodeProto, a: Attrs, x: Value, w: Value, bias: Value | None
+) -> Value:
     kernel = list(shape_of(w)[2:])
     strides = list(a.get("strides", [1, 1]))
     dilations = list(a.get("dilations", [1, 1]))
@@ -499,9 +541,9 @@ def _conv_2d(self: _Importer, node, a, x, w, bias):
 
 
 @handles("Gemm", ["alpha", "beta", "transA", "transB"])
-def _gemm(self: _Importer, node, args):
+def _gemm(self: _Importer, node: NodeProto, args: Args) -> Value:
     a = _attrs(node)
-    x, w = args[0], args[1]
+    x, w = required_input(args, 0), required_input(args, 1)
     if a.get("transA", 0):
         x = self.b.transpose(x, [1, 0], f"{node.name}_at")
     if a.get("transB", 0):
@@ -521,13 +563,13 @@ def _gemm(self: _Importer, node, args):
 
 
 @handles("MatMul")
-def _matmul(self, node, args):
-    return self.b.matmul(args[0], args[1], node.name)
+def _matmul(self: _Importer, node: NodeProto, args: Args) -> Value:
+    return self.b.matmul(required_input(args, 0), required_input(args, 1), node.name)
 
 
-def _binary(kind):
-    def fn(self, node, args):
-        return self.b.binary(kind, args[0], args[1], node.name)
+def _binary(kind: str) -> HandlerFn:
+    def fn(self: _Importer, node: NodeProto, args: Args) -> Value:
+        return self.b.binary(kind, required_input(args, 0), required_input(args, 1), node.name)
 
     return fn
 
@@ -537,27 +579,23 @@ for _op, _kind in (("Add", "add"), ("Sub", "sub"), ("Mul", "mul"), ("Div", "div"
 
 
 @handles("Max")
-def _max(self, node, args):
-    out = args[0]
-    for v in args[1:]:
-        out = self.b.binary("max", out, v, node.name)
-    return out
+def _max(self: _Importer, node: NodeProto, args: Args) -> Value:
+    return self.b.variadic("max", required_inputs(args), node.name)
 
 
 @handles("Min")
-def _min(self, node, args):
+def _min(self: _Importer, node: NodeProto, args: Args) -> Value:
     # min(a, b) = -max(-a, -b): one comparison gadget serves both.
-    neg = [self.b.unary("neg", v, f"{node.name}_neg") if not isinstance(v, np.ndarray) else -v for v in args]
-    out = neg[0]
-    for v in neg[1:]:
-        out = self.b.binary("max", out, v, node.name)
+    neg = [self.b.unary("neg", v, f"{node.name}_neg") if not isinstance(v, np.ndarray) else -v for v in required_inputs(args)]
+    out = self.b.variadic("max", neg, node.name)
     return self.b.unary("neg", out, node.name) if not isinstance(out, np.ndarray) else -out
 
 
-def _unary(kind):
-    def fn(self, node, args):
-        _float_only(args[0])
-        return self.b.unary(kind, args[0], node.name)
+def _unary(kind: str) -> HandlerFn:
+    def fn(self: _Importer, node: NodeProto, args: Args) -> Value:
+        x = required_input(args, 0)
+        _float_only(x)
+        return self.b.unary(kind, x, node.name)
 
     return fn
 
@@ -575,24 +613,25 @@ for _op, _kind in (
 
 
 @handles("Neg")
-def _neg(self, node, args):
-    if isinstance(args[0], np.ndarray):
-        return -args[0]
-    _float_only(args[0])
-    return self.b.unary("neg", args[0], node.name)
+def _neg(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = required_input(args, 0)
+    if isinstance(x, np.ndarray):
+        return -x
+    _float_only(x)
+    return self.b.unary("neg", x, node.name)
 
 
-def _check_gelu_attr(node, a) -> list[str]:
+def _check_gelu_attr(node: NodeProto, a: Attrs) -> list[str]:
     approx = a.get("approximate", b"none")
     approx = approx.decode() if isinstance(approx, bytes) else approx
     return [] if approx in ("none", "tanh") else [f"attribute 'approximate'={approx}"]
 
 
 @handles("Gelu", ["approximate"], _check_gelu_attr)
-def _gelu(self, node, args):
+def _gelu(self: _Importer, node: NodeProto, args: Args) -> Value:
     approx = _attrs(node).get("approximate", b"none")
     approx = approx.decode() if isinstance(approx, bytes) else approx
-    x = args[0]
+    x = required_input(args, 0)
     if approx == "none":
         return self.b.unary("gelu", x, node.name)
     # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
@@ -605,41 +644,42 @@ def _gelu(self, node, args):
 
 
 @handles("LeakyRelu", ["alpha"])
-def _leaky(self, node, args):
+def _leaky(self: _Importer, node: NodeProto, args: Args) -> Value:
     alpha = np.float32(_attrs(node).get("alpha", 0.01))
-    x = args[0]
+    x = required_input(args, 0)
     if not 0 <= alpha <= 1:
-        raise _NodeUnsupported(f"attribute 'alpha'={alpha} (needs 0 <= alpha <= 1)")
+        raise NodeUnsupported(f"attribute 'alpha'={alpha} (needs 0 <= alpha <= 1)")
     # max(x, alpha x) for 0 <= alpha <= 1
     return self.b.binary("max", x, self.b.binary("mul", x, alpha, f"{node.name}_a"), node.name)
 
 
 @handles("Clip", ["min", "max"])
-def _clip(self, node, args):
+def _clip(self: _Importer, node: NodeProto, args: Args) -> Value:
     a = _attrs(node)
     lo, hi = a.get("min", -np.inf), a.get("max", np.inf)
     if len(args) > 1 and args[1] is not None:
-        lo = float(_const(args[1], "min"))
+        lo = float(constant_input(args[1], "min"))
     if len(args) > 2 and args[2] is not None:
-        hi = float(_const(args[2], "max"))
+        hi = float(constant_input(args[2], "max"))
     lo = max(lo, -3.0e38)
     hi = min(hi, 3.0e38)
-    if isinstance(args[0], np.ndarray):
-        return np.clip(args[0], lo, hi) if lo <= hi else np.full_like(args[0], hi)
-    _float_only(args[0])
+    x = required_input(args, 0)
+    if isinstance(x, np.ndarray):
+        return np.clip(x, lo, hi) if lo <= hi else np.full_like(x, hi)
+    _float_only(x)
     if lo > hi:
-        raise _NodeUnsupported("min greater than max")
-    return self.b.clip(args[0], lo, hi, node.name)
+        raise NodeUnsupported("min greater than max")
+    return self.b.clip(x, lo, hi, node.name)
 
 
 @handles("Pow")
-def _pow(self, node, args):
-    x, e = args
+def _pow(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x, e = required_input(args, 0), args[1]
     if isinstance(x, np.ndarray) and isinstance(e, np.ndarray):
         return np.power(x, e).astype(x.dtype)
-    e = _const(e, "exponent (Y)")
+    e = constant_input(e, "exponent (Y)")
     if e.size != 1:
-        raise _NodeUnsupported("a non-scalar exponent")
+        raise NodeUnsupported("a non-scalar exponent")
     p = float(e.reshape(()))
     b, n = self.b, node.name
     if p == 1.0:
@@ -654,17 +694,19 @@ def _pow(self, node, args):
         return b.unary("rsqrt", x, n)
     if p == -1.0:
         return b.unary("reciprocal", x, n)
-    raise _NodeUnsupported(f"exponent {p} (supported: 1, 2, 3, 0.5, -0.5, -1)")
+    raise NodeUnsupported(f"exponent {p} (supported: 1, 2, 3, 0.5, -0.5, -1)")
 
 
-def _kernel_params(a, x):
+def _kernel_params(a: Attrs, x: Value) -> tuple[list[int], list[int], list[int]]:
     kernel = list(a["kernel_shape"])
     strides = list(a.get("strides", [1, 1]))
     pads = _pads_2d(a, shape_of(x)[2:], kernel, strides, [1, 1])
     return kernel, strides, pads
 
 
-def _ceil_extra(a, x, kernel, strides, pads) -> list[int]:
+def _ceil_extra(
+    a: Attrs, x: Value, kernel: Sequence[int], strides: Sequence[int], pads: list[int]
+) -> list[int]:
     """Extra end padding that turns floor output sizes into ceil ones."""
     if not a.get("ceil_mode", 0):
         return pads
@@ -682,17 +724,21 @@ def _ceil_extra(a, x, kernel, strides, pads) -> list[int]:
 _POOL_ATTRS = ["kernel_shape", "strides", "pads", "auto_pad", "ceil_mode", "dilations", "storage_order"]
 
 
-def _pool(fn):
+# A 2-D pool on [N, C, H, W]: the importer, the node, its attributes, the input.
+Pool2dFn = Callable[["_Importer", "NodeProto", Attrs, Value], Value]
+
+
+def _pool(fn: Pool2dFn) -> HandlerFn:
     """A 2-D pool handler that also takes [N, C, L] inputs (as height 1)."""
 
-    def handler(self, node, args):
+    def handler(self: _Importer, node: NodeProto, args: Args) -> Value:
         a = _attrs(node)
-        x = args[0]
+        x = required_input(args, 0)
         _float_only(x)
         if len(shape_of(x)) == 3:
             return _drop_1d(self, fn(self, node, _as_2d(a), _lift_1d(self, x, node)), node)
         if len(shape_of(x)) != 4:
-            raise _NodeUnsupported("only 1-D and 2-D pooling")
+            raise NodeUnsupported("only 1-D and 2-D pooling")
         return fn(self, node, a, x)
 
     return handler
@@ -700,7 +746,7 @@ def _pool(fn):
 
 @handles("MaxPool", _POOL_ATTRS, _check_pool)
 @_pool
-def _maxpool(self, node, a, x):
+def _maxpool(self: _Importer, node: NodeProto, a: Attrs, x: Value) -> Value:
     kernel, strides, pads = _kernel_params(a, x)
     pads = _ceil_extra(a, x, kernel, strides, pads)
     return self.b.max_pool(x, kernel, strides, pads, node.name)
@@ -708,7 +754,7 @@ def _maxpool(self, node, a, x):
 
 @handles("AveragePool", _POOL_ATTRS + ["count_include_pad"], _check_pool)
 @_pool
-def _avgpool(self, node, a, x):
+def _avgpool(self: _Importer, node: NodeProto, a: Attrs, x: Value) -> Value:
     kernel, strides, pads = _kernel_params(a, x)
     # ceil mode: the extra end padding is not counted (count_include_pad = 0)
     pads = _ceil_extra(a, x, kernel, strides, pads)
@@ -716,25 +762,25 @@ def _avgpool(self, node, a, x):
 
 
 @handles("GlobalAveragePool")
-def _gap(self, node, args):
-    x = args[0]
+def _gap(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = required_input(args, 0)
     return self.b.reduce("mean", x, list(range(2, len(shape_of(x)))), True, node.name)
 
 
 @handles("GlobalMaxPool")
-def _gmp(self, node, args):
-    x = args[0]
+def _gmp(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = required_input(args, 0)
     return self.b.reduce("max", x, list(range(2, len(shape_of(x)))), True, node.name)
 
 
-def _reduce(kind):
-    def fn(self, node, args):
+def _reduce(kind: str) -> HandlerFn:
+    def fn(self: _Importer, node: NodeProto, args: Args) -> Value:
         a = _attrs(node)
-        x = args[0]
+        x = required_input(args, 0)
         if "axes" in a:
             axes = list(a["axes"])
         elif len(args) > 1 and args[1] is not None:
-            axes = [int(v) for v in _const(args[1], "axes").ravel()]
+            axes = [int(v) for v in constant_input(args[1], "axes").ravel()]
         else:
             axes = []
         if not axes:
@@ -751,8 +797,8 @@ for _op, _kind in (("ReduceMean", "mean"), ("ReduceSum", "sum"), ("ReduceMax", "
 
 
 @handles("Flatten", ["axis"])
-def _flatten(self, node, args):
-    x = args[0]
+def _flatten(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = required_input(args, 0)
     shape = shape_of(x)
     axis = _attrs(node).get("axis", 1)
     axis = axis + len(shape) if axis < 0 else axis
@@ -768,50 +814,50 @@ def _resolve_shape(src: Sequence[int], target: np.ndarray, allowzero: bool) -> l
         known = int(np.prod([d for d in out if d != -1]))
         out[out.index(-1)] = int(np.prod(src)) // known if known else 0
     if int(np.prod(out)) != int(np.prod(src)):
-        raise _NodeUnsupported(f"cannot reshape {list(src)} to {out}")
+        raise NodeUnsupported(f"cannot reshape {list(src)} to {out}")
     return out
 
 
 @handles("Reshape", ["allowzero"])
-def _reshape(self, node, args):
-    x, shape = args[0], _const(args[1], "shape")
+def _reshape(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x, shape = required_input(args, 0), constant_input(args[1], "shape")
     out = _resolve_shape(shape_of(x), shape, bool(_attrs(node).get("allowzero", 0)))
     return self.b.reshape(x, out, node.name)
 
 
 @handles("Transpose", ["perm"])
-def _transpose(self, node, args):
-    x = args[0]
+def _transpose(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = required_input(args, 0)
     perm = _attrs(node).get("perm", list(reversed(range(len(shape_of(x))))))
     return self.b.transpose(x, perm, node.name)
 
 
 @handles("Concat", ["axis"])
-def _concat(self, node, args):
+def _concat(self: _Importer, node: NodeProto, args: Args) -> Value:
     return self.b.concat([a for a in args if a is not None], _attrs(node)["axis"], node.name)
 
 
 @handles("Pad", ["mode", "pads", "value"], _check_pad)
-def _pad(self, node, args):
+def _pad(self: _Importer, node: NodeProto, args: Args) -> Value:
     a = _attrs(node)
-    x = args[0]
+    x = required_input(args, 0)
     rank = len(shape_of(x))
     if "pads" in a:
         pads = list(a["pads"])
         value = float(a.get("value", 0.0))
     else:
-        pads = [int(v) for v in _const(args[1], "pads").ravel()]
+        pads = [int(v) for v in constant_input(args[1], "pads").ravel()]
         value = 0.0
         if len(args) > 2 and args[2] is not None:
-            value = float(_const(args[2], "constant_value").reshape(()))
+            value = float(constant_input(args[2], "constant_value").reshape(()))
         if len(args) > 3 and args[3] is not None:
-            axes = [int(v) + rank if v < 0 else int(v) for v in _const(args[3], "axes").ravel()]
+            axes = [int(v) + rank if v < 0 else int(v) for v in constant_input(args[3], "axes").ravel()]
             full = [0] * (2 * rank)
             for i, ax in enumerate(axes):
                 full[ax], full[ax + rank] = pads[i], pads[i + len(axes)]
             pads = full
     if min(pads) < 0:
-        raise _NodeUnsupported("negative pads (cropping)")
+        raise NodeUnsupported("negative pads (cropping)")
     mode = a.get("mode", b"constant")
     mode = mode.decode() if isinstance(mode, bytes) else mode
     if mode != "constant":
@@ -820,24 +866,24 @@ def _pad(self, node, args):
 
 
 @handles("Slice", ["starts", "ends", "axes"])
-def _slice(self, node, args):
+def _slice(self: _Importer, node: NodeProto, args: Args) -> Value:
     a = _attrs(node)
-    x = args[0]
+    x = required_input(args, 0)
     rank = len(shape_of(x))
     if "starts" in a:
         starts, ends = list(a["starts"]), list(a["ends"])
         axes = list(a.get("axes", range(len(starts))))
         steps = [1] * len(starts)
     else:
-        starts = [int(v) for v in _const(args[1], "starts").ravel()]
-        ends = [int(v) for v in _const(args[2], "ends").ravel()]
+        starts = [int(v) for v in constant_input(args[1], "starts").ravel()]
+        ends = [int(v) for v in constant_input(args[2], "ends").ravel()]
         axes = (
-            [int(v) for v in _const(args[3], "axes").ravel()]
+            [int(v) for v in constant_input(args[3], "axes").ravel()]
             if len(args) > 3 and args[3] is not None
             else list(range(len(starts)))
         )
         steps = (
-            [int(v) for v in _const(args[4], "steps").ravel()]
+            [int(v) for v in constant_input(args[4], "steps").ravel()]
             if len(args) > 4 and args[4] is not None
             else [1] * len(starts)
         )
@@ -854,14 +900,14 @@ def _slice(self, node, args):
 
 
 @handles("Squeeze", ["axes"])
-def _squeeze(self, node, args):
-    x = args[0]
+def _squeeze(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = required_input(args, 0)
     shape = shape_of(x)
     a = _attrs(node)
     if "axes" in a:
         axes = list(a["axes"])
     elif len(args) > 1 and args[1] is not None:
-        axes = [int(v) for v in _const(args[1], "axes").ravel()]
+        axes = [int(v) for v in constant_input(args[1], "axes").ravel()]
     else:
         axes = [i for i, d in enumerate(shape) if d == 1]
     axes = [ax + len(shape) if ax < 0 else ax for ax in axes]
@@ -869,10 +915,10 @@ def _squeeze(self, node, args):
 
 
 @handles("Unsqueeze", ["axes"])
-def _unsqueeze(self, node, args):
-    x = args[0]
+def _unsqueeze(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = required_input(args, 0)
     a = _attrs(node)
-    axes = list(a["axes"]) if "axes" in a else [int(v) for v in _const(args[1], "axes").ravel()]
+    axes = list(a["axes"]) if "axes" in a else [int(v) for v in constant_input(args[1], "axes").ravel()]
     rank = len(shape_of(x)) + len(axes)
     axes = sorted(ax + rank if ax < 0 else ax for ax in axes)
     shape = list(shape_of(x))
@@ -882,8 +928,8 @@ def _unsqueeze(self, node, args):
 
 
 @handles("Softmax", ["axis"])
-def _softmax(self, node, args):
-    x = args[0]
+def _softmax(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = required_input(args, 0)
     _float_only(x)
     shape = shape_of(x)
     if self.opset >= 13:
@@ -899,21 +945,21 @@ def _softmax(self, node, args):
 
 
 @handles("Gather", ["axis"])
-def _gather(self, node, args):
-    return self.b.gather(args[0], args[1], _attrs(node).get("axis", 0), node.name)
+def _gather(self: _Importer, node: NodeProto, args: Args) -> Value:
+    return self.b.gather(required_input(args, 0), required_input(args, 1), _attrs(node).get("axis", 0), node.name)
 
 
 @handles("LayerNormalization", ["axis", "epsilon", "stash_type"])
-def _layernorm(self, node, args):
+def _layernorm(self: _Importer, node: NodeProto, args: Args) -> Outputs:
     a = _attrs(node)
-    x = args[0]
+    x = required_input(args, 0)
     _float_only(x)
     axis = a.get("axis", -1)
     rank = len(shape_of(x))
     axis = axis + rank if axis < 0 else axis
     tail = shape_of(x)[axis:]
     eps = float(a.get("epsilon", 1e-5))
-    scale = args[1]
+    scale = required_input(args, 1)
     bias = args[2] if len(args) > 2 and args[2] is not None else np.zeros(tail, np.float32)
     if len([o for o in node.output if o]) > 1:
         return _layernorm_decomposed(self, node, x, scale, bias, axis, eps)
@@ -926,7 +972,9 @@ def _layernorm(self, node, args):
     return self.b.layer_norm(x, scale, bias, axis, eps, node.name)
 
 
-def _layernorm_decomposed(self, node, x, scale, bias, axis, eps):
+def _layernorm_decomposed(
+    self: _Importer, node: NodeProto, x: Value, scale: Value, bias: Value, axis: int, eps: float
+) -> list[Value]:
     """LayerNormalization with its Mean / InvStdDev outputs (or broadcasting
     scale and bias), as the primitive ops ONNX's own function body uses."""
     b, n = self.b, node.name
@@ -940,16 +988,21 @@ def _layernorm_decomposed(self, node, x, scale, bias, axis, eps):
 
 
 @handles("BatchNormalization", ["epsilon", "momentum", "spatial", "training_mode"])
-def _batchnorm(self, node, args):
+def _batchnorm(self: _Importer, node: NodeProto, args: Args) -> Value:
     a = _attrs(node)
     if a.get("training_mode", 0):
-        raise _NodeUnsupported("attribute 'training_mode'=1")
-    x = args[0]
+        raise NodeUnsupported("attribute 'training_mode'=1")
+    x = required_input(args, 0)
     rank = len(shape_of(x))
     eps = np.float32(a.get("epsilon", 1e-5))
     bshape = (1, -1) + (1,) * (rank - 2)
-    scale, bias, mean, var = args[1:5]
-    if all(isinstance(v, np.ndarray) for v in (scale, bias, mean, var)):
+    scale, bias, mean, var = (required_input(args, i) for i in range(1, 5))
+    if (
+        isinstance(scale, np.ndarray)
+        and isinstance(bias, np.ndarray)
+        and isinstance(mean, np.ndarray)
+        and isinstance(var, np.ndarray)
+    ):
         k = (scale / np.sqrt(var + eps)).astype(np.float32)
         shift = (bias - mean * k).astype(np.float32)
         y = self.b.binary("mul", x, k.reshape(bshape), f"{node.name}_scale")
@@ -963,9 +1016,9 @@ def _batchnorm(self, node, args):
 
 
 @handles("Split", ["axis", "split", "num_outputs"])
-def _split(self, node, args):
+def _split(self: _Importer, node: NodeProto, args: Args) -> list[Value]:
     a = _attrs(node)
-    x = args[0]
+    x = required_input(args, 0)
     shape = shape_of(x)
     axis = a.get("axis", 0)
     axis = axis + len(shape) if axis < 0 else axis
@@ -973,55 +1026,48 @@ def _split(self, node, args):
     if "split" in a:
         sizes = list(a["split"])
     elif len(args) > 1 and args[1] is not None:
-        sizes = [int(v) for v in _const(args[1], "split").ravel()]
+        sizes = [int(v) for v in constant_input(args[1], "split").ravel()]
     else:
         dim = shape[axis]
         chunk = -(-dim // n_out)
         sizes = [min(chunk, dim - i * chunk) for i in range(n_out)]
-    outs, start = [], 0
-    for i, size in enumerate(sizes):
-        s = [0] * len(shape)
-        e = list(shape)
-        s[axis], e[axis] = start, start + size
-        outs.append(self.b.slice(x, s, e, [1] * len(shape), f"{node.name}_{i}"))
-        start += size
-    return outs
+    return self.b.split(x, axis, sizes, node.name)
 
 
 @handles("Where")
-def _where(self, node, args):
+def _where(self: _Importer, node: NodeProto, args: Args) -> Value:
     cond = args[0]
     if not isinstance(cond, np.ndarray):
-        raise _NodeUnsupported("a condition computed at run time (only constant masks)")
-    return self.b.where(cond, args[1], args[2], node.name)
+        raise NodeUnsupported("a condition computed at run time (only constant masks)")
+    return self.b.where(cond, required_input(args, 1), required_input(args, 2), node.name)
 
 
 @handles("Identity")
-def _identity(self, node, args):
-    return args[0]
+def _identity(self: _Importer, node: NodeProto, args: Args) -> Value:
+    return required_input(args, 0)
 
 
 @handles("Dropout", ["ratio", "seed", "is_test"], _check_single_output)
-def _dropout(self, node, args):
-    if len(args) > 2 and args[2] is not None and bool(_const(args[2], "training_mode")):
-        raise _NodeUnsupported("training_mode=true")
-    return args[0]
+def _dropout(self: _Importer, node: NodeProto, args: Args) -> Value:
+    if len(args) > 2 and args[2] is not None and bool(constant_input(args[2], "training_mode")):
+        raise NodeUnsupported("training_mode=true")
+    return required_input(args, 0)
 
 
 @handles("Shape", ["start", "end"])
-def _shape(self, node, args):
+def _shape(self: _Importer, node: NodeProto, args: Args) -> Value:
     a = _attrs(node)
-    shape = np.asarray(shape_of(args[0]), dtype=np.int64)
+    shape = np.asarray(shape_of(required_input(args, 0)), dtype=np.int64)
     return shape[slice(a.get("start", 0), a.get("end", None))]
 
 
 @handles("Size")
-def _size(self, node, args):
-    return np.asarray(int(np.prod(shape_of(args[0]))), dtype=np.int64)
+def _size(self: _Importer, node: NodeProto, args: Args) -> Value:
+    return np.asarray(int(np.prod(shape_of(required_input(args, 0)))), dtype=np.int64)
 
 
 @handles("Constant", ["value", "value_float", "value_floats", "value_int", "value_ints"])
-def _constant(self, node, args):
+def _constant(self: _Importer, node: NodeProto, args: Args) -> Value:
     from onnx import numpy_helper
 
     a = node.attribute[0]
@@ -1031,16 +1077,16 @@ def _constant(self, node, args):
 
 
 @handles("ConstantOfShape", ["value"])
-def _constant_of_shape(self, node, args):
+def _constant_of_shape(self: _Importer, node: NodeProto, args: Args) -> Value:
     from onnx import numpy_helper
 
-    shape = [int(v) for v in _const(args[0], "input").ravel()]
+    shape = [int(v) for v in constant_input(args[0], "input").ravel()]
     a = _attrs(node)
     fill = numpy_helper.to_array(a["value"]) if "value" in a else np.zeros(1, np.float32)
     return _canon(np.full(shape, fill.ravel()[0], dtype=fill.dtype))
 
 
-def _check_cast(node, a) -> list[str]:
+def _check_cast(node: NodeProto, a: Attrs) -> list[str]:
     from onnx import TensorProto
 
     ok = (TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32, TensorProto.BOOL)
@@ -1049,35 +1095,36 @@ def _check_cast(node, a) -> list[str]:
 
 
 @handles("Cast", ["to", "saturate", "round_mode"], _check_cast)
-def _cast(self, node, args):
+def _cast(self: _Importer, node: NodeProto, args: Args) -> Value:
     from onnx import TensorProto, helper
 
     to = _attrs(node)["to"]
-    x = args[0]
+    x = required_input(args, 0)
     if isinstance(x, np.ndarray):
         return _canon(x.astype(helper.tensor_dtype_to_np_dtype(to)))
     if to == TensorProto.FLOAT and is_float(x):
         return x
     if to in (TensorProto.INT64, TensorProto.INT32) and not is_float(x):
         return x
-    raise _NodeUnsupported(f"cast of a run-time tensor to {TensorProto.DataType.Name(to)}")
+    raise NodeUnsupported(f"cast of a run-time tensor to {TensorProto.DataType.Name(to)}")
 
 
 @handles("Equal")
-def _equal(self, node, args):
-    return np.equal(_const(args[0], "A"), _const(args[1], "B"))
+def _equal(self: _Importer, node: NodeProto, args: Args) -> Value:
+    return np.equal(constant_input(args[0], "A"), constant_input(args[1], "B"))
 
 
 @handles("Range")
-def _range(self, node, args):
-    s, e, d = (_const(v, n).reshape(()) for v, n in zip(args, ("start", "limit", "delta")))
-    return _canon(np.arange(s, e, d))
+def _range(self: _Importer, node: NodeProto, args: Args) -> Value:
+    s, e, d = (constant_input(v, n).reshape(()) for v, n in zip(args, ("start", "limit", "delta")))
+    # numpy's stubs type arange's bounds as scalars only; it takes 0-d arrays too
+    return _canon(np.arange(s, e, d))  # type: ignore[call-overload]
 
 
 @handles("Expand")
-def _expand(self, node, args):
-    x = args[0]
-    shape = [int(v) for v in _const(args[1], "shape").ravel()]
+def _expand(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = required_input(args, 0)
+    shape = [int(v) for v in constant_input(args[1], "shape").ravel()]
     out = np.broadcast_shapes(shape_of(x), tuple(shape))
     if isinstance(x, np.ndarray):
         return np.broadcast_to(x, out).copy()
@@ -1088,15 +1135,15 @@ def _expand(self, node, args):
 
 
 @handles("Trilu", ["upper"])
-def _trilu(self, node, args):
-    x = _const(args[0], "input")
-    k = int(_const(args[1], "k").reshape(())) if len(args) > 1 and args[1] is not None else 0
+def _trilu(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = constant_input(args[0], "input")
+    k = int(constant_input(args[1], "k").reshape(())) if len(args) > 1 and args[1] is not None else 0
     return np.triu(x, k) if _attrs(node).get("upper", 1) else np.tril(x, k)
 
 
 @handles("CastLike", ["saturate", "round_mode"])
-def _cast_like(self, node, args):
-    x, like = args[0], args[1]
+def _cast_like(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x, like = required_input(args, 0), required_input(args, 1)
     if isinstance(x, np.ndarray):
         if is_float(like) and x.dtype.kind == "f":
             return x.astype(np.float32)
@@ -1106,26 +1153,25 @@ def _cast_like(self, node, args):
             return _canon(x.astype(like.dtype))
     if is_float(x) == is_float(like):
         return x
-    raise _NodeUnsupported("a cast between float and integer tensors at run time")
+    raise NodeUnsupported("a cast between float and integer tensors at run time")
 
 
 @handles("Sum")
-def _sum(self, node, args):
-    out = args[0]
-    for v in args[1:]:
-        out = self.b.binary("add", out, v, node.name)
-    return out
+def _sum(self: _Importer, node: NodeProto, args: Args) -> Value:
+    return self.b.variadic("add", required_inputs(args), node.name)
 
 
 @handles("HardSigmoid", ["alpha", "beta"])
-def _hardsigmoid(self, node, args):
+def _hardsigmoid(self: _Importer, node: NodeProto, args: Args) -> Value:
     a = _attrs(node)
-    _float_only(args[0])
-    return self.b.hard_sigmoid(args[0], a.get("alpha", 0.2), a.get("beta", 0.5), node.name)
+    x = required_input(args, 0)
+    _float_only(x)
+    return self.b.hard_sigmoid(x, a.get("alpha", 0.2), a.get("beta", 0.5), node.name)
 
 
 @handles("HardSwish")
-def _hardswish(self, node, args):
-    _float_only(args[0])
-    gate = self.b.hard_sigmoid(args[0], 1.0 / 6.0, 0.5, f"{node.name}_gate")
-    return self.b.binary("mul", args[0], gate, node.name)
+def _hardswish(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = required_input(args, 0)
+    _float_only(x)
+    gate = self.b.hard_sigmoid(x, 1.0 / 6.0, 0.5, f"{node.name}_gate")
+    return self.b.binary("mul", x, gate, node.name)

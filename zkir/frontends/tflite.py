@@ -18,18 +18,41 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import Any, TypeGuard
 
 import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import SSAValue
 
-from zkir.frontends.builder import MLBuilder, Value, shape_of
+from zkir.frontends.builder import (
+    Args,
+    InputShapes,
+    MLBuilder,
+    NodeUnsupported,
+    Outputs,
+    Value,
+    constant_input,
+    required_input,
+    required_inputs,
+    shape_of,
+)
 from zkir.frontends.errors import ModelError, Unsupported, UnsupportedModel
 
-InputShapes = Mapping[str, Sequence[int]] | Sequence[int] | None
+# The flatbuffer schema's object API (ModelT, SubGraphT, TensorT, OperatorT and
+# the per-op options) is generated code loaded at run time by `schema()`, so it
+# has no static types: these names only say which of its objects is meant.
+SchemaModule = ModuleType
+Model = Any
+SubGraph = Any
+Tensor = Any
+Operator = Any
+Options = Any  # the op's builtinOptions object, or None
 
-_SCHEMA = None
+_SCHEMA: SchemaModule | None = None
 
 
-def schema():
+def schema() -> SchemaModule:
     """TFLite's generated flatbuffer schema module, without importing TensorFlow."""
     global _SCHEMA
     if _SCHEMA is not None:
@@ -39,12 +62,13 @@ def schema():
         path = os.path.join(os.path.dirname(spec.origin), "lite", "python", "schema_py_generated.py")
         if os.path.exists(path):
             s = importlib.util.spec_from_file_location("zkir_tflite_schema", path)
+            assert s is not None and s.loader is not None  # a .py file that exists has both
             mod = importlib.util.module_from_spec(s)
-            s.loader.exec_module(mod)  # type: ignore[union-attr]
+            s.loader.exec_module(mod)
             _SCHEMA = mod
             return mod
     try:
-        import tflite  # type: ignore[import-not-found]
+        import tflite
 
         _SCHEMA = tflite
         return tflite
@@ -80,7 +104,7 @@ def load_tflite(path: str | Path) -> bytes:
     return data
 
 
-def import_tflite(model: bytes | str | Path, input_shapes: InputShapes = None):
+def import_tflite(model: bytes | str | Path, input_shapes: InputShapes = None) -> ModuleOp:
     """A .tflite file or flatbuffer bytes -> ModuleOp of ml ops."""
     data = load_tflite(model) if isinstance(model, str | Path) else bytes(model)
     s = schema()
@@ -97,7 +121,7 @@ def import_tflite(model: bytes | str | Path, input_shapes: InputShapes = None):
     return _TFLiteImporter(m, s, input_shapes).run()
 
 
-def import_tensorflow():
+def import_tensorflow() -> ModuleType:
     """`import tensorflow` with its C++ start-up chatter kept off stderr, where
     zkir prints its one-line errors."""
     import sys
@@ -116,7 +140,7 @@ def import_tensorflow():
     return tf
 
 
-def import_keras(model, input_shapes: InputShapes = None):
+def import_keras(model: Any, input_shapes: InputShapes = None) -> ModuleOp:
     """A Keras model object or a SavedModel directory, through the TFLite converter."""
     import contextlib
     import io
@@ -140,21 +164,20 @@ def import_keras(model, input_shapes: InputShapes = None):
 # ---------------------------------------------------------------------------
 
 
-Handler = Callable[["_TFLiteImporter", object, list, object], Value | list]
+# What every op handler takes and gives: the importer, the operator, its
+# inputs (an omitted optional one, index -1, is None), its options -> one value
+# or one per output.
+Handler = Callable[["_TFLiteImporter", Operator, Args, Options], Outputs]
 HANDLERS: dict[str, Handler] = {}
 
 
-def handles(*names: str):
-    def register(fn):
+def handles(*names: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
         for n in names:
             HANDLERS[n] = fn
         return fn
 
     return register
-
-
-class _NodeUnsupported(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -164,24 +187,24 @@ class _IndexWrap:
     (ml.gather already reads negative indices from the end)."""
 
     kind: str
-    x: object
+    x: SSAValue
     n: int = 0
 
 
-def _name(t) -> str:
+def _name(t: Tensor) -> str:
     n = t.name.decode() if isinstance(t.name, bytes) else str(t.name)
     return n
 
 
 @dataclass
 class _TFLiteImporter:
-    m: object
-    s: object
+    m: Model
+    s: SchemaModule
     input_shapes: InputShapes
     b: MLBuilder = field(default_factory=MLBuilder)
-    env: dict[int, Value] = field(default_factory=dict)
+    env: dict[int, Value | _IndexWrap] = field(default_factory=dict)
 
-    def run(self):
+    def run(self) -> ModuleOp:
         s, m = self.s, self.m
         sg = m.subgraphs[0]
         codes = {v: k for k, v in vars(s.BuiltinOperator).items() if not k.startswith("_")}
@@ -208,7 +231,7 @@ class _TFLiteImporter:
                 dtype = _DTYPES.get(t.type)
                 if dtype is None:
                     raise UnsupportedModel([Unsupported("tensor", _name(t), f"element type {t.type}")])
-                arr = np.frombuffer(bytes(np.asarray(buf.data, np.uint8)), dtype=dtype)
+                arr: np.ndarray = np.frombuffer(bytes(np.asarray(buf.data, np.uint8)), dtype=dtype)
                 self.env[idx] = _canon(arr.reshape([int(d) for d in t.shape]))
         self._inputs(sg, names)
         poisoned: set[int] = set()  # outputs of ops that could not be imported
@@ -217,13 +240,15 @@ class _TFLiteImporter:
                 poisoned.update(int(t) for t in op.outputs)
                 continue
             args = [self.env.get(i) if i >= 0 else None for i in op.inputs]
+            out: Outputs | _IndexWrap | None
             try:
                 out = _index_wrap(name, args)
                 if out is None:
-                    if any(isinstance(a, _IndexWrap) for a in args):
-                        raise _NodeUnsupported("run-time integer arithmetic")
-                    out = HANDLERS[name](self, op, args, op.builtinOptions)
-            except _NodeUnsupported as e:
+                    plain: Args = [a for a in args if not isinstance(a, _IndexWrap)]
+                    if len(plain) != len(args):
+                        raise NodeUnsupported("run-time integer arithmetic")
+                    out = HANDLERS[name](self, op, plain, op.builtinOptions)
+            except NodeUnsupported as e:
                 problems.append(Unsupported(name, node, str(e)))  # keep listing
                 poisoned.update(int(t) for t in op.outputs)
                 continue
@@ -239,14 +264,20 @@ class _TFLiteImporter:
                 self.env[t] = v
         if problems:
             raise UnsupportedModel(problems)
-        module = self.b.finish([(names.get(o, _name(sg.tensors[o])), self.env[o]) for o in sg.outputs])
+        outputs: list[tuple[str, Value]] = []
+        for o in sg.outputs:
+            out_name, v = names.get(o, _name(sg.tensors[o])), self.env[o]
+            if isinstance(v, _IndexWrap):  # a wrap no select consumed
+                raise UnsupportedModel([Unsupported("output", out_name, "run-time integer arithmetic")])
+            outputs.append((out_name, v))
+        module = self.b.finish(outputs)
         try:
             module.verify()
         except Exception as e:  # noqa: BLE001
             raise ModelError(f"imported IR does not verify: {e}") from None
         return module
 
-    def _io_names(self, sg) -> dict[int, str]:
+    def _io_names(self, sg: SubGraph) -> dict[int, str]:
         names: dict[int, str] = {}
         for sig in getattr(self.m, "signatureDefs", None) or []:
             for tm in list(sig.inputs or []) + list(sig.outputs or []):
@@ -254,7 +285,7 @@ class _TFLiteImporter:
                 names[tm.tensorIndex] = n
         return names
 
-    def _inputs(self, sg, names) -> None:
+    def _inputs(self, sg: SubGraph, names: dict[int, str]) -> None:
         shapes = self.input_shapes
         if shapes is not None and not isinstance(shapes, Mapping):
             if len(sg.inputs) != 1:
@@ -265,24 +296,26 @@ class _TFLiteImporter:
             t = sg.tensors[i]
             name = names.get(i, _name(t))
             sig = [int(d) for d in (t.shapeSignature if t.shapeSignature is not None else t.shape)]
-            dims = [None if d < 0 else d for d in sig]
+            dims: list[int | None] = [None if d < 0 else d for d in sig]
             if name in shapes:
                 given = [int(d) for d in shapes[name]]
                 if len(given) != len(dims) or any(d is not None and d != g for d, g in zip(dims, given)):
                     raise ModelError(f"input shape {given} for '{name}' does not fit the model's {[d if d is not None else '?' for d in dims]}")
-                dims = given
-            if any(d is None for d in dims):
+                dims = list(given)
+            static = [d for d in dims if d is not None]
+            if len(static) != len(dims):
                 raise ModelError(
                     f"input '{name}' has dynamic shape {[d if d is not None else '?' for d in dims]}; "
                     "give a static one with --input-shape"
                 )
+            dtype: type[np.generic]
             if t.type == _FLOAT32:
                 dtype = np.float32
             elif t.type in (_INT32, _INT64):
                 dtype = np.int64
             else:
                 raise UnsupportedModel([Unsupported("input", name, f"element type {t.type}")])
-            self.env[i] = self.b.add_input(name, dims, dtype)
+            self.env[i] = self.b.add_input(name, static, dtype)
 
     def activation(self, v: Value, code: int, hint: str) -> Value:
         kind = _ACTIVATIONS.get(code, "unknown")
@@ -296,17 +329,17 @@ class _TFLiteImporter:
             return self.b.clip(v, -1.0, 1.0, hint)
         if kind == "tanh":
             return self.b.unary("tanh", v, hint)
-        raise _NodeUnsupported(f"fused activation {code}")
+        raise NodeUnsupported(f"fused activation {code}")
 
 
-def _index_wrap(name: str, args) -> Value | _IndexWrap | None:
+def _index_wrap(name: str, args: Sequence[Value | _IndexWrap | None]) -> Value | _IndexWrap | None:
     """Recognise Keras' negative-index wrap on run-time integer indices."""
     from zkir.frontends.builder import is_float
 
-    def runtime_int(v) -> bool:
+    def runtime_int(v: Value | _IndexWrap | None) -> TypeGuard[SSAValue]:
         return v is not None and not isinstance(v, np.ndarray | _IndexWrap) and not is_float(v)
 
-    def zero(v) -> bool:
+    def zero(v: Value | _IndexWrap | None) -> bool:
         return isinstance(v, np.ndarray) and v.size == 1 and int(v.ravel()[0]) == 0
 
     if name == "LESS" and runtime_int(args[0]) and zero(args[1]):
@@ -314,23 +347,24 @@ def _index_wrap(name: str, args) -> Value | _IndexWrap | None:
     if name == "ADD" and runtime_int(args[0]) and isinstance(args[1], np.ndarray) and args[1].size == 1:
         return _IndexWrap("plus", args[0], int(args[1].ravel()[0]))
     if name in ("SELECT", "SELECT_V2") and isinstance(args[0], _IndexWrap) and isinstance(args[1], _IndexWrap):
-        c, t, f = args
+        c, t = args[0], args[1]
+        _, _, f = args
         if c.kind == "negative" and t.kind == "plus" and c.x is f and t.x is f:
             return f
     return None
 
 
-def _is_quantized(t) -> bool:
+def _is_quantized(t: Tensor) -> bool:
     q = t.quantization
     scale = getattr(q, "scale", None)
     return scale is not None and len(scale) > 0 and t.type not in (_FLOAT32,)
 
 
-def _dynamic(t) -> bool:
+def _dynamic(t: Tensor) -> bool:
     return t.shapeSignature is not None and any(int(d) < 0 for d in t.shapeSignature)
 
 
-def _node_name(sg, op) -> str:
+def _node_name(sg: SubGraph, op: Operator) -> str:
     return _name(sg.tensors[op.outputs[0]]).split(";")[0] if len(op.outputs) else ""
 
 
@@ -342,21 +376,17 @@ def _canon(a: np.ndarray) -> np.ndarray:
     return a.astype(np.int64)
 
 
-def _const(v, what: str) -> np.ndarray:
-    if not isinstance(v, np.ndarray):
-        raise _NodeUnsupported(f"input '{what}' must be a constant")
-    return v
-
-
-def _to_nchw(self, x, hint):
+def _to_nchw(self: _TFLiteImporter, x: Value, hint: str) -> Value:
     return self.b.transpose(x, [0, 3, 1, 2], f"{hint}_nchw")
 
 
-def _to_nhwc(self, x, hint):
+def _to_nhwc(self: _TFLiteImporter, x: Value, hint: str) -> Value:
     return self.b.transpose(x, [0, 2, 3, 1], f"{hint}_nhwc")
 
 
-def _same_pads(in_hw, kernel, strides, dilations) -> list[int]:
+def _same_pads(
+    in_hw: Sequence[int], kernel: Sequence[int], strides: Sequence[int], dilations: Sequence[int]
+) -> list[int]:
     begin, end = [], []
     for size, k, st, d in zip(in_hw, kernel, strides, dilations):
         out = -(-size // st)
@@ -366,13 +396,13 @@ def _same_pads(in_hw, kernel, strides, dilations) -> list[int]:
     return begin + end
 
 
-def _hint(op, sg=None) -> str:
+def _hint(op: Operator, sg: SubGraph | None = None) -> str:
     return f"t{op.outputs[0]}"
 
 
 @handles("CONV_2D", "DEPTHWISE_CONV_2D")
-def _conv(self, op, args, o):
-    x, w = args[0], _const(args[1], "filter")
+def _conv(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    x, w = required_input(args, 0), constant_input(args[1], "filter")
     bias = args[2] if len(args) > 2 else None
     depthwise = isinstance(o, self.s.DepthwiseConv2DOptionsT)
     h = _hint(op)
@@ -393,8 +423,8 @@ def _conv(self, op, args, o):
 
 
 @handles("MAX_POOL_2D", "AVERAGE_POOL_2D")
-def _pool(self, op, args, o):
-    x = args[0]
+def _pool(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    x = required_input(args, 0)
     h = _hint(op)
     kernel = [o.filterHeight, o.filterWidth]
     strides = [o.strideH, o.strideW]
@@ -410,12 +440,12 @@ def _pool(self, op, args, o):
 
 
 @handles("FULLY_CONNECTED")
-def _fc(self, op, args, o):
-    x, w = args[0], args[1]
+def _fc(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    x, w = required_input(args, 0), required_input(args, 1)
     bias = args[2] if len(args) > 2 else None
     h = _hint(op)
     if o is not None and o.weightsFormat != 0:
-        raise _NodeUnsupported("shuffled weights format")
+        raise NodeUnsupported("shuffled weights format")
     n_in = shape_of(w)[1]
     xs = shape_of(x)
     keep = bool(o.keepNumDims) if o is not None else False
@@ -426,9 +456,9 @@ def _fc(self, op, args, o):
     return self.activation(y, o.fusedActivationFunction if o is not None else 0, f"{h}_act")
 
 
-def _binary(kind):
-    def fn(self, op, args, o):
-        y = self.b.binary(kind, args[0], args[1], _hint(op))
+def _binary(kind: str) -> Handler:
+    def fn(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+        y = self.b.binary(kind, required_input(args, 0), required_input(args, 1), _hint(op))
         return self.activation(y, getattr(o, "fusedActivationFunction", 0) if o is not None else 0, f"{_hint(op)}_act")
 
     return fn
@@ -438,9 +468,9 @@ for _n, _k in (("ADD", "add"), ("SUB", "sub"), ("MUL", "mul"), ("DIV", "div"), (
     handles(_n)(_binary(_k))
 
 
-def _unary(kind):
-    def fn(self, op, args, o):
-        return self.b.unary(kind, args[0], _hint(op))
+def _unary(kind: str) -> Handler:
+    def fn(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+        return self.b.unary(kind, required_input(args, 0), _hint(op))
 
     return fn
 
@@ -458,29 +488,29 @@ for _n, _k in (
 
 
 @handles("RELU6")
-def _relu6(self, op, args, o):
-    return self.b.clip(args[0], 0.0, 6.0, _hint(op))
+def _relu6(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    return self.b.clip(required_input(args, 0), 0.0, 6.0, _hint(op))
 
 
 @handles("GELU")
-def _gelu(self, op, args, o):
+def _gelu(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     if o is not None and o.approximate:
-        raise _NodeUnsupported("approximate=true")
-    return self.b.unary("gelu", args[0], _hint(op))
+        raise NodeUnsupported("approximate=true")
+    return self.b.unary("gelu", required_input(args, 0), _hint(op))
 
 
 @handles("SOFTMAX")
-def _softmax(self, op, args, o):
-    x = args[0]
+def _softmax(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    x = required_input(args, 0)
     if o is not None and o.beta != 1.0:
         x = self.b.binary("mul", x, np.float32(o.beta), f"{_hint(op)}_beta")
     return self.b.softmax(x, len(shape_of(x)) - 1, _hint(op))
 
 
-def _reduce(kind):
-    def fn(self, op, args, o):
-        axes = [int(a) for a in _const(args[1], "axis").ravel()]
-        return self.b.reduce(kind, args[0], axes, bool(o.keepDims) if o is not None else False, _hint(op))
+def _reduce(kind: str) -> Handler:
+    def fn(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+        axes = [int(a) for a in constant_input(args[1], "axis").ravel()]
+        return self.b.reduce(kind, required_input(args, 0), axes, bool(o.keepDims) if o is not None else False, _hint(op))
 
     return fn
 
@@ -490,10 +520,10 @@ for _n, _k in (("MEAN", "mean"), ("SUM", "sum"), ("REDUCE_MAX", "max")):
 
 
 @handles("RESHAPE")
-def _reshape(self, op, args, o):
-    x = args[0]
+def _reshape(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    x = required_input(args, 0)
     if len(args) > 1 and args[1] is not None:
-        target = [int(d) for d in _const(args[1], "shape").ravel()]
+        target = [int(d) for d in constant_input(args[1], "shape").ravel()]
     else:
         target = [int(d) for d in o.newShape]
     if -1 in target:
@@ -503,63 +533,68 @@ def _reshape(self, op, args, o):
 
 
 @handles("SQUEEZE")
-def _squeeze(self, op, args, o):
-    shape = shape_of(args[0])
+def _squeeze(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    x = required_input(args, 0)
+    shape = shape_of(x)
     dims = [d + len(shape) if d < 0 else d for d in (o.squeezeDims if o is not None and o.squeezeDims is not None else [])]
     if not dims:
         dims = [i for i, d in enumerate(shape) if d == 1]
-    return self.b.reshape(args[0], [d for i, d in enumerate(shape) if i not in dims], _hint(op))
+    return self.b.reshape(x, [d for i, d in enumerate(shape) if i not in dims], _hint(op))
 
 
 @handles("EXPAND_DIMS")
-def _expand_dims(self, op, args, o):
-    shape = list(shape_of(args[0]))
-    ax = int(_const(args[1], "axis").ravel()[0])
+def _expand_dims(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    x = required_input(args, 0)
+    shape = list(shape_of(x))
+    ax = int(constant_input(args[1], "axis").ravel()[0])
     ax = ax + len(shape) + 1 if ax < 0 else ax
     shape.insert(ax, 1)
-    return self.b.reshape(args[0], shape, _hint(op))
+    return self.b.reshape(x, shape, _hint(op))
 
 
 @handles("TRANSPOSE")
-def _transpose(self, op, args, o):
-    return self.b.transpose(args[0], [int(p) for p in _const(args[1], "perm").ravel()], _hint(op))
+def _transpose(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    return self.b.transpose(required_input(args, 0), [int(p) for p in constant_input(args[1], "perm").ravel()], _hint(op))
 
 
 @handles("CONCATENATION")
-def _concat(self, op, args, o):
-    y = self.b.concat(args, o.axis, _hint(op))
+def _concat(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    y = self.b.concat(required_inputs(args), o.axis, _hint(op))
     return self.activation(y, o.fusedActivationFunction, f"{_hint(op)}_act")
 
 
 @handles("PAD", "PADV2")
-def _pad(self, op, args, o):
-    p = _const(args[1], "paddings").astype(np.int64)
-    value = float(_const(args[2], "constant_values").ravel()[0]) if len(args) > 2 else 0.0
-    return self.b.pad(args[0], list(p[:, 0]) + list(p[:, 1]), value, _hint(op))
+def _pad(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    p = constant_input(args[1], "paddings").astype(np.int64)
+    value = float(constant_input(args[2], "constant_values").ravel()[0]) if len(args) > 2 else 0.0
+    return self.b.pad(required_input(args, 0), list(p[:, 0]) + list(p[:, 1]), value, _hint(op))
 
 
 @handles("SLICE")
-def _slice(self, op, args, o):
-    begin = [int(v) for v in _const(args[1], "begin").ravel()]
-    size = [int(v) for v in _const(args[2], "size").ravel()]
-    shape = shape_of(args[0])
+def _slice(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    begin = [int(v) for v in constant_input(args[1], "begin").ravel()]
+    size = [int(v) for v in constant_input(args[2], "size").ravel()]
+    x = required_input(args, 0)
+    shape = shape_of(x)
     end = [d if s_ == -1 else b + s_ for b, s_, d in zip(begin, size, shape)]
-    return self.b.slice(args[0], begin, end, [1] * len(shape), _hint(op))
+    return self.b.slice(x, begin, end, [1] * len(shape), _hint(op))
 
 
 @handles("STRIDED_SLICE")
-def _strided_slice(self, op, args, o):
-    x = args[0]
+def _strided_slice(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    x = required_input(args, 0)
     shape = shape_of(x)
-    begin = [int(v) for v in _const(args[1], "begin").ravel()]
-    end = [int(v) for v in _const(args[2], "end").ravel()]
-    strides = [int(v) for v in _const(args[3], "strides").ravel()]
+    begin = [int(v) for v in constant_input(args[1], "begin").ravel()]
+    end = [int(v) for v in constant_input(args[2], "end").ravel()]
+    strides = [int(v) for v in constant_input(args[3], "strides").ravel()]
     if o.ellipsisMask or o.newAxisMask or getattr(o, "offset", False):
-        raise _NodeUnsupported("ellipsis, new-axis or offset masks")
+        raise NodeUnsupported("ellipsis, new-axis or offset masks")
     s_, e_, c_ = [], [], []
     for i, d in enumerate(shape):
         if i >= len(begin):
-            s_.append(0), e_.append(d), c_.append(1)
+            s_.append(0)
+            e_.append(d)
+            c_.append(1)
             continue
         st = strides[i]
         b = begin[i]
@@ -571,26 +606,28 @@ def _strided_slice(self, op, args, o):
         if o.shrinkAxisMask >> i & 1:
             b = b + d if b < 0 else b
             e, st = b + 1, 1
-        s_.append(b), e_.append(e), c_.append(st)
+        s_.append(b)
+        e_.append(e)
+        c_.append(st)
     y = self.b.slice(x, s_, e_, c_, _hint(op))
     keep = [d for i, d in enumerate(shape_of(y)) if not (i < len(begin) and o.shrinkAxisMask >> i & 1)]
     return self.b.reshape(y, keep, f"{_hint(op)}_shrink")
 
 
 @handles("GATHER")
-def _gather(self, op, args, o):
+def _gather(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     if o is not None and o.batchDims:
-        raise _NodeUnsupported("batch_dims")
-    return self.b.gather(args[0], args[1], o.axis if o is not None else 0, _hint(op))
+        raise NodeUnsupported("batch_dims")
+    return self.b.gather(required_input(args, 0), required_input(args, 1), o.axis if o is not None else 0, _hint(op))
 
 
 @handles("PACK")
-def _pack(self, op, args, o):
+def _pack(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     axis = o.axis
-    rank = len(shape_of(args[0])) + 1
+    rank = len(shape_of(required_input(args, 0))) + 1
     axis = axis + rank if axis < 0 else axis
     parts = []
-    for i, a in enumerate(args):
+    for i, a in enumerate(required_inputs(args)):
         s_ = list(shape_of(a))
         s_.insert(axis, 1)
         parts.append(self.b.reshape(a, s_, f"{_hint(op)}_{i}"))
@@ -598,13 +635,13 @@ def _pack(self, op, args, o):
 
 
 @handles("SHAPE")
-def _shape(self, op, args, o):
-    return np.asarray(shape_of(args[0]), np.int64)
+def _shape(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    return np.asarray(shape_of(required_input(args, 0)), np.int64)
 
 
 @handles("BATCH_MATMUL")
-def _batch_matmul(self, op, args, o):
-    a, b = args[0], args[1]
+def _batch_matmul(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    a, b = required_input(args, 0), required_input(args, 1)
     rank = lambda v: len(shape_of(v))  # noqa: E731
     swap = lambda v: list(range(rank(v) - 2)) + [rank(v) - 1, rank(v) - 2]  # noqa: E731
     if o is not None and o.adjX:
@@ -615,61 +652,55 @@ def _batch_matmul(self, op, args, o):
 
 
 @handles("SPLIT")
-def _split(self, op, args, o):
-    axis = int(_const(args[0], "axis").ravel()[0])
-    x = args[1]
+def _split(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> list[Value]:
+    axis = int(constant_input(args[0], "axis").ravel()[0])
+    x = required_input(args, 1)
     shape = shape_of(x)
     axis = axis + len(shape) if axis < 0 else axis
     n = o.numSplits
-    size = shape[axis] // n
-    outs = []
-    for i in range(n):
-        s_ = [0] * len(shape)
-        e_ = list(shape)
-        s_[axis], e_[axis] = i * size, (i + 1) * size
-        outs.append(self.b.slice(x, s_, e_, [1] * len(shape), f"{_hint(op)}_{i}"))
-    return outs
+    return self.b.split(x, axis, [shape[axis] // n] * n, _hint(op))
 
 
 @handles("DEQUANTIZE")
-def _dequantize(self, op, args, o):
-    x = _const(args[0], "input")
+def _dequantize(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    x = constant_input(args[0], "input")
     if x.dtype.kind != "f":
-        raise _NodeUnsupported("integer dequantization")
+        raise NodeUnsupported("integer dequantization")
     return x.astype(np.float32)
 
 
 @handles("CAST")
-def _cast(self, op, args, o):
-    x = args[0]
+def _cast(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    x = required_input(args, 0)
     if isinstance(x, np.ndarray):
         return x
-    raise _NodeUnsupported("a cast of a run-time tensor")
+    raise NodeUnsupported("a cast of a run-time tensor")
 
 
 @handles("SELECT", "SELECT_V2")
-def _select(self, op, args, o):
-    cond = _const(args[0], "condition")
-    return self.b.where(cond, args[1], args[2], _hint(op))
+def _select(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    cond = constant_input(args[0], "condition")
+    return self.b.where(cond, required_input(args, 1), required_input(args, 2), _hint(op))
 
 
 @handles("LEAKY_RELU")
-def _leaky(self, op, args, o):
+def _leaky(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     alpha = np.float32(o.alpha)
     if not 0 <= alpha <= 1:
-        raise _NodeUnsupported(f"alpha={alpha}")
-    return self.b.binary("max", args[0], self.b.binary("mul", args[0], alpha, f"{_hint(op)}_a"), _hint(op))
+        raise NodeUnsupported(f"alpha={alpha}")
+    x = required_input(args, 0)
+    return self.b.binary("max", x, self.b.binary("mul", x, alpha, f"{_hint(op)}_a"), _hint(op))
 
 
 @handles("SQUARED_DIFFERENCE")
-def _squared_difference(self, op, args, o):
-    d = self.b.binary("sub", args[0], args[1], f"{_hint(op)}_d")
+def _squared_difference(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    d = self.b.binary("sub", required_input(args, 0), required_input(args, 1), f"{_hint(op)}_d")
     return self.b.binary("mul", d, d, _hint(op))
 
 
 # Shape and mask arithmetic: folded when every input is a constant (the
 # converter emits it around Dense on rank-3 inputs and attention masks).
-_FOLDS: dict[str, Callable] = {
+_FOLDS: dict[str, Callable[[list[np.ndarray], Options], np.ndarray]] = {
     "REDUCE_PROD": lambda a, o: np.prod(a[0], axis=tuple(int(x) for x in np.ravel(a[1])), keepdims=bool(o.keepDims)),
     "FILL": lambda a, o: np.full([int(d) for d in np.ravel(a[0])], a[1]),
     "LESS": lambda a, o: np.less(a[0], a[1]),
@@ -680,17 +711,20 @@ _FOLDS: dict[str, Callable] = {
     "LOGICAL_AND": lambda a, o: np.logical_and(a[0], a[1]),
     "LOGICAL_OR": lambda a, o: np.logical_or(a[0], a[1]),
     "LOGICAL_NOT": lambda a, o: np.logical_not(a[0]),
-    "RANGE": lambda a, o: np.arange(a[0], a[1], a[2]),
+    # numpy's stubs type arange's bounds as scalars only; it takes 0-d arrays too
+    "RANGE": lambda a, o: np.arange(a[0], a[1], a[2]),  # type: ignore[call-overload]
     "FLOOR_DIV": lambda a, o: np.floor_divide(a[0], a[1]),
     "MINIMUM": lambda a, o: np.minimum(a[0], a[1]),
 }
 
 
-def _fold(name: str):
-    def fn(self, op, args, o):
-        if not all(isinstance(a, np.ndarray) for a in args if a is not None):
-            raise _NodeUnsupported("run-time inputs (only constant folding of this op is supported)")
-        return _canon(np.asarray(_FOLDS[name]([a for a in args if a is not None], o)))
+def _fold(name: str) -> Handler:
+    def fn(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+        given = [a for a in args if a is not None]
+        consts = [a for a in given if isinstance(a, np.ndarray)]
+        if len(consts) != len(given):
+            raise NodeUnsupported("run-time inputs (only constant folding of this op is supported)")
+        return _canon(np.asarray(_FOLDS[name](consts, o)))
 
     return fn
 
@@ -701,8 +735,8 @@ for _n in _FOLDS:
 
 
 @handles("MINIMUM")
-def _minimum(self, op, args, o):
-    a, b = args
+def _minimum(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    a, b = required_input(args, 0), required_input(args, 1)
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
         return np.minimum(a, b)
     neg = lambda v: -v if isinstance(v, np.ndarray) else self.b.unary("neg", v, f"{_hint(op)}_neg")  # noqa: E731
@@ -710,27 +744,20 @@ def _minimum(self, op, args, o):
 
 
 @handles("SPLIT_V")
-def _split_v(self, op, args, o):
-    x = args[0]
-    sizes = [int(v) for v in _const(args[1], "size_splits").ravel()]
-    axis = int(_const(args[2], "axis").ravel()[0])
+def _split_v(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> list[Value]:
+    x = required_input(args, 0)
+    sizes = [int(v) for v in constant_input(args[1], "size_splits").ravel()]
+    axis = int(constant_input(args[2], "axis").ravel()[0])
     shape = shape_of(x)
     axis = axis + len(shape) if axis < 0 else axis
     if -1 in sizes:
         sizes[sizes.index(-1)] = shape[axis] - (sum(sizes) + 1)
-    outs, start = [], 0
-    for i, size in enumerate(sizes):
-        s_ = [0] * len(shape)
-        e_ = list(shape)
-        s_[axis], e_[axis] = start, start + size
-        outs.append(self.b.slice(x, s_, e_, [1] * len(shape), f"{_hint(op)}_{i}"))
-        start += size
-    return outs
+    return self.b.split(x, axis, sizes, _hint(op))
 
 
 @handles("UNPACK")
-def _unpack(self, op, args, o):
-    x = args[0]
+def _unpack(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> list[Value]:
+    x = required_input(args, 0)
     shape = list(shape_of(x))
     axis = o.axis + len(shape) if o.axis < 0 else o.axis
     outs = []
@@ -744,6 +771,7 @@ def _unpack(self, op, args, o):
 
 
 @handles("HARD_SWISH")
-def _hard_swish(self, op, args, o):
-    gate = self.b.hard_sigmoid(args[0], 1.0 / 6.0, 0.5, f"{_hint(op)}_gate")
-    return self.b.binary("mul", args[0], gate, _hint(op))
+def _hard_swish(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
+    x = required_input(args, 0)
+    gate = self.b.hard_sigmoid(x, 1.0 / 6.0, 0.5, f"{_hint(op)}_gate")
+    return self.b.binary("mul", x, gate, _hint(op))

@@ -1,36 +1,37 @@
-"""The gadget library: each gadget's gates, lookups, cost in rows, and witness."""
+"""The gadget library: each gadget's gates, lookups, cost in rows, and witness.
 
-from zkir.gadgets.accumulate import DotGadget, SumGadget
-from zkir.gadgets.base import Assignment, Gadget, LookupSpec, PortCells
-from zkir.gadgets.elementwise import AddGadget, MulGadget, SubGadget
-from zkir.gadgets.embedding import EmbeddingGadget, EmbeddingTable
-from zkir.gadgets.io import HoldGadget
-from zkir.gadgets.maximum import MaximumGadget
-from zkir.gadgets.nonlinearity import LookupGadget
-from zkir.gadgets.range_check import RangeCheckGadget
-from zkir.gadgets.rescale import RescaleGadget
-from zkir.gadgets.sqrt import SqrtGadget
+Every gadget class is exported by its class name (`from zkir.gadgets import
+DotGadget`), found through the registry, so a new gadget module needs no line
+here. Importing a submodule alone stays cheap: the registry loads on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zkir.gadgets.base import Assignment, Gadget, GadgetParams, LookupSpec, PortCells
+from zkir.gadgets.embedding import EmbeddingTable
+from zkir.gadgets.io import HoldGadget, IORole
 from zkir.gadgets.tables import TableSpec
-from zkir.gadgets.var_div import VarDivGadget
 
 __all__ = [
-    "AddGadget",
     "Assignment",
-    "DotGadget",
-    "EmbeddingGadget",
     "EmbeddingTable",
     "Gadget",
+    "GadgetParams",
     "HoldGadget",
-    "LookupGadget",
+    "IORole",
     "LookupSpec",
-    "MaximumGadget",
-    "MulGadget",
     "PortCells",
-    "RangeCheckGadget",
-    "RescaleGadget",
-    "SqrtGadget",
-    "SubGadget",
-    "SumGadget",
     "TableSpec",
-    "VarDivGadget",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    from zkir.gadgets.base import GADGETS
+    from zkir.gadgets.registry import gadget_class  # noqa: F401  (imports every gadget module)
+
+    for cls in GADGETS.values():
+        if cls.__name__ == name:
+            return cls
+    raise AttributeError(f"module 'zkir.gadgets' has no attribute '{name}'")

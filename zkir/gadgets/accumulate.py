@@ -39,6 +39,11 @@ class DotGadget(Gadget):
 
     kind = "dot"
     selector_roles = ("q", "chain")
+    padding_ports = ("zeros",)
+
+    @classmethod
+    def evaluate(cls, params: Any, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        return np.matmul(inputs["lhs"], inputs["rhs"])
 
     @property
     def per_row(self) -> int:
@@ -74,8 +79,7 @@ class DotGadget(Gadget):
         xs[..., :k] = x[:, :, None, :]
         ws = np.zeros((b, m, n, kp), dtype=np.int64)
         ws[..., :k] = np.transpose(w, (0, 2, 1))[:, None, :, :]
-        xs, ws = xs.reshape(items, kp), ws.reshape(items, kp)
-        acc = _running_sums(xs * ws, r, p)
+        acc = _running_sums(xs.reshape(items, kp) * ws.reshape(items, kp), r, p)
         cells = np.zeros((items * r, self.columns), dtype=np.int64)
         cells[:, :p] = xs.reshape(items * r, p)
         cells[:, p : 2 * p] = ws.reshape(items * r, p)
@@ -116,6 +120,11 @@ class SumGadget(Gadget):
 
     kind = "sum"
     selector_roles = ("q", "chain")
+    padding_ports = ("zeros",)
+
+    @classmethod
+    def evaluate(cls, params: Any, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        return np.sum(inputs["input"], axis=-1)
 
     @classmethod
     def min_columns(cls) -> int:

@@ -14,12 +14,19 @@ copy constraint between port cells, so a reshape or transpose costs nothing.
 
 from __future__ import annotations
 
+import functools
+import types
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Self, get_type_hints
 
 import numpy as np
+from xdsl.dialects.builtin import IntegerAttr, StringAttr, i64
+from xdsl.ir import Attribute
+
+from zkir.dialects.gadget import LayoutChoice
+from zkir.gadgets.tables import Table, TableSpec
 
 CellFn = Callable[[int, int], Any]
 """cell(slot, rotation) -> an algebra value for advice slot `slot` of the band."""
@@ -89,12 +96,110 @@ class LookupSpec:
     table: str
 
 
+def from_layout(choice_field: str) -> Any:
+    """A Params field the layout fills (from LayoutChoice.`choice_field`), not the
+    op: 0 until laid out, which the semantics never reads."""
+    return field(default=0, metadata={"layout": choice_field})
+
+
+@dataclass(frozen=True)
+class GadgetParams:
+    """A gadget's parameters: built from its op (and the layout), recorded on its
+    plonk.place, and read back by the backend to rebuild the very same gadget."""
+
+    @classmethod
+    def of_op(cls, values: Mapping[str, Any], layout: LayoutChoice | None = None) -> Self:
+        """From an op's gadget_params() and, for fields `from_layout`, the layout."""
+        merged = dict(values)
+        for f in fields(cls):
+            source = f.metadata.get("layout")
+            if source and layout is not None and f.name not in merged:
+                merged[f.name] = getattr(layout, source)
+        return cls.from_values(merged)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> Self:
+        """From Python values or IR attributes, converted to each field's type;
+        keys that are no field of this gadget are an error, not ignored."""
+        hints = get_type_hints(cls)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"{cls.__qualname__}: no parameter {', '.join(map(repr, unknown))}")
+        return cls(**{name: _coerce(value, hints[name], name) for name, value in values.items()})
+
+    def to_attrs(self) -> dict[str, Attribute]:
+        """The plonk.place params: absent (None) and false fields are left out."""
+        out: dict[str, Attribute] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None or value is False:
+                continue
+            if isinstance(value, Attribute):
+                out[f.name] = value
+            elif isinstance(value, bool | int | np.integer):
+                out[f.name] = IntegerAttr(int(value), i64)
+            else:
+                out[f.name] = StringAttr(str(value))
+        return out
+
+
+def _coerce(value: Any, hint: Any, name: str) -> Any:
+    if isinstance(value, IntegerAttr):
+        value = value.value.data
+    elif isinstance(value, StringAttr):
+        value = value.data
+    if value is None or hint is Attribute:
+        return value
+    options = hint.__args__ if isinstance(hint, types.UnionType) else (hint,)
+    for ty in (bool, int, str):
+        if ty in options:
+            return ty(value)
+    raise TypeError(f"parameter '{name}': cannot read {value!r} as {hint}")
+
+
+@dataclass(frozen=True)
+class NoParams(GadgetParams):
+    """A gadget whose gates depend on nothing but the band's width."""
+
+
+GADGETS: dict[str, type[Gadget]] = {}
+"""Every gadget class by its kind: a class registers itself by defining `kind`
+(zkir.gadgets.registry imports every module of this package)."""
+
+
 class Gadget(ABC):
     """One kind of gadget, configured for a band of `columns` advice columns."""
 
     kind: ClassVar[str]
-    """The gadget dialect op it implements (without the dialect prefix)."""
-    selector_roles: ClassVar[tuple[str, ...]] = ("q",)
+    """The gadget dialect op it implements (its GadgetOpInterface.GADGET_KIND)."""
+    Params: ClassVar[type[GadgetParams]] = NoParams
+    """Its parameters; `build` passes their fields to the constructor by name."""
+    selector_roles: tuple[str, ...] = ("q",)
+    """Its selector columns (a class default; a gadget may have one per slot)."""
+    padding_ports: ClassVar[tuple[str, ...]] = ()
+    """Ports of cells that must hold zero (padding), wired to the zero cell."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("kind")
+        if kind is not None:
+            held = GADGETS.get(kind)
+            if held is not None and held.__qualname__ != cls.__qualname__:
+                raise TypeError(f"gadget kind '{kind}' is defined twice ({held.__qualname__}, {cls.__qualname__})")
+            GADGETS[kind] = cls
+
+    @classmethod
+    def build(cls, columns: int, params: GadgetParams) -> Self:
+        """The gadget for a band of `columns` with these parameters."""
+        return cls(columns, **{f.name: getattr(params, f.name) for f in fields(params)})
+
+    @classmethod
+    def evaluate(cls, params: Any, inputs: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """What the gadget computes, from whole port tensors (the gadget dialect's
+        integer semantics, zkir.gadgets.interpret): its `out` port, or None for a
+        gadget that only constrains. `assign` must agree (the gadget tests check)."""
+        raise NotImplementedError(f"gadget '{cls.kind}' has no reference semantics")
 
     def __init__(self, columns: int):
         if columns < self.min_columns():
@@ -108,6 +213,11 @@ class Gadget(ABC):
     def min_columns(cls) -> int:
         return 3
 
+    def item_cells(self) -> int | None:
+        """Cells of one item, for a gadget that packs items side by side and looks
+        each up (a layout may cap items a row to cut lookup arguments); else None."""
+        return None
+
     @property
     def key(self) -> str:
         """Distinguishes gadgets whose gates differ (e.g. by divisor)."""
@@ -120,8 +230,8 @@ class Gadget(ABC):
     def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
         return []
 
-    def tables(self) -> dict[str, Mapping[str, int]]:
-        """Lookup tables this gadget needs: name -> {fn, bits}."""
+    def tables(self) -> dict[str, Table]:
+        """Lookup tables this gadget needs, by name."""
         return {}
 
     @abstractmethod
@@ -214,12 +324,13 @@ class RangeCheckedGadget(Gadget):
     width: int
 
     def __init__(self, columns: int, table_bits: int):
-        from zkir.gadgets.tables import TableSpec
-
         self.table = TableSpec("range", table_bits)
         super().__init__(columns)
 
     def min_columns(self) -> int:  # type: ignore[override]
+        return self.width
+
+    def item_cells(self) -> int:
         return self.width
 
     @property
@@ -239,7 +350,11 @@ class RangeCheckedGadget(Gadget):
     def items(self, cell: CellFn) -> Iterator[Callable[[int], Any]]:
         """For each item of a row, in slot order: k -> the item's cell k at rotation 0."""
         for j in range(self.per_row):
-            yield lambda k, j=j: cell(self.width * j + k, 0)
+            yield functools.partial(self._item_cell, cell, self.width * j)
+
+    @staticmethod
+    def _item_cell(cell: CellFn, first: int, k: int) -> Any:
+        return cell(first + k, 0)
 
     def lay_out(self, n_items: int, values: Mapping[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The cells holding values[k] in cell k of each item, packed per_row items a
@@ -269,3 +384,58 @@ class RangeCheckedGadget(Gadget):
 
     def packed(self, n_items: int) -> tuple[int, np.ndarray, np.ndarray]:
         return packed_items(n_items, self.per_row, self.width)
+
+
+class TableLookupGadget(Gadget):
+    """Items of two cells (a key, its value) side by side, each pair one row of a
+    lookup table: a nonlinearity's (x, fn(x)), an embedding's (index, entry).
+
+    Every item slot of a row is looked up, so unused slots hold a pair that is in
+    the table (`filler`): the first table row the gadget's keys can reach.
+    """
+
+    input_port: ClassVar[str] = "input"
+    table: Table
+    """The table the pairs are looked up in (a TableSpec or an EmbeddingTable)."""
+
+    @classmethod
+    def min_columns(cls) -> int:
+        return 2
+
+    @property
+    def per_row(self) -> int:
+        return self.columns // 2
+
+    def tables(self) -> dict[str, Table]:
+        return {self.table.name: self.table}
+
+    def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
+        return []
+
+    def lookup_inputs(self, j: int, cell: CellFn, selector: SelectorFn) -> list[Any]:
+        """The tuple item slot j sends to the table: (q, q key, q value)."""
+        q = selector("q")
+        return [q, q * cell(2 * j, 0), q * cell(2 * j + 1, 0)]
+
+    def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
+        return [
+            LookupSpec(f"{self.key}_{j}", self.lookup_inputs(j, cell, selector), self.table.name)
+            for j in range(self.per_row)
+        ]
+
+    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
+        return packed_rows(shapes[self.input_port], self.per_row)
+
+    def pairs(self, keys: np.ndarray, values: np.ndarray, filler: int) -> Assignment:
+        """The cells of (key, value) items, the free slots holding (0, filler)."""
+        rows, slot, row = packed_items(keys.size, self.per_row, 2)
+        cells = np.zeros((rows, self.columns), dtype=np.int64)
+        cells[row, slot] = keys.ravel()
+        cells[row, slot + 1] = values.ravel()
+        fill_unused(cells, keys.size, self.per_row, 2, {1: filler})
+        return Assignment(
+            cells,
+            {"q": np.ones(rows, dtype=np.int64)},
+            {self.input_port: PortCells.dense(keys.shape, slot, row), "out": PortCells.dense(keys.shape, slot + 1, row)},
+            {"out": values},
+        )

@@ -33,6 +33,10 @@ class ElementwiseGadget(Gadget):
     def apply(x: Any, y: Any) -> Any:
         raise NotImplementedError
 
+    @classmethod
+    def evaluate(cls, params: Any, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(cls.apply(inputs["lhs"], inputs["rhs"]), dtype=np.int64)
+
     def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
         q = selector("q")
         polys = [

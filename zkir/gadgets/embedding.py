@@ -24,17 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import (
-    Assignment,
-    CellFn,
-    Gadget,
-    LookupSpec,
-    PortCells,
-    SelectorFn,
-    fill_unused,
-    packed_items,
-    packed_rows,
-)
+from xdsl.ir import Attribute
+
+from zkir.dialects.gadget import LayoutChoice
+from zkir.dialects.resources import dense_attr, to_numpy
+from zkir.gadgets.base import Assignment, CellFn, GadgetParams, SelectorFn, TableLookupGadget
 from zkir.gadgets.tables import content_digest
 
 
@@ -92,10 +86,8 @@ class EmbeddingTable:
     in_scale = None
 
     @property
-    def data_attr(self):
+    def data_attr(self) -> Attribute:
         """The matrix as an IR attribute, for the plonk.lookup_table that holds it."""
-        from zkir.dialects.resources import dense_attr
-
         return dense_attr(np.asarray(self.values, dtype=np.int64), self.name)
 
     def contents(self) -> list[np.ndarray]:
@@ -104,8 +96,25 @@ class EmbeddingTable:
         return [np.ones(values.size, dtype=np.int64), rows.ravel(), cols.ravel(), values.ravel()]
 
 
-class EmbeddingGadget(Gadget):
+@dataclass(frozen=True)
+class EmbeddingParams(GadgetParams):
+    table: str
+    """The table's content name (EmbeddingTable.content_name)."""
+    value: Attribute
+    """The matrix, as the gadget.constant holding it."""
+
+    @classmethod
+    def of_op(cls, values: Mapping[str, Any], layout: LayoutChoice | None = None) -> EmbeddingParams:
+        """Named after its contents, not only the node: sanitized node names collide."""
+        matrix = values["value"]
+        return cls(EmbeddingTable.content_name(str(values["label"]), to_numpy(matrix)), matrix)
+
+
+class EmbeddingGadget(TableLookupGadget):
     kind = "embed"
+    Params = EmbeddingParams
+    table: EmbeddingTable
+    input_port = "indices"
 
     def __init__(self, columns: int, table: EmbeddingTable):
         self.table = table
@@ -113,36 +122,23 @@ class EmbeddingGadget(Gadget):
         self.selector_roles = ("q", *(f"c{j}" for j in range(self.per_row)))
 
     @classmethod
-    def min_columns(cls) -> int:
-        return 2
+    def build(cls, columns: int, params: GadgetParams) -> EmbeddingGadget:
+        assert isinstance(params, EmbeddingParams)
+        return cls(columns, EmbeddingTable(params.table, to_numpy(params.value)))
+
+    @classmethod
+    def evaluate(cls, params: EmbeddingParams, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        index = np.asarray(inputs["indices"], dtype=np.int64)
+        return to_numpy(params.value).astype(np.int64)[index, np.arange(index.shape[-1])]
 
     @property
     def key(self) -> str:
         return f"embed_{self.table.name}"
 
-    @property
-    def per_row(self) -> int:
-        return self.columns // 2
-
-    def tables(self) -> dict[str, Any]:
-        return {self.table.name: self.table}
-
-    def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
-        return []
-
-    def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
+    def lookup_inputs(self, j: int, cell: CellFn, selector: SelectorFn) -> list[Any]:
+        """(q, q index, c_j, q value): c_j is the slot's table column, fixed per row."""
         q = selector("q")
-        return [
-            LookupSpec(
-                f"{self.key}_{j}",
-                [q, q * cell(2 * j, 0), selector(f"c{j}"), q * cell(2 * j + 1, 0)],
-                self.table.name,
-            )
-            for j in range(self.per_row)
-        ]
-
-    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
-        return packed_rows(shapes["indices"], self.per_row)
+        return [q, q * cell(2 * j, 0), selector(f"c{j}"), q * cell(2 * j + 1, 0)]
 
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         """`indices` has the output's shape: each element's row index."""
@@ -152,24 +148,14 @@ class EmbeddingGadget(Gadget):
             raise OverflowError(
                 f"embed: an index is outside the table's {rows_in_table} rows"
             )
-        column = np.broadcast_to(np.arange(w, dtype=np.int64), index.shape[:-1] + (w,)) if index.shape[-1:] == (w,) else None
-        if column is None:
+        if index.shape[-1:] != (w,):
             raise ValueError(f"embed: indices must end in the table width {w}, got shape {list(index.shape)}")
+        column = np.broadcast_to(np.arange(w, dtype=np.int64), index.shape)
         out = np.asarray(self.table.values, dtype=np.int64)[index, column]
-        rows, slot, row = packed_items(index.size, self.per_row, 2)
-        cells = np.zeros((rows, self.columns), dtype=np.int64)
-        cells[row, slot] = index.ravel()
-        cells[row, slot + 1] = out.ravel()
         # unused slots look up (0, 0, table[0, 0])
-        selectors = {"q": np.ones(rows, dtype=np.int64)}
-        offsets = np.zeros((rows, self.per_row), dtype=np.int64)
+        assignment = self.pairs(index, out, int(self.table.values.ravel()[0]))
+        offsets = np.zeros((assignment.rows, self.per_row), dtype=np.int64)
         offsets.ravel()[: index.size] = column.ravel()
         for j in range(self.per_row):
-            selectors[f"c{j}"] = offsets[:, j]
-        fill_unused(cells, index.size, self.per_row, 2, {1: int(self.table.values.ravel()[0])})
-        return Assignment(
-            cells,
-            selectors,
-            {"indices": PortCells.dense(index.shape, slot, row), "out": PortCells.dense(index.shape, slot + 1, row)},
-            {"out": out},
-        )
+            assignment.selectors[f"c{j}"] = offsets[:, j]
+        return assignment

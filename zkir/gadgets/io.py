@@ -9,11 +9,30 @@ wired to. Elements fill the band row by row: element e at slot e % width.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
 from zkir.gadgets.base import Assignment, CellFn, Gadget, PortCells, SelectorFn
+
+
+class IORole(StrEnum):
+    """The placements that only hold a tensor: what they hold and its port.
+
+    A StrEnum, so the role is also the placement's `gadget` kind in the plonk IR
+    and the statement's role name.
+    """
+
+    INPUT = "input"
+    OUTPUT = "output"
+    CONSTANT = "constant"
+    ZERO = "zero"
+
+    @property
+    def port(self) -> str:
+        """The one port the tensor is exposed on (an output is wired *in*)."""
+        return "in" if self is IORole.OUTPUT else "out"
 
 
 class HoldGadget(Gadget):

@@ -8,26 +8,30 @@ interpreter does, and an input outside that range cannot be proven.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
-from zkir.gadgets.base import (
-    Assignment,
-    CellFn,
-    Gadget,
-    LookupSpec,
-    PortCells,
-    SelectorFn,
-    fill_unused,
-    packed_items,
-    packed_rows,
-)
+from zkir.gadgets.base import Assignment, GadgetParams, TableLookupGadget
 from zkir.gadgets.tables import TableSpec
+from zkir.interpreter.nonlinear import NONLINEARITIES
 
 
-class LookupGadget(Gadget):
+@dataclass(frozen=True)
+class LookupParams(GadgetParams):
+    fn: str
+    """A name in zkir.interpreter.nonlinear."""
+    table_bits: int
+    scale: int = 0
+    """The output's fixed-point scale."""
+    in_scale: int | None = None
+    """The input's scale, when it is not `scale`."""
+
+
+class LookupGadget(TableLookupGadget):
     kind = "lookup"
+    Params = LookupParams
+    table: TableSpec
     width = 2
     """Cells of one item (input, output)."""
 
@@ -36,32 +40,17 @@ class LookupGadget(Gadget):
         self.table = TableSpec(fn, table_bits, scale, in_scale)
 
     @classmethod
-    def min_columns(cls) -> int:
-        return 2
+    def evaluate(cls, params: LookupParams, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        in_scale = params.scale if params.in_scale is None else params.in_scale
+        fn = NONLINEARITIES[params.fn]
+        return np.asarray(fn(np.asarray(inputs["input"], dtype=np.int64), scale=params.scale, in_scale=in_scale), dtype=np.int64)
+
+    def item_cells(self) -> int:
+        return self.width
 
     @property
     def key(self) -> str:
         return f"lookup_{self.table.name}"
-
-    @property
-    def per_row(self) -> int:
-        return self.columns // 2
-
-    def tables(self) -> dict[str, TableSpec]:
-        return {self.table.name: self.table}
-
-    def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
-        return []
-
-    def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
-        q = selector("q")
-        return [
-            LookupSpec(f"{self.key}_{j}", [q, q * cell(2 * j, 0), q * cell(2 * j + 1, 0)], self.table.name)
-            for j in range(self.per_row)
-        ]
-
-    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
-        return packed_rows(shapes["input"], self.per_row)
 
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         x = np.asarray(inputs["input"], dtype=np.int64)
@@ -71,16 +60,5 @@ class LookupGadget(Gadget):
                 f"lookup '{self.table.fn}': input range [{int(x.min())}, {int(x.max())}] "
                 f"exceeds the {self.table.bits}-bit table [{lo}, {hi})"
             )
-        y = self.table.apply(x)
-        rows, slot, row = packed_items(x.size, self.per_row, 2)
-        cells = np.zeros((rows, self.columns), dtype=np.int64)
-        cells[row, slot] = x.ravel()
-        cells[row, slot + 1] = y.ravel()
         # Unused slots hold (0, fn(0)), a row of the table.
-        fill_unused(cells, x.size, self.per_row, 2, {1: int(self.table.apply(np.zeros(1, dtype=np.int64))[0])})
-        return Assignment(
-            cells,
-            {"q": np.ones(rows, dtype=np.int64)},
-            {"input": PortCells.dense(x.shape, slot, row), "out": PortCells.dense(x.shape, slot + 1, row)},
-            {"out": y},
-        )
+        return self.pairs(x, self.table.apply(x), int(self.table.apply(np.zeros(1, dtype=np.int64))[0]))

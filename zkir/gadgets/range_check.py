@@ -8,6 +8,7 @@ in range), so the shifted value is below 2^bits and not merely below 2^(2t).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,11 +16,13 @@ import numpy as np
 from zkir.gadgets.base import (
     Assignment,
     CellFn,
+    GadgetParams,
     LookupSpec,
     PortCells,
     RangeCheckedGadget,
     SelectorFn,
     fill_unused,
+    from_layout,
     packed_rows,
 )
 
@@ -27,9 +30,24 @@ V, L0, L1 = range(3)
 WIDTH = 3
 
 
+@dataclass(frozen=True)
+class RangeCheckParams(GadgetParams):
+    bits: int
+    table_bits: int = from_layout("range_bits")
+
+
 class RangeCheckGadget(RangeCheckedGadget):
     kind = "range_check"
+    Params = RangeCheckParams
     width = WIDTH
+
+    @classmethod
+    def evaluate(cls, params: RangeCheckParams, inputs: Mapping[str, np.ndarray]) -> None:
+        """No output: a value outside the range has no witness (OverflowError)."""
+        v, bound = inputs["input"], 1 << (params.bits - 1)
+        if v.size and (v.min() < -bound or v.max() >= bound):
+            raise OverflowError(f"range_check: a value lies outside [-{bound}, {bound})")
+        return None
 
     def __init__(self, columns: int, bits: int, table_bits: int):
         if not 1 <= bits <= 2 * table_bits:
@@ -76,6 +94,6 @@ class RangeCheckGadget(RangeCheckedGadget):
         l0, l1 = self.limbs(v + half)
         cells, slot, row = self.lay_out(v.size, {V: v, L0: l0, L1: l1})
         rows = cells.shape[0]
-        f0, f1 = self.limbs(np.int64(half))  # unused slots hold v = 0
+        f0, f1 = self.limbs(np.asarray(half, dtype=np.int64))  # unused slots hold v = 0
         fill_unused(cells, v.size, self.per_row, WIDTH, {L0: int(f0), L1: int(f1)})
         return Assignment(cells, {"q": np.ones(rows, dtype=np.int64)}, {"input": PortCells.dense(v.shape, slot + V, row)}, {})

@@ -3,58 +3,50 @@
 convert-gadget-to-plonk records (kind, params) on each plonk.place, and
 backend_halo2 rebuilds the same gadget from them to lay out its witness, so the
 two can never disagree about where a tensor's cells are.
+
+The table is `{cls.kind: cls}` over every Gadget subclass that defines `kind`
+(zkir.gadgets.base.GADGETS): importing this module imports every module of the
+package, so a new gadget file is found without being listed anywhere. The
+placements that only hold a tensor (zkir.gadgets.io.IORole) are HoldGadgets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+import pkgutil
+from collections.abc import Mapping
 from typing import Any
 
-from zkir.gadgets.accumulate import DotGadget, SumGadget
-from zkir.gadgets.base import Gadget
-from zkir.gadgets.elementwise import AddGadget, MulGadget, SubGadget
-from zkir.gadgets.embedding import EmbeddingGadget, EmbeddingTable
-from zkir.gadgets.io import HoldGadget
-from zkir.gadgets.nonlinearity import LookupGadget
-from zkir.gadgets.maximum import MaximumGadget
-from zkir.gadgets.range_check import RangeCheckGadget
-from zkir.gadgets.rescale import RescaleGadget
-from zkir.gadgets.sqrt import SqrtGadget
-from zkir.gadgets.var_div import VarDivGadget
+import zkir.gadgets as _package
+from zkir.gadgets.base import GADGETS, Gadget, GadgetParams
+from zkir.gadgets.io import HoldGadget, IORole
 
-IO_KINDS = {"input": "out", "output": "in", "constant": "out", "zero": "out"}
-"""Placements that only hold a tensor, and the port they expose it on."""
-
-_FACTORIES: dict[str, Callable[[int, Mapping[str, Any]], Gadget]] = {
-    "dot": lambda c, p: DotGadget(c),
-    "sum": lambda c, p: SumGadget(c),
-    "add": lambda c, p: AddGadget(c),
-    "sub": lambda c, p: SubGadget(c),
-    "mul": lambda c, p: MulGadget(c),
-    "rescale": lambda c, p: RescaleGadget(
-        c, int(p["divisor"]), int(p["table_bits"]), bool(p.get("relu", 0))
-    ),
-    "maximum": lambda c, p: MaximumGadget(c, int(p["table_bits"])),
-    "embed": lambda c, p: EmbeddingGadget(c, EmbeddingTable(str(p["table"]), _array(p["value"]))),
-    "range_check": lambda c, p: RangeCheckGadget(c, int(p["bits"]), int(p["table_bits"])),
-    "sqrt": lambda c, p: SqrtGadget(c, int(p["shift"]), int(p["table_bits"])),
-    "var_div": lambda c, p: VarDivGadget(c, int(p["shift"]), int(p["table_bits"])),
-    "lookup": lambda c, p: LookupGadget(
-        c, str(p["fn"]), int(p["table_bits"]), int(p.get("scale", 0)), p.get("in_scale")
-    ),
-    **{kind: (lambda port: lambda c, p: HoldGadget(c, port))(port) for kind, port in IO_KINDS.items()},
-}
+_IO_KINDS = {role.value for role in IORole}
 
 
-def _array(attr: Any):
-    from zkir.dialects.resources import to_numpy
-
-    return to_numpy(attr)
-
-
-def gadget_for(kind: str, columns: int, params: Mapping[str, Any]) -> Gadget:
+def gadget_class(kind: str) -> type[Gadget]:
     try:
-        factory = _FACTORIES[kind]
+        return GADGETS[kind]
     except KeyError:
-        raise ValueError(f"no gadget of kind '{kind}' (known: {', '.join(sorted(_FACTORIES))})") from None
-    return factory(columns, params)
+        known = sorted(set(GADGETS) - {HoldGadget.kind} | set(IORole))
+        raise ValueError(f"no gadget of kind '{kind}' (known: {', '.join(known)})") from None
+
+
+def gadget_for(kind: str, columns: int, params: Mapping[str, Any] | GadgetParams) -> Gadget:
+    """The gadget of `kind` for a band of `columns`, from its Params or from the
+    params a plonk.place records (IR attributes or Python values)."""
+    if kind in _IO_KINDS:
+        return HoldGadget(columns, IORole(kind).port)
+    cls = gadget_class(kind)
+    if not isinstance(params, GadgetParams):
+        try:
+            params = cls.Params.from_values(params)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"gadget '{kind}': {e}") from None
+    return cls.build(columns, params)
+
+
+# Last, so that a gadget module importing this one finds it complete.
+for _module in pkgutil.iter_modules(_package.__path__):
+    if _module.name != __name__.rsplit(".", 1)[-1]:
+        importlib.import_module(f"{_package.__name__}.{_module.name}")

@@ -16,6 +16,7 @@ lookup instead of a 2t-bit table.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,24 +24,35 @@ import numpy as np
 from zkir.gadgets.base import (
     Assignment,
     CellFn,
+    GadgetParams,
     LookupSpec,
     PortCells,
     RangeCheckedGadget,
     SelectorFn,
     fill_unused,
+    from_layout,
     packed_rows,
 )
+from zkir.interpreter.rounding import div_round
 
 X, B, Q, R, L0, L1, H, L1LOW, OUT = range(9)
 
 
-def round_half_up_div(values: np.ndarray, divisor: int) -> np.ndarray:
-    """floor(v / d + 1/2) on int64: the one rescale rule of the circuit."""
-    return np.floor_divide(np.asarray(values, dtype=np.int64) + divisor // 2, divisor)
+@dataclass(frozen=True)
+class RescaleParams(GadgetParams):
+    divisor: int
+    table_bits: int = from_layout("range_bits")
+    relu: bool = False
 
 
 class RescaleGadget(RangeCheckedGadget):
     kind = "rescale"
+    Params = RescaleParams
+
+    @classmethod
+    def evaluate(cls, params: RescaleParams, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        out = div_round(inputs["input"] + inputs["bias"], params.divisor)
+        return np.maximum(out, 0) if params.relu else out
 
     def __init__(self, columns: int, divisor: int, table_bits: int, relu: bool = False):
         self.relu = relu
@@ -116,7 +128,7 @@ class RescaleGadget(RangeCheckedGadget):
         }
         return Assignment(cells, {"q": np.ones(rows, dtype=np.int64)}, ports, {"out": out})
 
-    def _items(self, x, bias, q, r) -> dict[int, np.ndarray]:
+    def _items(self, x: np.ndarray, bias: np.ndarray, q: np.ndarray, r: np.ndarray) -> dict[int, np.ndarray]:
         """Every cell of the items with these inputs, quotients and remainders."""
         t = self.table.bits
         l0, l1 = self.limbs(q + self.out_bound)

@@ -10,6 +10,7 @@ layer norm does).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,11 +18,13 @@ import numpy as np
 from zkir.gadgets.base import (
     Assignment,
     CellFn,
+    GadgetParams,
     LookupSpec,
     PortCells,
     RangeCheckedGadget,
     SelectorFn,
     fill_unused,
+    from_layout,
     packed_rows,
 )
 from zkir.interpreter.nonlinear import rounded_sqrt  # the reference rounding the gadget proves
@@ -30,9 +33,20 @@ X, Y, A0, A1, B0, B1, Y0, Y1 = range(8)
 WIDTH = 8
 
 
+@dataclass(frozen=True)
+class SqrtParams(GadgetParams):
+    shift: int
+    table_bits: int = from_layout("range_bits")
+
+
 class SqrtGadget(RangeCheckedGadget):
     kind = "sqrt"
+    Params = SqrtParams
     width = WIDTH
+
+    @classmethod
+    def evaluate(cls, params: SqrtParams, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        return rounded_sqrt(np.maximum(np.asarray(inputs["input"], dtype=np.int64), 0) << np.int64(params.shift))
 
     def __init__(self, columns: int, shift: int, table_bits: int):
         self.shift = shift

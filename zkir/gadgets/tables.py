@@ -95,10 +95,31 @@ def content_digest(*parts: bytes) -> str:
 
 
 class Table(Protocol):
-    """What every lookup table (TableSpec, EmbeddingTable) offers the registry."""
+    """What every lookup table (TableSpec, EmbeddingTable) offers the registry,
+    the lowering (its plonk.lookup_table) and the gadget checker."""
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def fn(self) -> str: ...
+
+    @property
+    def bits(self) -> int: ...
+
+    @property
+    def scale(self) -> int: ...
+
+    @property
+    def in_scale(self) -> int | None: ...
+
+    @property
+    def width(self) -> int: ...
+
+    @property
+    def size(self) -> int: ...
+
+    def contents(self) -> list[np.ndarray]: ...
 
     def content_key(self) -> tuple[Any, ...]: ...
 

@@ -10,6 +10,7 @@ the same way, so no other (out, r) pair satisfies it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,11 +18,13 @@ import numpy as np
 from zkir.gadgets.base import (
     Assignment,
     CellFn,
+    GadgetParams,
     LookupSpec,
     PortCells,
     RangeCheckedGadget,
     SelectorFn,
     fill_unused,
+    from_layout,
     packed_rows,
 )
 from zkir.interpreter.rounding import div_round
@@ -30,9 +33,20 @@ NUM, DEN, OUT, R, R0, R1, S0, S1, O0, O1 = range(10)
 WIDTH = 10
 
 
+@dataclass(frozen=True)
+class VarDivParams(GadgetParams):
+    shift: int
+    table_bits: int = from_layout("range_bits")
+
+
 class VarDivGadget(RangeCheckedGadget):
     kind = "var_div"
+    Params = VarDivParams
     width = WIDTH
+
+    @classmethod
+    def evaluate(cls, params: VarDivParams, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        return div_round(np.asarray(inputs["num"], dtype=np.int64) << params.shift, inputs["den"])
 
     def __init__(self, columns: int, shift: int, table_bits: int):
         self.shift = shift
@@ -83,7 +97,7 @@ class VarDivGadget(RangeCheckedGadget):
         cells, slot, row = self.lay_out(num.size, values)
         rows = cells.shape[0]
         # unused slots: num = 0, den = 1 -> out 0, r = 1, 2 den - 1 - r = 0
-        free_o0, free_o1 = self.limbs(np.int64(self.out_bound))
+        free_o0, free_o1 = self.limbs(np.asarray(self.out_bound, dtype=np.int64))
         fill_unused(cells, num.size, self.per_row, WIDTH, {DEN: 1, R: 1, R0: 1, O0: int(free_o0), O1: int(free_o1)})
         ports = {
             "num": PortCells.dense(num.shape, slot + NUM, row),

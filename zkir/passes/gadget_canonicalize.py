@@ -29,7 +29,7 @@ from zkir.dialects import gadget
 class FoldUnitRescale(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: gadget.RescaleOp, rewriter: PatternRewriter) -> None:
-        if op.divisor.value.data == 1 and op.bias is None and op.relu is None:
+        if op.get_divisor() == 1 and op.bias is None and op.relu is None:
             rewriter.replace(op, [], [op.input])
 
 
@@ -40,12 +40,12 @@ class DropImpliedRangeCheck(RewritePattern):
     def match_and_rewrite(
         self, op: gadget.RangeCheckOp, rewriter: PatternRewriter
     ) -> None:
-        bits = op.bits.value.data
+        bits = op.get_bits()
         for use in op.input.uses:
             other = use.operation
             if other is op or not isinstance(other, gadget.RangeCheckOp):
                 continue
-            other_bits = other.bits.value.data
+            other_bits = other.get_bits()
             # Keep the tighter check; of two equal ones keep the first in the block.
             if other_bits < bits or (
                 other_bits == bits and other.is_before_in_block(op)
@@ -65,7 +65,7 @@ class FoldAddIntoRescaleBias(RewritePattern):
         if not op.input.has_one_use() or add.lhs.type != op.input.type:
             return
         rewriter.replace(
-            op, gadget.RescaleOp(add.lhs, op.divisor.value.data, add.rhs, op.relu is not None)
+            op, gadget.RescaleOp(add.lhs, op.get_divisor(), add.rhs, op.relu is not None)
         )
 
 
@@ -81,7 +81,7 @@ class FuseReluIntoRescale(RewritePattern):
             return
         rewriter.replace(
             op,
-            gadget.RescaleOp(rescale.input, rescale.divisor.value.data, rescale.bias, relu=True),
+            gadget.RescaleOp(rescale.input, rescale.get_divisor(), rescale.bias, relu=True),
         )
 
 

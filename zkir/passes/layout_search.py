@@ -22,15 +22,11 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from zkir.dialects import plonk
+from zkir.dialects.gadget import LayoutChoice, set_layout
 from zkir.cost.model import CircuitFeatures, CostModel
 from zkir.errors import ZkirError
-from zkir.lowering.gadget_to_plonk import (
-    LAYOUT_ATTR,
-    LayoutChoice,
-    PlonkLoweringError,
-    lower_function,
-    layout_attr,
-)
+from zkir.files import write_atomic
+from zkir.lowering.gadget_to_plonk import PlonkLoweringError, lower_function
 
 COLUMNS = (6, 8, 12, 16, 24, 32, 48, 64)
 ITEMS_PER_ROW = (0, 1, 2)
@@ -64,10 +60,10 @@ def evaluate(fn: func.FuncOp, choice: LayoutChoice, model: CostModel, private_in
         built = build_constraint_system(circuit)
     except (PlonkLoweringError, ValueError) as e:
         return Candidate(choice, None, error=str(e).splitlines()[0])
-    k = circuit.k.value.data
+    k = circuit.get_k()
     features = CircuitFeatures.of(built.cs, k)
     rows = max(
-        (p.row.value.data + p.rows.value.data for p in circuit.body.ops if isinstance(p, plonk.PlaceOp)), default=0
+        (p.get_row() + p.get_rows() for p in circuit.body.ops if isinstance(p, plonk.PlaceOp)), default=0
     )
     return Candidate(
         replace(choice, k=k),
@@ -164,7 +160,7 @@ class GadgetLayoutSearchPass(ModulePass):
             if not isinstance(fn, func.FuncOp):
                 continue
             best, candidates = search(fn, choices, model, self.memory_budget, self.inputs == "private")
-            fn.attributes[LAYOUT_ATTR] = layout_attr(best.choice)
+            set_layout(fn, best.choice)
             reports.append(f"@{fn.sym_name.data} (cost model: {model.source})\n{format_table(candidates, best)}")
         if self.table:
             text = "\n\n".join(reports) + "\n"
@@ -173,5 +169,4 @@ class GadgetLayoutSearchPass(ModulePass):
 
                 sys.stderr.write(text)
             else:
-                with open(self.table, "w") as f:
-                    f.write(text)
+                write_atomic(self.table, text)

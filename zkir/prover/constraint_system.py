@@ -8,9 +8,10 @@ argument is chunked) derived in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
+from typing import Iterable, Sequence
 
 from .errors import CircuitError
-from .expression import ADVICE, FIXED, INSTANCE, Column, Expression, Query, _lift
+from .expression import ADVICE, FIXED, INSTANCE, Column, ExprLike, Expression, Query, _lift
 
 
 @dataclass
@@ -71,33 +72,34 @@ class ConstraintSystem:
             raise CircuitError(f"column {c!r} does not exist in this constraint system")
 
     # -- constraints -------------------------------------------------------------
-    def create_gate(self, name: str, polys) -> Gate:
+    def create_gate(self, name: str, polys: Expression | Iterable[ExprLike]) -> Gate:
         if isinstance(polys, Expression):
             polys = [polys]
-        polys = [_lift(p) for p in polys]
-        for p in polys:
+        exprs = [_lift(p) for p in polys]
+        for p in exprs:
             for q in p.queries():
                 self._check_col(q.column)
-        g = Gate(name, polys)
+        g = Gate(name, exprs)
         self.gates.append(g)
         return g
 
-    def add_lookup(self, name: str, inputs, table) -> Lookup:
+    def add_lookup(self, name: str, inputs: ExprLike | Sequence[ExprLike],
+                   table: Column | ExprLike | Sequence[Column | ExprLike]) -> Lookup:
         """Every row's tuple `inputs` must appear as a row of `table`; the table
         is made of fixed-column expressions at rotation 0."""
-        inputs = [_lift(e) for e in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
-        table = [Query(t) if isinstance(t, Column) else _lift(t)
-                 for t in (table if isinstance(table, (list, tuple)) else [table])]
-        if len(inputs) != len(table) or not inputs:
-            raise CircuitError(f"lookup {name!r}: {len(inputs)} inputs for {len(table)} table columns")
-        for t in table:
+        ins = [_lift(e) for e in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
+        tab = [Query(t) if isinstance(t, Column) else _lift(t)
+               for t in (table if isinstance(table, (list, tuple)) else [table])]
+        if len(ins) != len(tab) or not ins:
+            raise CircuitError(f"lookup {name!r}: {len(ins)} inputs for {len(tab)} table columns")
+        for t in tab:
             for q in t.queries():
                 if q.column.kind != FIXED or q.rotation != 0:
                     raise CircuitError(f"lookup {name!r}: table may only query fixed columns at rotation 0")
-        for e in inputs + table:
+        for e in ins + tab:
             for q in e.queries():
                 self._check_col(q.column)
-        lk = Lookup(name, inputs, table)
+        lk = Lookup(name, ins, tab)
         self.lookups.append(lk)
         return lk
 

@@ -30,6 +30,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import cast
 
 from py_arkworks_bls12381 import G1Point, G2Point
 
@@ -166,7 +167,9 @@ def _ckzg_installed_file() -> Path | None:
         return None
     for f in dist.files or []:
         if f.name == "trusted_setup.txt":
-            p = Path(dist.locate_file(f))
+            # typeshed types the result as the SimplePath protocol; for an installed
+            # package (a PathDistribution on the file system) it is a pathlib.Path
+            p = Path(cast("os.PathLike[str]", dist.locate_file(f)))
             if p.is_file():
                 return p
     return None

@@ -9,7 +9,7 @@ whole row vectors (mock prover, lookup witnesses) and at a single point
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Callable, Protocol, Union
 
 import numpy as np
 
@@ -26,7 +26,7 @@ class Column:
     kind: str
     index: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"unknown column kind {self.kind!r}")
 
@@ -52,18 +52,18 @@ class Expression:
     def degree(self) -> int:
         raise NotImplementedError
 
-    def __add__(self, o): return Sum(self, _lift(o))
-    def __radd__(self, o): return Sum(_lift(o), self)
-    def __sub__(self, o): return Sum(self, Neg(_lift(o)))
-    def __rsub__(self, o): return Sum(_lift(o), Neg(self))
-    def __neg__(self): return Neg(self)
+    def __add__(self, o: ExprLike) -> Sum: return Sum(self, _lift(o))
+    def __radd__(self, o: ExprLike) -> Sum: return Sum(_lift(o), self)
+    def __sub__(self, o: ExprLike) -> Sum: return Sum(self, Neg(_lift(o)))
+    def __rsub__(self, o: ExprLike) -> Sum: return Sum(_lift(o), Neg(self))
+    def __neg__(self) -> Neg: return Neg(self)
 
-    def __mul__(self, o):
+    def __mul__(self, o: ExprLike) -> Scaled | Product:
         if isinstance(o, int):
             return Scaled(self, o)
         return Product(self, _lift(o))
 
-    def __rmul__(self, o):
+    def __rmul__(self, o: ExprLike) -> Scaled | Product:
         if isinstance(o, int):
             return Scaled(self, o)
         return Product(_lift(o), self)
@@ -74,7 +74,12 @@ class Expression:
         return out
 
 
-def _lift(x) -> Expression:
+ExprLike = Union[Expression, int, np.integer]
+"""What circuit expressions combine with: expressions and integer constants."""
+
+
+def _lift(x: object) -> Expression:
+    """x as an expression (circuit writers' inputs are checked here, at run time)."""
     if isinstance(x, Expression):
         return x
     if isinstance(x, (int, np.integer)):
@@ -86,7 +91,7 @@ def _lift(x) -> Expression:
 class Constant(Expression):
     value: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "value", int(self.value) % P)
 
     def degree(self) -> int:
@@ -128,7 +133,7 @@ class Scaled(Expression):
     a: Expression
     factor: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "factor", int(self.factor) % P)
 
     def degree(self) -> int:
@@ -143,7 +148,7 @@ class Neg(Expression):
         return self.a.degree()
 
 
-def _collect(e: Expression, out: set) -> None:
+def _collect(e: Expression, out: set[Query]) -> None:
     stack = [e]
     while stack:
         x = stack.pop()
@@ -162,7 +167,7 @@ Value = Union[int, np.ndarray]
 
 def evaluate_vec(e: Expression, resolve: Callable[[Query], np.ndarray], n: int) -> np.ndarray:
     """Evaluate over whole vectors of length n; resolve(query) gives a field vector."""
-    cache: dict = {}
+    cache: dict[Query, np.ndarray] = {}
     v = _ev(e, resolve, cache)
     if isinstance(v, int):
         out = F.zeros(n)
@@ -172,7 +177,7 @@ def evaluate_vec(e: Expression, resolve: Callable[[Query], np.ndarray], n: int) 
     return v
 
 
-def _ev(e: Expression, resolve, cache) -> Value:
+def _ev(e: Expression, resolve: Callable[[Query], np.ndarray], cache: dict[Query, np.ndarray]) -> Value:
     if isinstance(e, Constant):
         return e.value
     if isinstance(e, Query):
@@ -182,20 +187,16 @@ def _ev(e: Expression, resolve, cache) -> Value:
     if isinstance(e, Sum):
         a = _ev(e.a, resolve, cache)
         b = _ev(e.b, resolve, cache)
-        if isinstance(a, int) and isinstance(b, int):
-            return (a + b) % P
         if isinstance(a, int):
-            return F.add_scalar(b, a)
+            return (a + b) % P if isinstance(b, int) else F.add_scalar(b, a)
         if isinstance(b, int):
             return F.add_scalar(a, b)
         return F.add(a, b)
     if isinstance(e, Product):
         a = _ev(e.a, resolve, cache)
         b = _ev(e.b, resolve, cache)
-        if isinstance(a, int) and isinstance(b, int):
-            return a * b % P
         if isinstance(a, int):
-            return F.mul_scalar(b, a)
+            return a * b % P if isinstance(b, int) else F.mul_scalar(b, a)
         if isinstance(b, int):
             return F.mul_scalar(a, b)
         return F.mul(a, b)
@@ -259,7 +260,16 @@ def encode(e: Expression, out: bytearray) -> None:
         raise TypeError(f"not an expression: {e!r}")
 
 
-def decode(r, depth: int = 0) -> Expression:
+class ExprReader(Protocol):
+    """What decode reads from (serialize.Reader): little-endian fields, one at a time."""
+
+    def u8(self) -> int: ...
+    def u32(self) -> int: ...
+    def i32(self) -> int: ...
+    def fe(self) -> int: ...
+
+
+def decode(r: ExprReader, depth: int = 0) -> Expression:
     """Decode from a reader with .u8(), .u32(), .i32(), .fe() methods."""
     from .errors import ProofFormatError
 

@@ -16,11 +16,18 @@ Single field elements outside vectors are plain Python ints in [0, p).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence, cast
+
 import numpy as np
 import numba as nb
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
+
+if TYPE_CHECKING:
+    from numba.core.base import BaseContext
+    from numba.core.typing.context import BaseContext as TypingContext
+    from numba.core.typing.templates import Signature
 
 P: int = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
 R_MONT: int = (1 << 256) % P
@@ -47,13 +54,18 @@ _S63 = np.uint64(63)
 _Z = np.uint64(0)
 _ONE = np.uint64(1)
 
+_Limbs = tuple[np.uint64, np.uint64, np.uint64, np.uint64]
+"""One field element as four uint64 limbs inside the kernels."""
+
 _jit = nb.njit(cache=True, inline="always", nogil=True)
 _kernel = nb.njit(cache=True, nogil=True, boundscheck=False)
 
 
 # ---------------------------------------------------------------- element ops
 @intrinsic
-def _mac(typingctx, a, b, c, d):
+def _mac_intrinsic(typingctx: TypingContext, a: types.Type, b: types.Type, c: types.Type, d: types.Type
+                   ) -> tuple[Signature, Callable[[BaseContext, ir.IRBuilder, Signature, Sequence[ir.Value]],
+                                                  ir.Value]]:
     """(lo, hi) of a + b*c + d computed in LLVM i128 (fits: < 2^128).
 
     numba has no 128-bit integer type, but LLVM does: this intrinsic lowers to
@@ -61,7 +73,8 @@ def _mac(typingctx, a, b, c, d):
     than assembling the product from 32-bit half-limbs."""
     sig = types.UniTuple(types.uint64, 2)(types.uint64, types.uint64, types.uint64, types.uint64)
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature,
+                args: Sequence[ir.Value]) -> ir.Value:
         i128 = ir.IntType(128)
         i64 = ir.IntType(64)
         x, y, z, w = (builder.zext(v, i128) for v in args)
@@ -73,8 +86,14 @@ def _mac(typingctx, a, b, c, d):
     return sig, codegen
 
 
+# What jitted code calls: numba passes the typing context itself and the call
+# returns the codegen's (lo, hi); numba's stubs type a Python-level call to an
+# intrinsic (which raises) instead.
+_mac = cast(Callable[[np.uint64, np.uint64, np.uint64, np.uint64], tuple[np.uint64, np.uint64]], _mac_intrinsic)
+
+
 @_jit
-def _reduce_once(t0, t1, t2, t3):
+def _reduce_once(t0: np.uint64, t1: np.uint64, t2: np.uint64, t3: np.uint64) -> _Limbs:
     """Subtract p if t >= p (t < 2p)."""
     # compute t - p with borrow
     r0 = t0 - _P0
@@ -91,7 +110,8 @@ def _reduce_once(t0, t1, t2, t3):
 
 
 @_jit
-def mont_mul(a0, a1, a2, a3, b0, b1, b2, b3):
+def mont_mul(a0: np.uint64, a1: np.uint64, a2: np.uint64, a3: np.uint64,
+             b0: np.uint64, b1: np.uint64, b2: np.uint64, b3: np.uint64) -> _Limbs:
     # i = 0
     t0, A = _mac(_Z, a0, b0, _Z)
     m = t0 * _INV
@@ -140,7 +160,8 @@ def mont_mul(a0, a1, a2, a3, b0, b1, b2, b3):
 
 
 @_jit
-def mod_add(a0, a1, a2, a3, b0, b1, b2, b3):
+def mod_add(a0: np.uint64, a1: np.uint64, a2: np.uint64, a3: np.uint64,
+            b0: np.uint64, b1: np.uint64, b2: np.uint64, b3: np.uint64) -> _Limbs:
     r0 = a0 + b0
     c = _ONE if r0 < a0 else _Z
     s1 = a1 + b1
@@ -156,7 +177,8 @@ def mod_add(a0, a1, a2, a3, b0, b1, b2, b3):
 
 
 @_jit
-def mod_sub(a0, a1, a2, a3, b0, b1, b2, b3):
+def mod_sub(a0: np.uint64, a1: np.uint64, a2: np.uint64, a3: np.uint64,
+            b0: np.uint64, b1: np.uint64, b2: np.uint64, b3: np.uint64) -> _Limbs:
     r0 = a0 - b0
     br = _ONE if a0 < b0 else _Z
     r1 = a1 - b1 - br
@@ -183,14 +205,14 @@ def mod_sub(a0, a1, a2, a3, b0, b1, b2, b3):
 
 # ---------------------------------------------------------------- vector kernels
 @_kernel
-def _vmul(a, b, out):
+def _vmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     for i in range(a.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mont_mul(
             a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
 
 
 @_kernel
-def _vmul_scalar(a, s, out):
+def _vmul_scalar(a: np.ndarray, s: np.ndarray, out: np.ndarray) -> None:
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
     for i in range(a.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mont_mul(
@@ -198,14 +220,14 @@ def _vmul_scalar(a, s, out):
 
 
 @_kernel
-def _vadd(a, b, out):
+def _vadd(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     for i in range(a.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mod_add(
             a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
 
 
 @_kernel
-def _vadd_scalar(a, s, out):
+def _vadd_scalar(a: np.ndarray, s: np.ndarray, out: np.ndarray) -> None:
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
     for i in range(a.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mod_add(
@@ -213,14 +235,14 @@ def _vadd_scalar(a, s, out):
 
 
 @_kernel
-def _vsub(a, b, out):
+def _vsub(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     for i in range(a.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mod_sub(
             a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
 
 
 @_kernel
-def _vmul_add(acc, a, b):
+def _vmul_add(acc: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
     """acc += a * b (in place)."""
     for i in range(a.shape[0]):
         t0, t1, t2, t3 = mont_mul(
@@ -230,7 +252,7 @@ def _vmul_add(acc, a, b):
 
 
 @_kernel
-def _vscale_add(acc, a, s):
+def _vscale_add(acc: np.ndarray, a: np.ndarray, s: np.ndarray) -> None:
     """acc = acc * s + a (in place; Horner step)."""
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
     for i in range(a.shape[0]):
@@ -240,7 +262,7 @@ def _vscale_add(acc, a, s):
 
 
 @_kernel
-def _vprefix_prod(a, out):
+def _vprefix_prod(a: np.ndarray, out: np.ndarray) -> None:
     """out[i] = a[0] * ... * a[i]."""
     t0, t1, t2, t3 = _ONE_M[0], _ONE_M[1], _ONE_M[2], _ONE_M[3]
     for i in range(a.shape[0]):
@@ -249,7 +271,7 @@ def _vprefix_prod(a, out):
 
 
 @_kernel
-def _vprefix_sum(a, out):
+def _vprefix_sum(a: np.ndarray, out: np.ndarray) -> None:
     t0, t1, t2, t3 = _Z, _Z, _Z, _Z
     for i in range(a.shape[0]):
         t0, t1, t2, t3 = mod_add(t0, t1, t2, t3, a[i, 0], a[i, 1], a[i, 2], a[i, 3])
@@ -257,7 +279,7 @@ def _vprefix_sum(a, out):
 
 
 @_kernel
-def _vpowers(base, start, out):
+def _vpowers(base: np.ndarray, start: np.ndarray, out: np.ndarray) -> None:
     t0, t1, t2, t3 = start[0], start[1], start[2], start[3]
     b0, b1, b2, b3 = base[0], base[1], base[2], base[3]
     for i in range(out.shape[0]):
@@ -266,7 +288,7 @@ def _vpowers(base, start, out):
 
 
 @_kernel
-def _vsum(a):
+def _vsum(a: np.ndarray) -> np.ndarray:
     t0, t1, t2, t3 = _Z, _Z, _Z, _Z
     for i in range(a.shape[0]):
         t0, t1, t2, t3 = mod_add(t0, t1, t2, t3, a[i, 0], a[i, 1], a[i, 2], a[i, 3])
@@ -276,7 +298,7 @@ def _vsum(a):
 
 
 @_kernel
-def _vdot(a, b):
+def _vdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     t0, t1, t2, t3 = _Z, _Z, _Z, _Z
     for i in range(a.shape[0]):
         m0, m1, m2, m3 = mont_mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
@@ -287,7 +309,7 @@ def _vdot(a, b):
 
 
 @_kernel
-def _vhorner(coeffs, x):
+def _vhorner(coeffs: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Evaluate sum coeffs[i] x^i (Montgomery in, Montgomery out)."""
     x0, x1, x2, x3 = x[0], x[1], x[2], x[3]
     t0, t1, t2, t3 = _Z, _Z, _Z, _Z
@@ -300,7 +322,7 @@ def _vhorner(coeffs, x):
 
 
 @_kernel
-def _vdiv_linear(coeffs, z, out):
+def _vdiv_linear(coeffs: np.ndarray, z: np.ndarray, out: np.ndarray) -> None:
     """Synthetic division of a polynomial by (X - z); out has len n-1 (remainder dropped)."""
     z0, z1, z2, z3 = z[0], z[1], z[2], z[3]
     n = coeffs.shape[0]
@@ -312,7 +334,7 @@ def _vdiv_linear(coeffs, z, out):
 
 
 @_kernel
-def _batch_inv_core(a, prefix, out, inv_total):
+def _batch_inv_core(a: np.ndarray, prefix: np.ndarray, out: np.ndarray, inv_total: np.ndarray) -> None:
     """Montgomery's trick: given prefix products and inverse of their total."""
     t0, t1, t2, t3 = inv_total[0], inv_total[1], inv_total[2], inv_total[3]
     for i in range(a.shape[0] - 1, 0, -1):
@@ -323,7 +345,7 @@ def _batch_inv_core(a, prefix, out, inv_total):
 
 
 @_kernel
-def _from_canonical(a, out):
+def _from_canonical(a: np.ndarray, out: np.ndarray) -> None:
     """Canonical limbs (< p) -> Montgomery."""
     r0, r1, r2, r3 = _R2[0], _R2[1], _R2[2], _R2[3]
     for i in range(a.shape[0]):
@@ -332,14 +354,14 @@ def _from_canonical(a, out):
 
 
 @_kernel
-def _to_canonical(a, out):
+def _to_canonical(a: np.ndarray, out: np.ndarray) -> None:
     for i in range(a.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mont_mul(
             a[i, 0], a[i, 1], a[i, 2], a[i, 3], _ONE, _Z, _Z, _Z)
 
 
 @_kernel
-def _from_int64(v, out):
+def _from_int64(v: np.ndarray, out: np.ndarray) -> None:
     r0, r1, r2, r3 = _R2[0], _R2[1], _R2[2], _R2[3]
     for i in range(v.shape[0]):
         x = v[i]
@@ -353,7 +375,7 @@ def _from_int64(v, out):
 
 
 @_kernel
-def _is_zero_rows(a, out):
+def _is_zero_rows(a: np.ndarray, out: np.ndarray) -> None:
     for i in range(a.shape[0]):
         out[i] = (a[i, 0] | a[i, 1] | a[i, 2] | a[i, 3]) == _Z
 
@@ -510,7 +532,7 @@ SMALL = 4096
 values then cost microseconds instead of numba's first-dispatch start-up (~0.3 s)."""
 
 
-def _montgomery_limbs(values) -> np.ndarray:
+def _montgomery_limbs(values: Iterable[int]) -> np.ndarray:
     buf = b"".join((int(x) * R_MONT % P).to_bytes(32, "little") for x in values)
     return np.frombuffer(buf, dtype="<u8").reshape(-1, 4).astype(np.uint64)
 
@@ -575,12 +597,12 @@ def to_int64(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def from_ints(xs) -> np.ndarray:
+def from_ints(xs: Iterable[int | np.integer]) -> np.ndarray:
     """Python ints (any sign/size, reduced mod p) -> field vector."""
-    xs = [int(x) % P for x in xs]
-    buf = b"".join(x.to_bytes(32, "little") for x in xs)
+    ints = [int(x) % P for x in xs]
+    buf = b"".join(x.to_bytes(32, "little") for x in ints)
     c = np.frombuffer(buf, dtype="<u8").reshape(-1, 4).astype(np.uint64)
-    return from_canonical(c) if len(xs) else zeros(0)
+    return from_canonical(c) if len(ints) else zeros(0)
 
 
 def to_ints(a: np.ndarray) -> list[int]:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field as dc_field
+from typing import Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from py_arkworks_bls12381 import G1Point, G2Point
 
 from . import field as F
@@ -22,6 +24,7 @@ from .constraint_system import ConstraintSystem
 from .errors import CircuitError, ProofFormatError, ProverError
 from .expression import ADVICE, Column
 from .kzg import SRS, is_known_insecure, msm_batch
+from .permutation import Copy
 from .pinned import hiding_commitment
 from .poly import Domain
 from .randomness import OsRandom
@@ -42,7 +45,7 @@ def ext_log_for(degree: int) -> int:
     return e
 
 
-def as_field_column(values, n: int, limit: int, what: str) -> np.ndarray:
+def as_field_column(values: npt.ArrayLike, n: int, limit: int, what: str) -> np.ndarray:
     """An int64 array, an object array of Python ints, or an (m, 4) uint64 field
     vector, padded with zeros to n rows."""
     if isinstance(values, np.ndarray) and values.dtype == np.uint64 and values.ndim == 2 and values.shape[1] == 4:
@@ -87,7 +90,7 @@ class VerifyingKey:
     """What the circuit's public values mean (names, shapes, scales, rows,
     public constants), written by the layer above and bound by the digest."""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.domain = Domain(self.k, ext_log_for(self.cs.degree()))
         self.usable = self.cs.usable_rows(self.k)
         if not self.digest:
@@ -121,7 +124,7 @@ class ProvingKey:
     lactive_ext: np.ndarray | None = None
     x_ext: np.ndarray | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         dom = self.vk.domain
         n, u = dom.n, self.vk.usable
         nf, ns = len(self.fixed_values), len(self.sigma_values)
@@ -157,8 +160,8 @@ class ProvingKey:
         return self.srs.monomial(self.vk.k)
 
 
-def keygen(srs: SRS, cs: ConstraintSystem, fixed: list, copies=(), k: int | None = None,
-           pinned: dict[int, np.ndarray] | None = None,
+def keygen(srs: SRS, cs: ConstraintSystem, fixed: Sequence[npt.ArrayLike], copies: Iterable[Copy] = (),
+           k: int | None = None, pinned: dict[int, np.ndarray] | None = None,
            statement: bytes = b"") -> tuple[ProvingKey, VerifyingKey]:
     """Build keys for circuit `cs` with fixed column values and copy constraints.
 
@@ -249,7 +252,7 @@ def _read_vk(r: Reader) -> VerifyingKey:
     fixed = [r.g1() for _ in range(cs.num_fixed)]
     sigma = [r.g1() for _ in range(len(cs.equality))]
     g1, g2, g2_tau = r.g1(), r.g2(), r.g2()
-    pinned = []
+    pinned: list[tuple[int, G1Point]] = []
     for _ in range(r.count(4 + 48)):
         index = r.u32()
         if index >= cs.num_advice or any(index == i for i, _ in pinned):

@@ -23,6 +23,7 @@ import struct
 import threading
 import time
 from dataclasses import dataclass, field as dc_field
+from typing import Callable, Protocol, TypeVar
 
 import numpy as np
 from py_arkworks_bls12381 import G1Point, G2Point, GT, Scalar
@@ -165,9 +166,10 @@ _SHARED: dict = {}
 """Inputs of the job running on forked workers: inherited by fork, never pickled,
 so big point lists (and a contributor's secret powers) stay out of pipes."""
 _TASK_LOCK = threading.Lock()
+_T = TypeVar("_T")
 
 
-def _pool_results(workers: int, fn, tasks: list[tuple]) -> list | None:
+def _pool_results(workers: int, fn: Callable[..., _T], tasks: list[tuple]) -> list[_T] | None:
     """fn(*task) on `workers` forked processes, or None if no pool could run them.
 
     Why processes and fork: arkworks holds the GIL during a point multiplication,
@@ -199,7 +201,8 @@ def _pool_results(workers: int, fn, tasks: list[tuple]) -> list | None:
         ex.shutdown(wait=True, cancel_futures=True)
 
 
-def run_point_tasks(fn, tasks: list[tuple], shared: dict | None = None, parallel: bool = True) -> list:
+def run_point_tasks(fn: Callable[..., _T], tasks: list[tuple], shared: dict | None = None,
+                    parallel: bool = True) -> list[_T]:
     """[fn(*task) for task in tasks], spread over worker processes when there
     are several tasks and cores (falling back to this process if a pool cannot
     start).  fn reads big inputs from `_SHARED` (set to `shared` for the call)
@@ -425,16 +428,17 @@ def _w_ntt_columns(r0: int, r1: int, inverse: bool) -> bytes:
     for c, r in enumerate(range(r0, r1)):
         col = pts[c * T: (c + 1) * T]
         for h, base, step in stages:
-            last = cu is not None and 2 * h == T
+            last = cu if 2 * h == T else None  # set on the last stage of an inverse NTT
             t0 = pow(base, r, P)
             tw = [t0 * pow(step, qm, P) % P for qm in range(h)]
-            if last:
+            if last is not None:
+                assert scale is not None  # cu is set exactly when scale is
                 tw = [scale * t % P for t in tw]
             for q in range(T):
                 if q % (2 * h) < h:
                     t = tw[q % h]
-                    if last:
-                        _scaled_butterfly(col, q, h, cu, _signed_scalar(t))
+                    if last is not None:
+                        _scaled_butterfly(col, q, h, last, _signed_scalar(t))
                     else:
                         _butterfly(col, q, h, None if t == 1 else _signed_scalar(t))
         pts[c * T: (c + 1) * T] = col
@@ -504,7 +508,14 @@ def _seed_tau(seed: bytes) -> int:
 _KNOWN_G2: list[G2Point] = []
 
 
-def is_known_insecure(srs: "SRS") -> bool:
+class _HasG2Tau(Protocol):
+    """An SRS or a verifying key: anything that carries [tau]G2."""
+
+    @property
+    def g2_tau(self) -> G2Point: ...
+
+
+def is_known_insecure(srs: _HasG2Tau) -> bool:
     """True if srs.g2_tau is [tau]G2 for a tau anyone can compute: the default
     seed of SRS.insecure_from_seed, or tau = 1 (a ceremony with no contribution).
 

@@ -11,10 +11,14 @@ operation (one batch inversion, one prefix sum).
 
 from __future__ import annotations
 
+from typing import Iterator, Sequence, overload
+
 import numpy as np
 
 from . import algebra as A
 from . import field as F
+from .algebra import V, Getter
+from .expression import Value
 
 
 def _keys(cols: list[np.ndarray]) -> np.ndarray:
@@ -37,9 +41,14 @@ def multiplicities(inputs: list[np.ndarray], table: list[np.ndarray]) -> tuple[n
     return m, np.flatnonzero(~found)
 
 
-def compress(vals: list, theta: int):
-    """sum_i theta^i vals[i] via Horner (vals are vectors or ints)."""
-    acc = 0
+@overload
+def compress(vals: Sequence[np.ndarray], theta: int) -> np.ndarray: ...
+@overload
+def compress(vals: Sequence[int], theta: int) -> int: ...
+def compress(vals: Sequence[Value], theta: int) -> Value:
+    """sum_i theta^i vals[i] via Horner (vals are vectors or ints; a lookup has
+    at least one, so vectors give a vector)."""
+    acc: Value = 0
     for v in reversed(vals):
         acc = A.add(A.mul(acc, theta), v) if not (isinstance(acc, int) and acc == 0) else v
     return acc
@@ -54,7 +63,7 @@ def running_sum(f: np.ndarray, t: np.ndarray, m: np.ndarray, beta: int, usable: 
     return phi
 
 
-def constraints(get, idx: int, beta: int):
+def constraints(get: Getter[V], idx: int, beta: int) -> Iterator[V]:
     """Constraint values of lookup idx; get as in permutation.constraints plus
     ("m", idx), ("phi", idx, rot), ("f", idx), ("t", idx)."""
     phi = get("phi", idx, 0)

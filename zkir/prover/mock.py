@@ -11,16 +11,19 @@ here too instead of only in `verify`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
+from typing import Iterable, Sequence, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from . import field as F
 from . import lookup as lk
 from . import permutation as perm
 from .constraint_system import ConstraintSystem
 from .errors import CircuitError
-from .expression import Column, Query, evaluate_vec
+from .expression import Column, Expression, Query, evaluate_vec
 from .keygen import as_field_column
+from .permutation import Copy
 
 P = F.P
 MAX_ROWS_PER_CONSTRAINT = 64
@@ -43,8 +46,10 @@ class Failure:
 
 
 class MockProver:
-    def __init__(self, cs: ConstraintSystem, k: int, advice, fixed, instance=(), permutation=None,
-                 copies=(), field_input: bool = False, seed: int = 0, pinned=None):
+    def __init__(self, cs: ConstraintSystem, k: int, advice: Sequence[npt.ArrayLike], fixed: Sequence[npt.ArrayLike],
+                 instance: Sequence[npt.ArrayLike] = (), permutation: np.ndarray | None = None,
+                 copies: Iterable[Copy] = (), field_input: bool = False, seed: int = 0,
+                 pinned: dict[int, npt.ArrayLike] | None = None) -> None:
         """pinned: advice column -> the values the verifying key pins there (the
         model's private weights); other values are failures, as the verifier says."""
         self.cs = cs
@@ -52,8 +57,14 @@ class MockProver:
         n = self.n = 1 << k
         u = self.u = cs.usable_rows(k)
         rng = np.random.default_rng(seed)
+        self.advice: list[np.ndarray]
+        self.fixed: list[np.ndarray]
+        self.instance: list[np.ndarray]
         if field_input:
-            self.advice, self.fixed, self.instance = list(advice), list(fixed), list(instance)
+            # field_input: the caller (the prover) passes columns that already are field vectors
+            self.advice = cast("list[np.ndarray]", list(advice))
+            self.fixed = cast("list[np.ndarray]", list(fixed))
+            self.instance = cast("list[np.ndarray]", list(instance))
         else:
             if len(advice) != cs.num_advice or len(fixed) != cs.num_fixed or len(instance) != cs.num_instance:
                 raise CircuitError(f"expected {cs.num_advice} advice, {cs.num_fixed} fixed and "
@@ -78,8 +89,8 @@ class MockProver:
         v = self._col(q.column)
         return np.roll(v, -q.rotation, axis=0) if q.rotation else v
 
-    def _cells(self, expr, row: int) -> dict:
-        out = {}
+    def _cells(self, expr: Expression, row: int) -> dict[str, int | str]:
+        out: dict[str, int | str] = {}
         for q in sorted(expr.queries(), key=lambda q: (q.column.kind, q.column.index, q.rotation)):
             r = (row + q.rotation) % self.n
             name = self.cs.name_of(q.column) + (f"@{q.rotation:+d}" if q.rotation else "")

@@ -21,7 +21,7 @@ _kernel = nb.njit(cache=True, nogil=True, boundscheck=False)
 
 
 @_kernel
-def _bit_reverse(a, logn):
+def _bit_reverse(a: np.ndarray, logn: int) -> None:
     n = a.shape[0]
     for i in range(n):
         r = 0
@@ -37,7 +37,7 @@ def _bit_reverse(a, logn):
 
 
 @_kernel
-def _stage(a, tw, m, lo, hi):
+def _stage(a: np.ndarray, tw: np.ndarray, m: int, lo: int, hi: int) -> None:
     """One radix-2 stage of half-size m on rows lo..hi."""
     base = m - 1
     for k in range(lo, hi, 2 * m):
@@ -58,7 +58,7 @@ def _stage(a, tw, m, lo, hi):
 
 
 @_kernel
-def _butterflies(a, tw):
+def _butterflies(a: np.ndarray, tw: np.ndarray) -> None:
     """All stages.  The first log2(BLOCK) stages only mix rows inside aligned
     blocks of BLOCK rows, so they run block by block while the block is in
     cache (one pass over memory instead of log2(BLOCK) passes)."""

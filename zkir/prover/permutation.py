@@ -9,20 +9,28 @@ row), with the last rows random for zero knowledge.
 
 from __future__ import annotations
 
+from typing import Iterable, Iterator, Sequence, Union
+
 import numba as nb
 import numpy as np
 
 from . import algebra as A
 from . import field as F
+from .algebra import V, Getter
 from .errors import CircuitError
 from .expression import Column
+from .randomness import RandomBytes
 
 P = F.P
 DELTA = pow(F.GENERATOR, 1 << F.TWO_ADICITY, P)  # odd order: delta^j H are distinct cosets
 
+Copy = Union[tuple[tuple[Column, int], tuple[Column, int]],
+             tuple[Column, Union[np.ndarray, Sequence[int]], Column, Union[np.ndarray, Sequence[int]]]]
+"""A copy constraint: one cell pair, or two columns' row arrays (see normalize_copies)."""
+
 
 @nb.njit(cache=True)
-def _union_find(n, a, b):
+def _union_find(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     parent = np.arange(n)
     for i in range(a.shape[0]):
         x = a[i]
@@ -46,7 +54,7 @@ def _union_find(n, a, b):
     return parent
 
 
-def normalize_copies(copies, equality: list[Column], usable: int) -> tuple[np.ndarray, np.ndarray]:
+def normalize_copies(copies: Iterable[Copy], equality: list[Column], usable: int) -> tuple[np.ndarray, np.ndarray]:
     """Copies -> two arrays of flat positions (column_slot * n_rows + row).
 
     Accepted forms, mixable in one list:
@@ -57,11 +65,11 @@ def normalize_copies(copies, equality: list[Column], usable: int) -> tuple[np.nd
     pa, pb = [], []
     for cp in copies:
         if len(cp) == 2:
-            (ca, ra), (cb, rb) = cp
-            ra, rb = np.asarray([ra], np.int64), np.asarray([rb], np.int64)
+            (ca, row_a), (cb, row_b) = cp
+            ra, rb = np.asarray([row_a], np.int64), np.asarray([row_b], np.int64)
         elif len(cp) == 4:
-            ca, ra, cb, rb = cp
-            ra, rb = np.asarray(ra, np.int64).ravel(), np.asarray(rb, np.int64).ravel()
+            ca, rows_a, cb, rows_b = cp
+            ra, rb = np.asarray(rows_a, np.int64).ravel(), np.asarray(rows_b, np.int64).ravel()
             if ra.shape != rb.shape:
                 raise CircuitError(f"copy between {ca!r} and {cb!r}: {ra.size} rows vs {rb.size} rows")
         else:
@@ -119,7 +127,7 @@ def chunks(num_cols: int, chunk: int) -> list[range]:
 
 
 def grand_products(values: list[np.ndarray], sigmas: list[np.ndarray], n: int, usable: int,
-                   omega: int, beta: int, gamma: int, chunk: int, rng) -> list[np.ndarray]:
+                   omega: int, beta: int, gamma: int, chunk: int, rng: RandomBytes) -> list[np.ndarray]:
     """One z column (Lagrange form) per chunk of equality columns."""
     w = F.powers(omega, n)
     zs = []
@@ -141,7 +149,7 @@ def grand_products(values: list[np.ndarray], sigmas: list[np.ndarray], n: int, u
     return zs
 
 
-def random_field(count: int, rng) -> np.ndarray:
+def random_field(count: int, rng: RandomBytes) -> np.ndarray:
     """Uniform random field elements (Montgomery form), vectorised rejection
     sampling of 255-bit strings below p; rng needs a .bytes(n) method."""
     out = F.zeros(count)
@@ -161,7 +169,7 @@ def random_field(count: int, rng) -> np.ndarray:
     return out
 
 
-def constraints(get, num_cols: int, chunk: int, beta: int, gamma: int):
+def constraints(get: Getter[V], num_cols: int, chunk: int, beta: int, gamma: int) -> Iterator[V]:
     """Yield the permutation constraint values.
 
     get(name, *args) resolves: ("col", j) equality column j at x, ("sigma", j),

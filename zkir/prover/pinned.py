@@ -52,6 +52,8 @@ column in the proof, one small MSM for the prover and one for the verifier.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 from py_arkworks_bls12381 import G1Point
 
@@ -59,7 +61,8 @@ from . import field as F
 from . import permutation as perm
 from .errors import VerificationError
 from .kzg import msm_ints, msm_jobs
-from .transcript import Transcript
+from .randomness import RandomBytes
+from .transcript import Transcript, TranscriptReader, TranscriptWriter
 
 P = F.P
 
@@ -69,7 +72,8 @@ def blinding_rows(n: int, usable: int) -> slice:
     return slice(usable, n)
 
 
-def hiding_commitment(points: list[G1Point], column: np.ndarray, usable: int, rng) -> tuple[G1Point, np.ndarray]:
+def hiding_commitment(points: list[G1Point], column: np.ndarray, usable: int, rng: RandomBytes
+                      ) -> tuple[G1Point, np.ndarray]:
     """Commit to `column` (field vector of n rows) with fresh random blinding rows.
     Returns the commitment and the blinding values r0, which must stay secret."""
     n = column.shape[0]
@@ -88,8 +92,8 @@ def _link_challenge(vk_digest: bytes, commitments: list[G1Point], rs: list[G1Poi
     return t.challenge()
 
 
-def prove_links(tr, vk_digest: bytes, commitments: list[G1Point], blind_points: list[G1Point],
-                blindings: list[np.ndarray], rng) -> None:
+def prove_links(tr: TranscriptWriter, vk_digest: bytes, commitments: list[G1Point], blind_points: list[G1Point],
+                blindings: list[np.ndarray], rng: RandomBytes) -> None:
     """Write, for each pinned column j in order, R_j; then z_j for the link's challenge c.
 
     commitments[j]: the proof's commitment A_j to pinned column j;
@@ -109,8 +113,8 @@ def prove_links(tr, vk_digest: bytes, commitments: list[G1Point], blind_points: 
     tr.challenge()  # rho: the verifier's batching challenge, drawn here to keep the transcripts in step
 
 
-def verify_links(tr, vk_digest: bytes, blind_points: list[G1Point], pinned: list[tuple[int, G1Point]],
-                 advice: dict[int, G1Point], name_of) -> None:
+def verify_links(tr: TranscriptReader, vk_digest: bytes, blind_points: list[G1Point], pinned: list[tuple[int, G1Point]],
+                 advice: dict[int, G1Point], name_of: Callable[[int], str]) -> None:
     """Read and check the links of every pinned column (see the module notes).
 
     advice: the proof's advice commitments by column index; name_of(index)

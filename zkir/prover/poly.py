@@ -87,7 +87,7 @@ class Domain:
             intt(F.zeros(self.n))
             ntt(F.zeros(self.ext_n))
 
-        def one(v):
+        def one(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             c = self.lagrange_to_coeff(v)
             return c, self.coeff_to_extended(c)
 

@@ -7,9 +7,13 @@ coset vectors, the verifier on the evaluations at the challenge x.
 
 from __future__ import annotations
 
+from typing import Callable, Iterator
+
 from . import lookup as lk
 from . import permutation as perm
+from .algebra import V, Getter
 from .constraint_system import ConstraintSystem
+from .expression import Expression
 
 PROOF_MAGIC = b"ZKIRPRF"
 PROOF_VERSION = 1
@@ -62,7 +66,8 @@ def is_sent(key: tuple) -> bool:
     return key != HCOMB
 
 
-def constraints(cs: ConstraintSystem, get, evalexpr, theta: int, beta: int, gamma: int):
+def constraints(cs: ConstraintSystem, get: Getter[V], evalexpr: Callable[[Expression], V], theta: int, beta: int,
+                gamma: int) -> Iterator[V]:
     """Yield every constraint value (vector or point), in the fixed order:
     gate polynomials, permutation, lookups."""
     for g in cs.gates:
@@ -73,7 +78,7 @@ def constraints(cs: ConstraintSystem, get, evalexpr, theta: int, beta: int, gamm
         yield from lk.constraints(get, i, beta)
 
 
-def lookup_compressed(cs: ConstraintSystem, i: int, evalexpr, theta: int):
+def lookup_compressed(cs: ConstraintSystem, i: int, evalexpr: Callable[[Expression], V], theta: int) -> tuple[V, V]:
     lkp = cs.lookups[i]
     f = lk.compress([evalexpr(e) for e in lkp.inputs], theta)
     t = lk.compress([evalexpr(e) for e in lkp.table], theta)

@@ -12,19 +12,21 @@ Round structure (each commitment is absorbed by the Blake2b transcript):
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from typing import Literal, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from . import field as F
 from . import lookup as lk
 from . import permutation as perm
 from . import pinned, protocol
+from .constraint_system import ConstraintSystem
 from .errors import CircuitError, SynthesisError
-from .expression import Column, Query, evaluate_vec
+from .expression import Column, Expression, Query, evaluate_vec
 from .keygen import ProvingKey, as_field_column
 from .kzg import _threads, msm_batch, msm_jobs
-from .randomness import OsRandom
+from .randomness import OsRandom, RandomBytes
 from .transcript import TranscriptWriter
 
 P = F.P
@@ -38,7 +40,7 @@ def _instance_bytes(inst: list[np.ndarray]) -> bytes:
     return b"".join(parts)
 
 
-def prepare_instance(cs, instance: Sequence, usable: int) -> list[np.ndarray]:
+def prepare_instance(cs: ConstraintSystem, instance: Sequence[npt.ArrayLike], usable: int) -> list[np.ndarray]:
     """Instance columns as field vectors of their given length (no padding)."""
     if len(instance) != cs.num_instance:
         raise CircuitError(f"expected {cs.num_instance} instance columns, got {len(instance)}")
@@ -49,7 +51,8 @@ def prepare_instance(cs, instance: Sequence, usable: int) -> list[np.ndarray]:
     return out
 
 
-def prepare_advice(cs, advice: Sequence, n: int, usable: int, rng) -> list[np.ndarray]:
+def prepare_advice(cs: ConstraintSystem, advice: Sequence[npt.ArrayLike], n: int, usable: int, rng: RandomBytes
+                   ) -> list[np.ndarray]:
     """Advice as field columns with fresh random blinding rows (pinned ones too:
     their link to the key's commitment is proven separately, see pinned.py)."""
     if len(advice) != cs.num_advice:
@@ -78,6 +81,9 @@ def _quotient_numerator(pk: ProvingKey, ext: dict, theta: int, beta: int, gamma:
     vk = pk.vk
     cs, dom, u = vk.cs, vk.domain, vk.usable
     N, ef = dom.ext_n, dom.ext_factor
+    # set by ProvingKey.__post_init__
+    assert pk.l0_ext is not None and pk.llast_ext is not None and pk.lactive_ext is not None
+    assert pk.x_ext is not None
     fixed_src = {"l0": pk.l0_ext, "llast": pk.llast_ext, "lactive": pk.lactive_ext, "X": pk.x_ext}
 
     def block(lo: int, hi: int) -> np.ndarray:
@@ -86,26 +92,26 @@ def _quotient_numerator(pk: ProvingKey, ext: dict, theta: int, beta: int, gamma:
         def resolve(q: Query) -> np.ndarray:
             return _window(ext[(q.column.kind, q.column.index)], lo, hi, q.rotation * ef)
 
-        def evalexpr(e):
+        def evalexpr(e: Expression) -> np.ndarray:
             return evaluate_vec(e, resolve, size)
 
         fts = [protocol.lookup_compressed(cs, i, evalexpr, theta) for i in range(len(cs.lookups))]
 
-        def get(name, *a):
+        def get(name: str, idx: int = 0, rot: int | Literal["last"] = 0) -> np.ndarray:
             if name == "col":
-                c = cs.equality[a[0]]
+                c = cs.equality[idx]
                 return _window(ext[(c.kind, c.index)], lo, hi, 0)
             if name == "sigma":
-                return _window(pk.sigma_ext[a[0]], lo, hi, 0)
+                return _window(pk.sigma_ext[idx], lo, hi, 0)
             if name in ("z", "phi"):
-                rot = u if a[1] == "last" else a[1]
-                return _window(ext[(name, a[0])], lo, hi, rot * ef)
+                r = u if rot == "last" else rot
+                return _window(ext[(name, idx)], lo, hi, r * ef)
             if name == "m":
-                return _window(ext[("m", a[0])], lo, hi, 0)
+                return _window(ext[("m", idx)], lo, hi, 0)
             if name == "f":
-                return fts[a[0]][0]
+                return fts[idx][0]
             if name == "t":
-                return fts[a[0]][1]
+                return fts[idx][1]
             if name in fixed_src:
                 return _window(fixed_src[name], lo, hi, 0)
             raise KeyError(name)
@@ -128,8 +134,8 @@ def _quotient_numerator(pk: ProvingKey, ext: dict, theta: int, beta: int, gamma:
     return np.concatenate(parts)
 
 
-def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: bool = True,
-          seed: int | None = None, timings: dict | None = None) -> bytes:
+def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[npt.ArrayLike] = (), *,
+          check: bool = True, seed: int | None = None, timings: dict | None = None) -> bytes:
     """Prove that `advice` satisfies the circuit of `pk` with public `instance`.
 
     advice/instance: one integer array (or field vector) per column, at most
@@ -145,13 +151,13 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
     dom = vk.domain
     n, u = dom.n, vk.usable
     # blinding randomness: the OS CSPRNG unless a test fixes the seed
-    rng = np.random.default_rng(seed) if seed is not None else OsRandom()
+    rng: RandomBytes = np.random.default_rng(seed) if seed is not None else OsRandom()
     inst = prepare_instance(cs, instance, u)
     adv = prepare_advice(cs, advice, n, u, rng)
     inst_full = []
-    for v in inst:
+    for iv in inst:
         col = F.zeros(n)
-        col[: v.shape[0]] = v
+        col[: iv.shape[0]] = iv
         inst_full.append(col)
     if check:
         from .mock import MockProver
@@ -239,9 +245,9 @@ def prove(pk: ProvingKey, advice: Sequence, instance: Sequence = (), *, check: b
             + [("z", i) for i in range(len(zs))] + [("m", i) for i in range(len(ms))]
             + [("phi", i) for i in range(len(phis))])
     converted = dom.lagrange_to_coeff_and_extended(adv + inst_full + zs + ms + phis)
-    for key, (c, e) in zip(keys, converted):
+    for key, (cf, e) in zip(keys, converted):
         if key[0] != "instance":  # instance columns are never opened
-            coeffs[key] = c
+            coeffs[key] = cf
         ext[key] = e
     del converted
     coeffs[protocol.RANDOM] = rand_poly

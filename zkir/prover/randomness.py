@@ -8,6 +8,13 @@ generators are for reproducible tests only.
 from __future__ import annotations
 
 import os
+from typing import Protocol
+
+
+class RandomBytes(Protocol):
+    """A source of random bytes: OsRandom, or a seeded numpy Generator in tests."""
+
+    def bytes(self, n: int, /) -> bytes: ...
 
 
 class OsRandom:

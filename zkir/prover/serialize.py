@@ -151,7 +151,7 @@ def cs_from_reader(r: Reader) -> ConstraintSystem:
     return cs
 
 
-def open_reader(data, magic: bytes, version: int, what: str) -> Reader:
+def open_reader(data: bytes | bytearray | memoryview, magic: bytes, version: int, what: str) -> Reader:
     """A Reader past the magic and version of `data`, which must match."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ProofFormatError(f"{what} must be bytes, not {type(data).__name__}")

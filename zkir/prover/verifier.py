@@ -7,8 +7,10 @@ Why: verification must be cheap (a few ms) and must say which check failed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Literal, Sequence
 
+import numpy as np
+import numpy.typing as npt
 from py_arkworks_bls12381 import GT, G1Point
 
 from . import field as F
@@ -17,13 +19,14 @@ from .errors import CircuitError, InsecureSetupError, ProofFormatError, Verifica
 from .expression import Column, Query, evaluate_point
 from .keygen import VerifyingKey
 from .kzg import is_known_insecure, msm_ints
+from .poly import Domain
 from .prover import _instance_bytes, prepare_instance
 from .transcript import TranscriptReader
 
 P = F.P
 
 
-def _instance_at(dom, vals, point: int) -> int:
+def _instance_at(dom: Domain, vals: np.ndarray, point: int) -> int:
     """sum_i vals[i] L_i(point) for an instance column given as a field vector
     (vectorised: one batch inversion, one dot product)."""
     m = vals.shape[0]
@@ -43,9 +46,9 @@ def _instance_at(dom, vals, point: int) -> int:
             total += xs[i] * ws[i] * (inv * prefix[i] % P)
             inv = inv * dens[i] % P
         return total % P * dom.vanishing_at(point) % P
-    ws = F.powers(dom.omega, m)
-    den = F.mul_scalar(F.add_scalar(F.neg(ws), point), dom.n)  # n (point - w^i)
-    lag = F.mul(ws, F.batch_inv(den))
+    wv = F.powers(dom.omega, m)
+    den = F.mul_scalar(F.add_scalar(F.neg(wv), point), dom.n)  # n (point - w^i)
+    lag = F.mul(wv, F.batch_inv(den))
     return F.dot(vals, lag) * dom.vanishing_at(point) % P
 
 
@@ -67,7 +70,7 @@ class Replay:
     u: int
 
 
-def replay(vk: VerifyingKey, instance: Sequence, proof: bytes) -> Replay:
+def replay(vk: VerifyingKey, instance: Sequence[npt.ArrayLike], proof: bytes) -> Replay:
     """Parse `proof`, replay its transcript and check every algebraic relation
     short of the final pairing (raises VerificationError / ProofFormatError)."""
     cs = vk.cs
@@ -89,7 +92,7 @@ def replay(vk: VerifyingKey, instance: Sequence, proof: bytes) -> Replay:
     tr.absorb(b"vk", vk.digest)
     tr.absorb(b"instance", _instance_bytes(inst))
 
-    comm: dict[tuple, object] = {}
+    comm: dict[tuple, G1Point] = {}
     for i in range(cs.num_advice):
         comm[("advice", i)] = tr.read_point(f"advice commitment {i}")
     pinned.verify_links(tr, vk.digest, vk.blind_points, vk.pinned, {i: comm[("advice", i)] for i, _ in vk.pinned},
@@ -148,23 +151,23 @@ def replay(vk: VerifyingKey, instance: Sequence, proof: bytes) -> Replay:
         fs.append(f)
         ts.append(t)
 
-    def get(name, *a):
+    def get(name: str, idx: int = 0, rot: int | Literal["last"] = 0) -> int:
         if name == "col":
-            c = cs.equality[a[0]]
+            c = cs.equality[idx]
             if c.kind == "instance":
                 return inst_eval(c.index, 0)
             return evals[((c.kind, c.index), 0)]
         if name == "sigma":
-            return evals[(("sigma", a[0]), 0)]
+            return evals[(("sigma", idx), 0)]
         if name in ("z", "phi"):
-            rot = u if a[1] == "last" else a[1]
-            return evals[((name, a[0]), rot)]
+            r = u if rot == "last" else rot
+            return evals[((name, idx), r)]
         if name == "m":
-            return evals[(("m", a[0]), 0)]
+            return evals[(("m", idx), 0)]
         if name == "f":
-            return fs[a[0]]
+            return fs[idx]
         if name == "t":
-            return ts[a[0]]
+            return ts[idx]
         if name == "l0":
             return l0
         if name == "llast":
@@ -192,7 +195,8 @@ def replay(vk: VerifyingKey, instance: Sequence, proof: bytes) -> Replay:
     return Replay(comm, evals, groups, points, w_commits, x, v, uch)
 
 
-def verify(vk: VerifyingKey, instance: Sequence, proof: bytes, *, allow_insecure_srs: bool = False) -> bool:
+def verify(vk: VerifyingKey, instance: Sequence[npt.ArrayLike], proof: bytes, *, allow_insecure_srs: bool = False
+           ) -> bool:
     """True if `proof` is valid for `instance`; raises VerificationError otherwise.
 
     A key made from a test SRS (public tau: anyone can forge) is refused unless
@@ -210,10 +214,10 @@ def verify(vk: VerifyingKey, instance: Sequence, proof: bytes, *, allow_insecure
     # ---- GWC batched opening: e(sum u^j W_j, [tau]) == e(sum u^j (F_j - y_j + z_j W_j), [1])
     lhs_pts, lhs_sc = [], []
     rhs: dict[int, int] = {}  # index into point list -> scalar
-    rhs_pts = []
+    rhs_pts: list[G1Point] = []
     idx_of: dict[int, int] = {}
 
-    def add_rhs(pt, s):
+    def add_rhs(pt: G1Point, s: int) -> None:
         k_ = id(pt)
         if k_ not in idx_of:
             idx_of[k_] = len(rhs_pts)

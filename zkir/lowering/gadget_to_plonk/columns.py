@@ -1,0 +1,36 @@
+"""Column names, one scheme: every column is `<owner>.<member>`.
+
+Bands are `a.<i>` (gadget advice), `w.<i>` (private weights), `f.<i>` (fixed
+weights), `instance.0` and `zero.0`; a gadget's selectors are `<gadget key>.<role>`
+and a table's columns `<table>.<part>`. Selector roles (q, chain, c<j>) and table
+parts (tag, in, out, row, col, value) never coincide, and placement names never
+hold a dot, so no column can be named like another column or a placement.
+"""
+
+from __future__ import annotations
+
+ADVICE_BAND = "a"
+WEIGHT_BAND = "w"
+FIXED_BAND = "f"
+INSTANCE = "instance.0"
+ZERO = "zero.0"
+
+
+def band_column(band: str, index: int) -> str:
+    return f"{band}.{index}"
+
+
+def selector_column(key: str, role: str) -> str:
+    """The fixed column of selector `role` of the gadget with this key."""
+    return f"{key}.{role}"
+
+
+def table_columns(name: str, width: int) -> list[str]:
+    """The fixed columns tabulating table `name` (tag first)."""
+    parts = ("tag", "row", "col", "value") if width == 4 else ("tag", "in", "out")[:width]
+    return [f"{name}.{part}" for part in parts]
+
+
+def placement_name(hint: str) -> str:
+    """A placement name from a value's name: letters, digits and `_` only."""
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in hint) or "p"
