@@ -87,14 +87,14 @@ def _child(argv: list[str]) -> dict:
         options = workflow.CompileOptions(
             columns=columns, items_per_row=items, share_lookups=bool(share), layout_search=False, weights="fixed"
         )
-        workflow.compile_model(model, build, options)
-        workflow.setup(build)
+        _, plan = workflow.compile_circuit(model, build, options)
+        workflow.setup(build, plan=plan)
         return {}
 
     settings = workflow.Settings.load(build)
     x = np.random.default_rng(0).random(settings.inputs[0].shape).tolist()
-    result = workflow.prove(build, x, build / "proof.bin")
     plan = workflow._plan(build)
+    result = workflow.prove(build, x, build / "proof.bin", plan=plan)
     features = CircuitFeatures.of(plan.cs, settings.k)
     phases = {p: result.timings.get(f"prove_{p}", 0.0) for p in PHASES}
     return {"features": asdict(features), "phases": phases, "rss": peak_rss_bytes()}

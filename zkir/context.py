@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from xdsl.context import Context
+from xdsl.ir import Dialect
 
 
-def zkir_dialects() -> dict[str, object]:
+def zkir_dialects() -> dict[str, Callable[[], Dialect]]:
     """Dialect name -> factory, imported lazily so start-up stays fast."""
 
-    def ml():
+    def ml() -> Dialect:
         from zkir.dialects.ml import MLDialect
 
         return MLDialect
 
-    def gadget():
+    def gadget() -> Dialect:
         from zkir.dialects.gadget import GadgetDialect
 
         return GadgetDialect
 
-    def plonk():
+    def plonk() -> Dialect:
         from zkir.dialects.plonk import PlonkDialect
 
         return PlonkDialect
 
-    def builtin():
+    def builtin() -> Dialect:
         from xdsl.dialects.builtin import Builtin
 
         return Builtin
 
-    def func():
+    def func() -> Dialect:
         from xdsl.dialects.func import Func
 
         return Func

@@ -35,7 +35,7 @@ class Pipeline:
     def run(self, module: ModuleOp, ctx: Context | None = None) -> ModuleOp:
         """Run the passes in place (verifying after each) and return the module."""
 
-        def check(_prev: ModulePass | None, op: ModuleOp, _next: ModulePass | None):
+        def check(_prev: ModulePass | None, op: ModuleOp, _next: ModulePass | None) -> None:
             if self.verify_each:
                 op.verify()
 

@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 
 from zkir.dialects.resources import to_numpy
+from zkir.gadgets.io import IORole
 from zkir.prover import VerificationError
 
 FORMAT = "zkir-statement/1"
-ROLES = ("input", "output", "constant", "zero")
+ROLES = (IORole.INPUT, IORole.OUTPUT, IORole.CONSTANT, IORole.ZERO)
 
 
 def values_digest(values: np.ndarray) -> str:
@@ -95,7 +96,7 @@ class Statement:
 
     @property
     def private_inputs(self) -> list[str]:
-        return [t.name for t in self.of("input") if not t.public]
+        return [t.name for t in self.of(IORole.INPUT) if not t.public]
 
     def check_instance(self, instance: list[np.ndarray]) -> None:
         """Reject public values that do not fit the statement, naming what is wrong."""
@@ -111,9 +112,9 @@ class Statement:
             if not t.public:
                 continue
             covered[t.rows[0] : t.rows[1]] = True
-            if t.role in ("constant", "zero") and values_digest(self.raw(column, t)) != t.digest:
+            if t.role in (IORole.CONSTANT, IORole.ZERO) and values_digest(self.raw(column, t)) != t.digest:
                 raise VerificationError(
-                    f"public {'weights' if t.role == 'constant' else 'zero cell'} '{t.name}' in the proof are not "
+                    f"public {'weights' if t.role == IORole.CONSTANT else 'zero cell'} '{t.name}' in the proof are not "
                     "the model's (the proof was made with other public values than the key fixes)"
                 )
         if np.any(column[~covered] != 0):
@@ -143,8 +144,9 @@ def build_statement(plan: Any, inputs: list[Any], outputs: list[Any], model: str
         raise ValueError(f"the circuit has {len(io)} input/output placements, the settings name "
                          f"{len(inputs) + len(outputs)} tensors")
     tensors: list[PublicTensor] = []
-    for info, placed, role in zip(inputs + outputs, io, ["input"] * len(inputs) + ["output"] * len(outputs)):
-        size = int(np.prod(placed.op.port_shapes()["in" if role == "output" else "out"], dtype=np.int64))
+    roles = [IORole.INPUT] * len(inputs) + [IORole.OUTPUT] * len(outputs)
+    for info, placed, role in zip(inputs + outputs, io, roles):
+        size = int(np.prod(placed.op.port_shapes()[role.port], dtype=np.int64))
         if size != int(np.prod(info.shape, dtype=np.int64)):
             raise ValueError(f"{role} '{info.name}' has {size} elements in the circuit, shape {info.shape} in the settings")
         public = placed.columns[0].kind == "instance"
@@ -154,10 +156,10 @@ def build_statement(plan: Any, inputs: list[Any], outputs: list[Any], model: str
     for placed in plan.places.values():
         if id(placed) in seen or placed.columns[0].kind != "instance":
             continue
-        if placed.kind not in ("constant", "zero"):
+        if placed.kind not in (IORole.CONSTANT, IORole.ZERO):
             raise ValueError(f"placement @{placed.name} ({placed.kind}) sits in the instance column")
         shape = list(placed.op.port_shapes()["out"])
-        if placed.kind == "constant":
+        if placed.kind == IORole.CONSTANT:
             values = to_numpy(placed.op.param("value")).astype(np.int64).ravel()
         else:
             values = np.zeros(int(np.prod(shape, dtype=np.int64)), dtype=np.int64)

@@ -15,12 +15,26 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from zkir.errors import ZkirError
 from zkir.files import write_atomic
+from zkir.gadgets.io import IORole
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    from xdsl.dialects.builtin import ModuleOp
+    from xdsl.dialects.func import FuncOp
+    from xdsl.ir import Attribute
+    from xdsl.passes import ModulePass
+
+    from zkir.backend_halo2.circuit_plan import CircuitPlan, Placed
+    from zkir.backend_halo2.witness import Witness
+    from zkir.prover import SRS
+    from zkir.prover.keygen import VerifyingKey
+    from zkir.statement import PublicTensor, Statement
 
 SETTINGS = "settings.json"
 KEY_FILES = ("pk.bin", "vk.bin")
@@ -98,10 +112,13 @@ def _quiet(_: str) -> None:
     pass
 
 
-def _scales(fn) -> tuple[list[int], list[int]]:
+def _scales(fn: FuncOp) -> tuple[list[int], list[int]]:
+    from xdsl.dialects.builtin import TensorType
+
     from zkir.dialects.ml import FixedType
 
-    def scale(ty) -> int:
+    def scale(ty: Attribute) -> int:
+        assert isinstance(ty, TensorType)  # as input_specs/output_specs require of main's types
         el = ty.element_type
         return el.scale.data if isinstance(el, FixedType) else 0
 
@@ -111,7 +128,7 @@ def _scales(fn) -> tuple[list[int], list[int]]:
     )
 
 
-def default_range_bits(gadget_module, scale_bits: int) -> int:
+def default_range_bits(gadget_module: ModuleOp, scale_bits: int) -> int:
     """Range-check limb bits when none are asked for: the scale, or 4 more when the
     model takes square roots of variances, which sit at twice the scale.
     (A first rule; the layout search issue is where this becomes a choice.)"""
@@ -125,7 +142,7 @@ def default_range_bits(gadget_module, scale_bits: int) -> int:
 LAYOUT_TABLE = "layout_candidates.txt"
 
 
-def _layout_passes(options: CompileOptions, range_bits: int, build: Path) -> tuple:
+def _layout_passes(options: CompileOptions, range_bits: int, build: Path) -> tuple[ModulePass, ...]:
     """The passes from gadgets to a verified plonk circuit, as `options` ask."""
     from zkir.lowering.gadget_to_plonk import ConvertGadgetToPlonkPass
     from zkir.passes.layout_search import GadgetLayoutSearchPass
@@ -151,7 +168,7 @@ def _layout_passes(options: CompileOptions, range_bits: int, build: Path) -> tup
     return lower, PlonkVerifyLayoutPass()
 
 
-def _front_passes(options: CompileOptions) -> list[tuple[tuple, str]]:
+def _front_passes(options: CompileOptions) -> list[tuple[tuple[ModulePass, ...], str]]:
     """(passes, the build file they write) from the imported model to gadgets."""
     from zkir.lowering.ml_to_gadget import ConvertMLToGadgetPass
     from zkir.passes.gadget_canonicalize import GadgetCanonicalizePass
@@ -170,6 +187,15 @@ def compile_model(
     model: str | Path, build: str | Path, options: CompileOptions | None = None, progress: Progress = _quiet
 ) -> Settings:
     """Model file -> every level's IR and settings.json in `build`."""
+    return compile_circuit(model, build, options, progress)[0]
+
+
+def compile_circuit(
+    model: str | Path, build: str | Path, options: CompileOptions | None = None, progress: Progress = _quiet
+) -> tuple[Settings, CircuitPlan]:
+    """compile_model, also returning the plan of the circuit it wrote, so a caller
+    that goes on to `setup` (the calibration) hands it down instead of
+    building it again from 4_plonk.mlir."""
     from zkir.interpreter.program import input_specs, main_function, output_specs
     from zkir.ir_io import write_module
     from zkir.pass_pipeline import Pipeline
@@ -191,7 +217,7 @@ def compile_model(
     fn = main_function(module)
     in_specs, out_specs = input_specs(fn), output_specs(fn)
 
-    def run(passes: tuple, level: str) -> None:
+    def run(passes: tuple[ModulePass, ...], level: str) -> None:
         progress(f"{passes[0].name} -> {level}")
         Pipeline(passes).run(module)
         write_module(module, build / level)
@@ -225,7 +251,7 @@ def compile_model(
     )
     settings.save(build)
     progress(f"circuit: k={plan.k}, {settings.rows} rows, {plan.cs.num_advice} advice columns")
-    return settings
+    return settings, plan
 
 
 def run_model(
@@ -256,7 +282,7 @@ def run_model(
     return {n: o.tolist() for n, o in zip(names, run_float(module, inputs))}
 
 
-def _plan(build: Path):
+def _plan(build: Path) -> CircuitPlan:
     from xdsl.utils.exceptions import ParseError
 
     from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
@@ -276,13 +302,16 @@ def setup(
     srs_file: str | Path | None = None,
     progress: Progress = _quiet,
     insecure_test_srs: bool = False,
+    plan: CircuitPlan | None = None,
 ) -> dict[str, float]:
     """Keys for the compiled circuit.
 
     The SRS is, in order of trust: a ceremony or imported file (`srs_file`);
     else a fresh one from the OS CSPRNG whose tau is discarded (only whoever ran
     this setup could forge); or, for tests only, the seeded SRS whose tau is
-    public (`insecure_test_srs`): its keys are marked and verifiers refuse them."""
+    public (`insecure_test_srs`): its keys are marked and verifiers refuse them.
+    `plan`: the plan of this build's circuit when the caller has it already
+    (compile_circuit's); else it is built from 4_plonk.mlir."""
     from zkir.prover import SRS, keygen, pk_to_bytes, vk_to_bytes
 
     build = Path(build)
@@ -308,7 +337,8 @@ def setup(
     times["srs"] = time.perf_counter() - t
     t = time.perf_counter()
     progress("building the circuit")
-    plan = _plan(build)
+    if plan is None:
+        plan = _plan(build)
     plan.check_wiring()  # keygen refuses a gadget input cell not tied to its source
     statement = _statement(build, settings, plan)
     progress("keygen: fixed columns, permutation, commitments")
@@ -322,7 +352,7 @@ def setup(
     return times
 
 
-def _load_srs(path: Path, k: int):
+def _load_srs(path: Path, k: int) -> SRS:
     from zkir.prover import ProofFormatError
 
     if not path.exists():
@@ -338,7 +368,7 @@ def _load_srs(path: Path, k: int):
     return srs
 
 
-def _statement(build: Path, settings: Settings, plan):
+def _statement(build: Path, settings: Settings, plan: CircuitPlan) -> Statement:
     from zkir.statement import build_statement
 
     try:
@@ -398,7 +428,17 @@ class ProveResult:
     proof_bytes: int
 
 
-def prove(build: str | Path, inputs: Mapping[str, Any] | Any, proof_path: str | Path, progress: Progress = _quiet) -> ProveResult:
+def prove(
+    build: str | Path,
+    inputs: Mapping[str, Any] | Any,
+    proof_path: str | Path,
+    progress: Progress = _quiet,
+    plan: CircuitPlan | None = None,
+) -> ProveResult:
+    """A proof of the model's output on `inputs`, written to `proof_path`.
+
+    `plan`: the plan of this build's circuit when the caller has it already;
+    else it is built from 4_plonk.mlir."""
     from zkir.backend_halo2.witness import compute_witness
     from zkir.prover import SRS, pk_from_bytes
     from zkir.prover import prove as prove_circuit
@@ -411,7 +451,8 @@ def prove(build: str | Path, inputs: Mapping[str, Any] | Any, proof_path: str | 
     timings: dict[str, float] = {}
     t = time.perf_counter()
     progress("loading the proving key")
-    plan = _plan(build)
+    if plan is None:
+        plan = _plan(build)
     # the prover skips the SRS's point checks (seconds at large k): a bad SRS can
     # only make its own proof fail, never make a false one verify
     pk = pk_from_bytes((build / "pk.bin").read_bytes(), SRS.load(build / "srs.bin", check=False))
@@ -488,7 +529,7 @@ def _verifying_key_path(build: Path) -> Path:
     return build if build.is_file() else build / "vk.bin"
 
 
-def _read_verifying_key(build: Path):
+def _read_verifying_key(build: Path) -> tuple[Path, bytes, VerifyingKey, Statement]:
     """(path, bytes, key, statement) of a build's vk.bin or a key file; one-line errors."""
     from zkir.prover import ProofFormatError, vk_from_bytes
     from zkir.statement import Statement
@@ -504,7 +545,7 @@ def _read_verifying_key(build: Path):
         raise WorkflowError(f"{vk_path}: {e}") from None
 
 
-def _infos(tensors) -> list[TensorInfo]:
+def _infos(tensors: list[PublicTensor]) -> list[TensorInfo]:
     """Public tensors of a statement as the TensorInfo that quantize and display take."""
     return [TensorInfo(t.name, t.shape, t.scale or 0, t.rows) for t in tensors]
 
@@ -534,7 +575,7 @@ def verify(
     if build.is_dir() and plonk.exists() and circuit_digest(plonk.read_bytes()) != statement.circuit:
         raise WorkflowError(f"{vk_path} was made for another circuit than {plonk} (run zkir setup)")
     timings["load"] = time.perf_counter() - t
-    public_inputs = _infos(statement.public("input"))
+    public_inputs = _infos(statement.public(IORole.INPUT))
     expected = quantize_inputs(public_inputs, inputs) if inputs is not None else None
     if inputs is not None and statement.private_inputs:
         private = ", ".join(statement.private_inputs)
@@ -549,8 +590,8 @@ def verify(
             raise VerificationError("this proof is for another circuit or key (its verifying-key digest differs)")
         statement.check_instance(pf.instance)
         verify_proof(vk, pf.instance, pf.proof, allow_insecure_srs=allow_insecure_srs)
-        raw_outputs = statement.values(pf.instance, "output")
-        raw_inputs = statement.values(pf.instance, "input")
+        raw_outputs = statement.values(pf.instance, IORole.OUTPUT)
+        raw_inputs = statement.values(pf.instance, IORole.INPUT)
         if expected is not None:
             for info, want in zip(public_inputs, expected):
                 got = raw_inputs[info.name]
@@ -561,11 +602,11 @@ def verify(
                         f"({differ} of {want.size} values differ)"
                     )
 
-        def shown(role: str, raws: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
+        def shown(role: IORole, raws: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
             infos = _infos(statement.public(role))
             return _tensors(infos, [raws[i.name] for i in infos])
 
-        outputs, shown_inputs = shown("output", raw_outputs), shown("input", raw_inputs)
+        outputs, shown_inputs = shown(IORole.OUTPUT, raw_outputs), shown(IORole.INPUT, raw_inputs)
     except VerificationError as e:
         failed = str(e)
     timings["verify"] = time.perf_counter() - t
@@ -614,7 +655,9 @@ class MockFailure:
         return f"{self.kind} '{self.name}' fails at row {self.row}{where}"
 
 
-def mock(build: str | Path, inputs: Mapping[str, Any] | Any, tamper: Callable | None = None) -> list[MockFailure]:
+def mock(
+    build: str | Path, inputs: Mapping[str, Any] | Any, tamper: Callable[[Witness], None] | None = None
+) -> list[MockFailure]:
     """Check every gate, lookup and copy on the witness, and the private weights
     against the model's (as the verifier does), naming the placement.
 
@@ -629,9 +672,10 @@ def mock(build: str | Path, inputs: Mapping[str, Any] | Any, tamper: Callable | 
     witness = compute_witness(plan, quantize_inputs(settings, inputs))
     if tamper is not None:
         tamper(witness)
+    pinned: dict[int, npt.ArrayLike] = dict(plan.pinned_advice())  # dict is invariant: MockProver wants this type
     failures = MockProver(
         plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints(),
-        pinned=plan.pinned_advice(),
+        pinned=pinned,
     ).verify()
     out = []
     for f in failures:
@@ -642,10 +686,10 @@ def mock(build: str | Path, inputs: Mapping[str, Any] | Any, tamper: Callable | 
     return out
 
 
-def _weight_placement(plan, column: str, row: int):
+def _weight_placement(plan: CircuitPlan, column: str, row: int) -> Placed | None:
     """The constant (weights) placement holding `row` of the advice column named `column`."""
     for p in plan.places.values():
-        if p.kind == "constant" and p.row <= row < p.row + p.structure.rows:
+        if p.kind == IORole.CONSTANT and p.row <= row < p.row + p.structure.rows:
             if any(plan.cs.name_of(c) == column for c in p.columns):
                 return p
     return None
@@ -670,7 +714,7 @@ def report(build: str | Path) -> list[dict[str, Any]]:
                 "rows": placed.structure.rows,
                 "columns": [c.kind for c in placed.columns][0],
                 "lookups": sum(n for k, n in lookups_of.items() if k.startswith(key)) * placed.structure.rows
-                if placed.kind not in ("input", "output", "constant", "zero")
+                if placed.kind not in tuple(IORole)
                 else 0,
                 "share": round(placed.structure.rows / rows_total, 4) if placed.columns[0].kind == "advice" else 0.0,
             }

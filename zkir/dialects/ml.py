@@ -13,6 +13,8 @@ Layouts follow ONNX: activations NCHW, convolution weights OIHW.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import numpy as np
 from xdsl.dialects.builtin import (
     AnyFloat,
     DenseArrayBase,
@@ -31,6 +33,7 @@ from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
     ParametrizedAttribute,
+    base,
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
@@ -45,6 +48,7 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from zkir.dialects.resources import to_numpy
 from zkir.dialects.shapes import (
     broadcast_shapes,
     expect_shape,
@@ -138,7 +142,7 @@ def check_product_result(result: Attribute, expected: Attribute, op_name: str) -
         )
 
 
-def _int_list(attr: DenseArrayBase) -> tuple[int, ...]:
+def _int_list(attr: DenseArrayBase[IntegerType]) -> tuple[int, ...]:
     return tuple(int(v) for v in attr.get_values())
 
 
@@ -149,6 +153,10 @@ def _i64_array(values: Sequence[int]) -> DenseArrayBase:
 # ---------------------------------------------------------------------------
 # Ops
 # ---------------------------------------------------------------------------
+# Typed accessors: every property `p` that consumers read has a method
+# `get_p()` returning it as a plain Python value (a tuple of ints for i64
+# arrays, int / bool / float for scalars, a numpy array for a constant's value).
+# The properties themselves keep their names (they are the IR's spelling).
 
 
 @irdl_op_definition
@@ -161,7 +169,7 @@ class ConstantOp(IRDLOperation):
 
     name = "ml.constant"
 
-    value = prop_def(DenseIntOrFPElementsAttr | DenseResourceAttr)
+    value = prop_def(base(DenseIntOrFPElementsAttr) | base(DenseResourceAttr))
     result = result_def(TensorType)
 
     assembly_format = "attr-dict `:` type($result)"
@@ -171,6 +179,11 @@ class ConstantOp(IRDLOperation):
 
     def __init__(self, value: Attribute, result_type: TensorType):
         super().__init__(properties={"value": value}, result_types=[result_type])
+
+    def get_value(self) -> np.ndarray:
+        """The stored values (inline or a resource blob), shaped; a fixed-point
+        constant gives its integers."""
+        return to_numpy(self.value)
 
     def verify_(self) -> None:
         result = tensor_type(self.result, "result", self.name)
@@ -370,6 +383,19 @@ class Conv2dOp(IRDLOperation):
             },
         )
 
+    def get_strides(self) -> tuple[int, ...]:
+        return _int_list(self.strides)
+
+    def get_pads(self) -> tuple[int, ...]:
+        """[top, left, bottom, right]."""
+        return _int_list(self.pads)
+
+    def get_dilations(self) -> tuple[int, ...]:
+        return _int_list(self.dilations)
+
+    def get_group(self) -> int:
+        return self.group.value.data
+
     def verify_(self) -> None:
         el = product_element(
             element_of(self.input, "input", self.name),
@@ -379,10 +405,10 @@ class Conv2dOp(IRDLOperation):
         shape = conv2d_output_shape(
             tensor_type(self.input, "input", self.name).get_shape(),
             tensor_type(self.weight, "weight", self.name).get_shape(),
-            _int_list(self.strides),
-            _int_list(self.pads),
-            _int_list(self.dilations),
-            self.group.value.data,
+            self.get_strides(),
+            self.get_pads(),
+            self.get_dilations(),
+            self.get_group(),
             self.name,
         )
         result = tensor_type(self.result, "result", self.name)
@@ -506,14 +532,18 @@ class TransposeOp(IRDLOperation):
             properties={"perm": _i64_array(perm)},
         )
 
+    def get_perm(self) -> tuple[int, ...]:
+        return _int_list(self.perm)
+
     @property
     def permutation(self) -> tuple[int, ...]:
-        return _int_list(self.perm)
+        """The older spelling of get_perm(), kept for zkir.frontends.builder."""
+        return self.get_perm()
 
     def verify_(self) -> None:
         src = tensor_type(self.input, "input", self.name)
         dst = tensor_type(self.result, "result", self.name)
-        perm = self.permutation
+        perm = self.get_perm()
         if sorted(perm) != list(range(src.get_num_dims())):
             raise VerifyException(
                 f"{self.name}: perm {list(perm)} is not a permutation of the "
@@ -633,9 +663,15 @@ class ClipOp(_ElementwiseUnaryOp):
             properties={"min": _f64(lo), "max": _f64(hi)},
         )
 
+    def get_min(self) -> float:
+        return self.min.value.data
+
+    def get_max(self) -> float:
+        return self.max.value.data
+
     def verify_(self) -> None:
         super().verify_()
-        if self.min.value.data > self.max.value.data:
+        if self.get_min() > self.get_max():
             raise VerifyException(f"{self.name}: min exceeds max")
 
 
@@ -722,18 +758,21 @@ class _ReduceOp(IRDLOperation):
             },
         )
 
-    @property
-    def axis_list(self) -> tuple[int, ...]:
+    def get_axes(self) -> tuple[int, ...]:
+        """As written: negative axes count from the end."""
         return _int_list(self.axes)
+
+    def get_keepdims(self) -> bool:
+        return bool(self.keepdims.value.data)
 
     def verify_(self) -> None:
         src = tensor_type(self.input, "input", self.name)
         element_of(self.input, "input", self.name)
-        axes = normalise_axes(self.axis_list, src.get_num_dims(), self.name)
+        axes = normalise_axes(self.get_axes(), src.get_num_dims(), self.name)
         dst = tensor_type(self.result, "result", self.name)
         expect_shape(
             dst.get_shape(),
-            reduced_shape(src.get_shape(), axes, bool(self.keepdims.value.data)),
+            reduced_shape(src.get_shape(), axes, self.get_keepdims()),
             self.name,
         )
         _same_element(src, dst, self.name)
@@ -777,10 +816,14 @@ class SoftmaxOp(IRDLOperation):
             properties={"axis": IntegerAttr(axis, i64)},
         )
 
+    def get_axis(self) -> int:
+        """As written: a negative axis counts from the end."""
+        return self.axis.value.data
+
     def verify_(self) -> None:
         src = tensor_type(self.input, "input", self.name)
         element_of(self.input, "input", self.name)
-        normalise_axes([self.axis.value.data], src.get_num_dims(), self.name)
+        normalise_axes([self.get_axis()], src.get_num_dims(), self.name)
         if self.result.type != src:
             raise VerifyException(f"{self.name}: result type must equal the input type")
 
@@ -815,10 +858,17 @@ class LayerNormOp(IRDLOperation):
             properties={"axis": IntegerAttr(axis, i64), "epsilon": _f64(epsilon)},
         )
 
+    def get_axis(self) -> int:
+        """As written: a negative axis counts from the end."""
+        return self.axis.value.data
+
+    def get_epsilon(self) -> float:
+        return self.epsilon.value.data
+
     def verify_(self) -> None:
         src = tensor_type(self.input, "input", self.name)
         element_of(self.input, "input", self.name)
-        (axis,) = normalise_axes([self.axis.value.data], src.get_num_dims(), self.name)
+        (axis,) = normalise_axes([self.get_axis()], src.get_num_dims(), self.name)
         tail = src.get_shape()[axis:]
         for what, v in (("scale", self.scale), ("bias", self.bias)):
             ty = tensor_type(v, what, self.name)
@@ -863,15 +913,25 @@ class _PoolOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     traits = traits_def(Pure())
 
+    def get_kernel(self) -> tuple[int, ...]:
+        return _int_list(self.kernel)
+
+    def get_strides(self) -> tuple[int, ...]:
+        return _int_list(self.strides)
+
+    def get_pads(self) -> tuple[int, ...]:
+        """[top, left, bottom, right]."""
+        return _int_list(self.pads)
+
     def verify_(self) -> None:
         src = tensor_type(self.input, "input", self.name)
         element_of(self.input, "input", self.name)
         dst = tensor_type(self.result, "result", self.name)
         shape = pool2d_output_shape(
             src.get_shape(),
-            _int_list(self.kernel),
-            _int_list(self.strides),
-            _int_list(self.pads),
+            self.get_kernel(),
+            self.get_strides(),
+            self.get_pads(),
             self.name,
         )
         expect_shape(dst.get_shape(), shape, self.name)
@@ -884,7 +944,14 @@ class MaxPoolOp(_PoolOp):
 
     name = "ml.max_pool"
 
-    def __init__(self, input: SSAValue, kernel, strides, pads, result_type: TensorType):
+    def __init__(
+        self,
+        input: SSAValue,
+        kernel: Sequence[int],
+        strides: Sequence[int],
+        pads: Sequence[int],
+        result_type: TensorType,
+    ):
         super().__init__(
             operands=[input],
             result_types=[result_type],
@@ -907,9 +974,9 @@ class AvgPoolOp(_PoolOp):
     def __init__(
         self,
         input: SSAValue,
-        kernel,
-        strides,
-        pads,
+        kernel: Sequence[int],
+        strides: Sequence[int],
+        pads: Sequence[int],
         count_include_pad: bool,
         result_type: TensorType,
     ):
@@ -923,6 +990,9 @@ class AvgPoolOp(_PoolOp):
                 "count_include_pad": IntegerAttr(int(count_include_pad), i64),
             },
         )
+
+    def get_count_include_pad(self) -> bool:
+        return bool(self.count_include_pad.value.data)
 
 
 # -- data movement -------------------------------------------------------------
@@ -947,12 +1017,16 @@ class ConcatOp(IRDLOperation):
             properties={"axis": IntegerAttr(axis, i64)},
         )
 
+    def get_axis(self) -> int:
+        """As written: a negative axis counts from the end."""
+        return self.axis.value.data
+
     def verify_(self) -> None:
         if not self.inputs:
             raise VerifyException(f"{self.name}: needs at least one input")
         types = [tensor_type(v, "input", self.name) for v in self.inputs]
         rank = types[0].get_num_dims()
-        (axis,) = normalise_axes([self.axis.value.data], rank, self.name)
+        (axis,) = normalise_axes([self.get_axis()], rank, self.name)
         total = 0
         for ty in types:
             _same_element(types[0], ty, self.name)
@@ -993,9 +1067,17 @@ class PadOp(IRDLOperation):
             properties={"pads": _i64_array(pads), "value": _f64(value)},
         )
 
+    def get_pads(self) -> tuple[int, ...]:
+        """[begin_0, .., begin_n-1, end_0, .., end_n-1]."""
+        return _int_list(self.pads)
+
+    def get_value(self) -> float:
+        """The padding value, a real."""
+        return self.value.value.data
+
     def verify_(self) -> None:
         src = tensor_type(self.input, "input", self.name)
-        pads = _int_list(self.pads)
+        pads = self.get_pads()
         rank = src.get_num_dims()
         if len(pads) != 2 * rank or min(pads, default=0) < 0:
             raise VerifyException(
@@ -1027,7 +1109,14 @@ class SliceOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     traits = traits_def(Pure())
 
-    def __init__(self, input: SSAValue, starts, ends, steps, result_type: TensorType):
+    def __init__(
+        self,
+        input: SSAValue,
+        starts: Sequence[int],
+        ends: Sequence[int],
+        steps: Sequence[int],
+        result_type: TensorType,
+    ):
         super().__init__(
             operands=[input],
             result_types=[result_type],
@@ -1038,13 +1127,18 @@ class SliceOp(IRDLOperation):
             },
         )
 
+    def get_starts(self) -> tuple[int, ...]:
+        return _int_list(self.starts)
+
+    def get_ends(self) -> tuple[int, ...]:
+        return _int_list(self.ends)
+
+    def get_steps(self) -> tuple[int, ...]:
+        return _int_list(self.steps)
+
     def verify_(self) -> None:
         src = tensor_type(self.input, "input", self.name)
-        starts, ends, steps = (
-            _int_list(self.starts),
-            _int_list(self.ends),
-            _int_list(self.steps),
-        )
+        starts, ends, steps = self.get_starts(), self.get_ends(), self.get_steps()
         rank = src.get_num_dims()
         if not len(starts) == len(ends) == len(steps) == rank:
             raise VerifyException(f"{self.name}: needs {rank} starts, ends and steps")
@@ -1084,12 +1178,16 @@ class GatherOp(IRDLOperation):
             properties={"axis": IntegerAttr(axis, i64)},
         )
 
+    def get_axis(self) -> int:
+        """As written: a negative axis counts from the end."""
+        return self.axis.value.data
+
     def verify_(self) -> None:
         src = tensor_type(self.data, "data", self.name)
         idx = tensor_type(self.indices, "indices", self.name)
         if not isinstance(idx.element_type, IntegerType):
             raise VerifyException(f"{self.name}: indices must be integers")
-        (axis,) = normalise_axes([self.axis.value.data], src.get_num_dims(), self.name)
+        (axis,) = normalise_axes([self.get_axis()], src.get_num_dims(), self.name)
         shape = list(src.get_shape())
         expected = shape[:axis] + list(idx.get_shape()) + shape[axis + 1 :]
         dst = tensor_type(self.result, "result", self.name)

@@ -32,7 +32,12 @@ from xdsl.ir import Attribute
 # Constants with at most this many elements are printed inline (readable tests).
 INLINE_LIMIT = 16
 
-_NUMPY_OF = {f32: np.float32, f64: np.float64, i64: np.int64, i32: np.int32, i8: np.int8}
+TensorElement = Float32Type | Float64Type | IntegerType
+"""The element types a numpy array is stored with (element_type_for)."""
+
+_NUMPY_OF: dict[TensorElement, type[np.generic]] = {
+    f32: np.float32, f64: np.float64, i64: np.int64, i32: np.int32, i8: np.int8
+}
 _ELEMENT_OF = {np.dtype(v): k for k, v in _NUMPY_OF.items()}
 
 
@@ -72,7 +77,7 @@ def _storage() -> OpAsmDialectInterface:
     raise AssertionError("xDSL's builtin dialect has no resource storage")
 
 
-def element_type_for(dtype: np.dtype) -> Attribute:
+def element_type_for(dtype: np.dtype) -> TensorElement:
     try:
         return _ELEMENT_OF[np.dtype(dtype)]
     except KeyError:
@@ -80,7 +85,7 @@ def element_type_for(dtype: np.dtype) -> Attribute:
 
 
 def numpy_dtype_for(element: Attribute) -> np.dtype:
-    if element in _NUMPY_OF:
+    if isinstance(element, TensorElement) and element in _NUMPY_OF:
         return np.dtype(_NUMPY_OF[element])
     if element == i1:
         return np.dtype(np.bool_)
@@ -93,12 +98,15 @@ def dense_attr(
     """An attribute holding `array`: inline when small, a named blob otherwise."""
     # np.ascontiguousarray would turn a 0-d array into shape [1]
     array = np.require(np.asarray(array), requirements="C")
-    ty = TensorType(element_type_for(array.dtype), array.shape)
+    el = element_type_for(array.dtype)
+    ty = TensorType(el, array.shape)
     if array.size <= inline_limit:
-        if isinstance(ty.element_type, Float32Type | Float64Type):
-            return DenseIntOrFPElementsAttr.from_list(ty, array.ravel().tolist())
+        if isinstance(el, Float32Type | Float64Type):
+            return DenseIntOrFPElementsAttr.from_list(
+                TensorType(el, array.shape), array.ravel().tolist()
+            )
         return DenseIntOrFPElementsAttr.from_list(
-            ty, [int(v) for v in array.ravel()]
+            TensorType(el, array.shape), [int(v) for v in array.ravel()]
         )
     storage = _storage()
     data = array.astype(array.dtype.newbyteorder("<")).tobytes()
@@ -131,15 +139,17 @@ def to_numpy(attr: Attribute) -> np.ndarray:
             )
         return values.astype(dtype).reshape(ty.get_shape())
     if isinstance(attr, DenseIntOrFPElementsAttr):
-        ty = attr.get_type()
-        assert isinstance(ty, TensorType)
-        el = ty.element_type
-        dtype = numpy_dtype_for(el) if not isinstance(el, IntegerType) else np.int64
-        values = attr.get_values()
-        shape = ty.get_shape()
-        if len(values) == 1 and int(np.prod(shape)) != 1:  # splat
-            return np.full(shape, values[0], dtype=dtype)
-        return np.asarray(values, dtype=dtype).reshape(shape)
+        dense_ty = attr.get_type()
+        assert isinstance(dense_ty, TensorType)
+        el = dense_ty.element_type
+        dense_dtype = (
+            numpy_dtype_for(el) if not isinstance(el, IntegerType) else np.dtype(np.int64)
+        )
+        items = attr.get_values()
+        shape = dense_ty.get_shape()
+        if len(items) == 1 and int(np.prod(shape)) != 1:  # splat
+            return np.full(shape, items[0], dtype=dense_dtype)
+        return np.asarray(items, dtype=dense_dtype).reshape(shape)
     raise ValueError(f"not a dense tensor attribute: {attr}")
 
 

@@ -11,10 +11,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the type checker sees the real functions; at run time they load lazily
+    from zkir.interpreter.fixed_interp import run_fixed
+    from zkir.interpreter.float_interp import run_float
+
 __all__ = ["run_fixed", "run_float"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # lazy, so that importing one submodule does not load the others
     if name == "run_float":
         from zkir.interpreter.float_interp import run_float

@@ -30,15 +30,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp, TensorType
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 
 from zkir.dialects import ml
 from zkir.dialects.ml import FixedType
-from zkir.dialects.resources import to_numpy
 from zkir.errors import ModelError
 from zkir.interpreter import kernels as K
 from zkir.interpreter.nonlinear import NONLINEARITIES
-from zkir.interpreter.program import Kernel, bind_inputs, execute, main_function
+from zkir.interpreter.program import Kernel, bind_inputs, execute, kernel_entry, main_function
 from zkir.interpreter.rounding import dequantize, div_round, quantize, quantize_attribute, rescale
 
 _INT64_LIMIT = float(2**63 - 1)
@@ -48,13 +47,14 @@ class FixedPointOverflow(ModelError):
     """A value does not fit its fixed-point type or int64 arithmetic."""
 
 
-def _scale(value) -> int:
-    el = value.type.element_type
+def _scale(value: SSAValue) -> int:
+    ty = value.type
+    assert isinstance(ty, TensorType)
+    el = ty.element_type
     return el.scale.data if isinstance(el, FixedType) else 0
 
 
-def _ints(attr) -> list[int]:
-    return [int(v) for v in attr.get_values()]
+_Reduce = ml.ReduceSumOp | ml.ReduceMaxOp | ml.ReduceMeanOp
 
 
 def _guard(op: Operation, bound: float, what: str = "an intermediate value") -> None:
@@ -68,7 +68,7 @@ def _absmax(a: np.ndarray) -> float:
     return float(np.abs(a).max()) if a.size else 0.0
 
 
-def _product_guard(op, a, b, terms: int) -> None:
+def _product_guard(op: Operation, a: np.ndarray, b: np.ndarray, terms: int) -> None:
     _guard(op, _absmax(a) * _absmax(b) * max(terms, 1), "a sum of products")
 
 
@@ -82,7 +82,7 @@ def _exact_bound(a: np.ndarray, b: np.ndarray, terms: int, extra: float = 0.0) -
     return _absmax(a) * _absmax(b) * max(terms, 1) + extra
 
 
-def _matmul(op, a):
+def _matmul(op: ml.MatmulOp, a: list[np.ndarray]) -> np.ndarray:
     x, w = a
     bound = _exact_bound(x, w, x.shape[-1])
     _guard(op, bound, "a sum of products")
@@ -91,52 +91,54 @@ def _matmul(op, a):
     return np.matmul(x, w)
 
 
-def _conv(op: ml.Conv2dOp, a):
+def _conv(op: ml.Conv2dOp, a: list[np.ndarray]) -> np.ndarray:
     x, w = a[0], a[1]
     b = a[2] if len(a) > 2 else None
     bound = _exact_bound(x, w, int(np.prod(w.shape[1:])), _absmax(b) if b is not None else 0.0)
     _guard(op, bound, "a sum of products")
-    args = (_ints(op.strides), _ints(op.pads), _ints(op.dilations), op.group.value.data)
+    args = (op.get_strides(), op.get_pads(), op.get_dilations(), op.get_group())
     if bound < _EXACT_IN_FLOAT64:
-        f = lambda v: None if v is None else v.astype(np.float64)  # noqa: E731
-        return np.rint(K.conv2d(f(x), f(w), f(b), *args)).astype(np.int64)
+        bf = None if b is None else b.astype(np.float64)
+        return np.rint(K.conv2d(x.astype(np.float64), w.astype(np.float64), bf, *args)).astype(np.int64)
     return K.conv2d(x, w, b, *args)
 
 
-def _mul(op, a):
+def _mul(op: ml.MulOp, a: list[np.ndarray]) -> np.ndarray:
     _product_guard(op, a[0], a[1], 1)
     return a[0] * a[1]
 
 
-def _add(op, a, sign=1):
+def _add(op: ml.AddOp | ml.SubOp, a: list[np.ndarray], sign: int = 1) -> np.ndarray:
     _guard(op, _absmax(a[0]) + _absmax(a[1]))
     return a[0] + sign * a[1]
 
 
-def _axes(op) -> tuple[int, ...]:
-    rank = len(op.input.type.get_shape())
-    return tuple(x + rank if x < 0 else x for x in op.axis_list)
+def _axes(op: _Reduce) -> tuple[int, ...]:
+    ty = op.input.type
+    assert isinstance(ty, TensorType)
+    rank = len(ty.get_shape())
+    return tuple(x + rank if x < 0 else x for x in op.get_axes())
 
 
-def _reduce_sum(op, a):
+def _reduce_sum(op: ml.ReduceSumOp, a: list[np.ndarray]) -> np.ndarray:
     x = a[0]
     n = int(np.prod([x.shape[i] for i in _axes(op)]))
     _guard(op, _absmax(x) * n)
-    return K.reduce_sum(x, _axes(op), bool(op.keepdims.value.data))
+    return K.reduce_sum(x, _axes(op), op.get_keepdims())
 
 
-def _reduce_mean(op, a):
+def _reduce_mean(op: ml.ReduceMeanOp, a: list[np.ndarray]) -> np.ndarray:
     x = a[0]
     axes = _axes(op)
     n = int(np.prod([x.shape[i] for i in axes]))
     _guard(op, _absmax(x) * n)
-    return div_round(K.reduce_sum(x, axes, bool(op.keepdims.value.data)), n)
+    return div_round(K.reduce_sum(x, axes, op.get_keepdims()), n)
 
 
-def _avg_pool(op, a):
-    kernel, strides, pads = _ints(op.kernel), _ints(op.strides), _ints(op.pads)
+def _avg_pool(op: ml.AvgPoolOp, a: list[np.ndarray]) -> np.ndarray:
+    kernel, strides, pads = op.get_kernel(), op.get_strides(), op.get_pads()
     sums, counts = K.pool_sums_and_counts(
-        a[0], kernel, strides, pads, bool(op.count_include_pad.value.data)
+        a[0], kernel, strides, pads, op.get_count_include_pad()
     )
     return div_round(sums, counts)
 
@@ -148,10 +150,10 @@ def fixed_softmax(x: np.ndarray, axis: int, scale: int) -> np.ndarray:
     return div_round(e << scale, total)
 
 
-def _softmax(op: ml.SoftmaxOp, a):
+def _softmax(op: ml.SoftmaxOp, a: list[np.ndarray]) -> np.ndarray:
     s = _scale(op.input)
-    _guard(op, 2.0 ** (2 * s + 1) * a[0].shape[op.axis.value.data])
-    return fixed_softmax(a[0], op.axis.value.data, s)
+    _guard(op, 2.0 ** (2 * s + 1) * a[0].shape[op.get_axis()])
+    return fixed_softmax(a[0], op.get_axis(), s)
 
 
 def fixed_layer_norm(
@@ -167,71 +169,87 @@ def fixed_layer_norm(
     return rescale(y * gamma, scale) + beta
 
 
-def _layer_norm(op: ml.LayerNormOp, a):
+def _layer_norm(op: ml.LayerNormOp, a: list[np.ndarray]) -> np.ndarray:
     x, gamma, beta = a
     s = _scale(op.input)
-    axis = op.axis.value.data
+    axis = op.get_axis()
     axis = axis + x.ndim if axis < 0 else axis
     n = int(np.prod(x.shape[axis:]))
     _guard(op, 4.0 * _absmax(x) ** 2 * n, "the sum of squared deviations")
     _guard(op, 2.0 * _absmax(x) * 2.0 ** (2 * s + 1), "the normalised product")
-    return fixed_layer_norm(x, gamma, beta, axis, op.epsilon.value.data, s)
+    return fixed_layer_norm(x, gamma, beta, axis, op.get_epsilon(), s)
 
 
 def _unary(name: str) -> Kernel:
     fn = NONLINEARITIES[name]
 
-    def run(op, a):
+    def run(op: Operation, a: list[np.ndarray]) -> np.ndarray:
+        result, operand = op.results[0], op.operands[0]  # a unary op's only ones
         try:
             if name in ("sqrt", "rsqrt"):  # may halve the scale (see ml._RootOp)
-                return fn(a[0], scale=_scale(op.result), in_scale=_scale(op.input))
-            return fn(a[0], scale=_scale(op.input))
+                return fn(a[0], scale=_scale(result), in_scale=_scale(operand))
+            return fn(a[0], scale=_scale(operand))
         except OverflowError as e:
             raise FixedPointOverflow(f"{op.name}: {e}") from None
 
     return run
 
 
-def _clip(op: ml.ClipOp, a):
+def _clip(op: ml.ClipOp, a: list[np.ndarray]) -> np.ndarray:
     s = _scale(op.input)
-    return np.clip(a[0], quantize_attribute(op.min.value.data, s), quantize_attribute(op.max.value.data, s))
+    return np.clip(a[0], quantize_attribute(op.get_min(), s), quantize_attribute(op.get_max(), s))
 
 
-def _rescale(op: ml.RescaleOp, a):
+def _rescale(op: ml.RescaleOp, a: list[np.ndarray]) -> np.ndarray:
     return rescale(a[0], _scale(op.input) - _scale(op.result))
 
 
-def _div(op, a):
+def _div(op: ml.DivOp, a: list[np.ndarray]) -> np.ndarray:
     raise ModelError("ml.div has no fixed-point semantics (ml-quantize rewrites it)")
 
 
-FIXED_KERNELS: dict[type, Kernel] = {
-    ml.ConstantOp: lambda op, a: to_numpy(op.value).astype(np.int64),
-    ml.AddOp: _add,
-    ml.SubOp: lambda op, a: _add(op, a, -1),
-    ml.MulOp: _mul,
-    ml.DivOp: _div,
-    ml.MaximumOp: lambda op, a: np.maximum(a[0], a[1]),
-    ml.NegOp: lambda op, a: -a[0],
-    ml.MatmulOp: _matmul,
-    ml.Conv2dOp: _conv,
-    ml.RescaleOp: _rescale,
-    ml.ClipOp: _clip,
-    ml.WhereOp: lambda op, a: K.where(*a),
-    ml.ReduceSumOp: _reduce_sum,
-    ml.ReduceMaxOp: lambda op, a: K.reduce_max(a[0], _axes(op), bool(op.keepdims.value.data)),
-    ml.ReduceMeanOp: _reduce_mean,
-    ml.SoftmaxOp: _softmax,
-    ml.LayerNormOp: _layer_norm,
-    ml.MaxPoolOp: lambda op, a: K.max_pool(a[0], _ints(op.kernel), _ints(op.strides), _ints(op.pads)),
-    ml.AvgPoolOp: _avg_pool,
-    ml.ReshapeOp: lambda op, a: a[0].reshape(op.result.type.get_shape()),
-    ml.TransposeOp: lambda op, a: np.transpose(a[0], op.permutation),
-    ml.ConcatOp: lambda op, a: K.concat(a, op.axis.value.data),
-    ml.PadOp: lambda op, a: K.pad(a[0], _ints(op.pads), quantize_attribute(op.value.value.data, _scale(op.input))),
-    ml.SliceOp: lambda op, a: K.slice_(a[0], _ints(op.starts), _ints(op.ends), _ints(op.steps)),
-    ml.GatherOp: lambda op, a: K.gather(a[0], a[1], op.axis.value.data),
-}
+FIXED_KERNELS: dict[type[Operation], Kernel] = dict(
+    [
+        kernel_entry(ml.ConstantOp, lambda op, a: op.get_value().astype(np.int64)),
+        kernel_entry(ml.AddOp, _add),
+        kernel_entry(ml.SubOp, lambda op, a: _add(op, a, -1)),
+        kernel_entry(ml.MulOp, _mul),
+        kernel_entry(ml.DivOp, _div),
+        kernel_entry(ml.MaximumOp, lambda op, a: np.maximum(a[0], a[1])),
+        kernel_entry(ml.NegOp, lambda op, a: -a[0]),
+        kernel_entry(ml.MatmulOp, _matmul),
+        kernel_entry(ml.Conv2dOp, _conv),
+        kernel_entry(ml.RescaleOp, _rescale),
+        kernel_entry(ml.ClipOp, _clip),
+        kernel_entry(ml.WhereOp, lambda op, a: K.where(*a)),
+        kernel_entry(ml.ReduceSumOp, _reduce_sum),
+        kernel_entry(
+            ml.ReduceMaxOp, lambda op, a: K.reduce_max(a[0], _axes(op), op.get_keepdims())
+        ),
+        kernel_entry(ml.ReduceMeanOp, _reduce_mean),
+        kernel_entry(ml.SoftmaxOp, _softmax),
+        kernel_entry(ml.LayerNormOp, _layer_norm),
+        kernel_entry(
+            ml.MaxPoolOp,
+            lambda op, a: K.max_pool(a[0], op.get_kernel(), op.get_strides(), op.get_pads()),
+        ),
+        kernel_entry(ml.AvgPoolOp, _avg_pool),
+        kernel_entry(ml.ReshapeOp, lambda op, a: a[0].reshape(op.result.type.get_shape())),
+        kernel_entry(ml.TransposeOp, lambda op, a: np.transpose(a[0], op.get_perm())),
+        kernel_entry(ml.ConcatOp, lambda op, a: K.concat(a, op.get_axis())),
+        kernel_entry(
+            ml.PadOp,
+            lambda op, a: K.pad(
+                a[0], op.get_pads(), quantize_attribute(op.get_value(), _scale(op.input))
+            ),
+        ),
+        kernel_entry(
+            ml.SliceOp,
+            lambda op, a: K.slice_(a[0], op.get_starts(), op.get_ends(), op.get_steps()),
+        ),
+        kernel_entry(ml.GatherOp, lambda op, a: K.gather(a[0], a[1], op.get_axis())),
+    ]
+)
 for _cls, _name in (
     (ml.ReluOp, "relu"),
     (ml.SigmoidOp, "sigmoid"),
@@ -294,7 +312,9 @@ def run_fixed(
     quantized = []
     for arg, value in zip(fn.body.block.args, args):
         s = _scale(arg)
-        el = arg.type.element_type
+        ty = arg.type
+        assert isinstance(ty, TensorType)  # bind_inputs checked every argument
+        el = ty.element_type
         if isinstance(el, FixedType):
             q = quantize(value, s)
             if el.bits.data < 64 and q.size and np.abs(q).max() >= 1 << (el.bits.data - 1):

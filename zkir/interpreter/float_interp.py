@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Operation
 
 from zkir.dialects import ml
-from zkir.dialects.resources import to_numpy
 from zkir.interpreter import kernels as K
-from zkir.interpreter.program import Kernel, bind_inputs, execute, main_function
+from zkir.interpreter.program import Kernel, bind_inputs, execute, kernel_entry, main_function
 
 _SQRT_HALF = np.float32(np.sqrt(0.5))
 
@@ -49,13 +48,15 @@ UNARY_FLOAT: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def _axes(op) -> tuple[int, ...]:
-    rank = len(op.input.type.get_shape())
-    return tuple(a + rank if a < 0 else a for a in op.axis_list)
+_Reduce = ml.ReduceSumOp | ml.ReduceMaxOp | ml.ReduceMeanOp
+_Pool = ml.MaxPoolOp | ml.AvgPoolOp
 
 
-def _ints(attr) -> list[int]:
-    return [int(v) for v in attr.get_values()]
+def _axes(op: _Reduce) -> tuple[int, ...]:
+    ty = op.input.type
+    assert isinstance(ty, TensorType)
+    rank = len(ty.get_shape())
+    return tuple(a + rank if a < 0 else a for a in op.get_axes())
 
 
 def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
@@ -63,62 +64,82 @@ def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _layer_norm(op: ml.LayerNormOp, x, scale, bias) -> np.ndarray:
+def _layer_norm(
+    op: ml.LayerNormOp, x: np.ndarray, scale: np.ndarray, bias: np.ndarray
+) -> np.ndarray:
     rank = x.ndim
-    axis = op.axis.value.data
+    axis = op.get_axis()
     axes = tuple(range(axis + rank if axis < 0 else axis, rank))
     mean = x.mean(axis=axes, keepdims=True)
     d = x - mean
     var = (d * d).mean(axis=axes, keepdims=True)
-    return d / np.sqrt(var + np.float32(op.epsilon.value.data)) * scale + bias
+    return d / np.sqrt(var + np.float32(op.get_epsilon())) * scale + bias
 
 
-def _conv(op: ml.Conv2dOp, args):
+def _conv(op: ml.Conv2dOp, args: list[np.ndarray]) -> np.ndarray:
     x, w = args[0], args[1]
     b = args[2] if len(args) > 2 else None
     return K.conv2d(
-        x, w, b, _ints(op.strides), _ints(op.pads), _ints(op.dilations), op.group.value.data
+        x, w, b, op.get_strides(), op.get_pads(), op.get_dilations(), op.get_group()
     )
 
 
-def _pool_params(op):
-    return _ints(op.kernel), _ints(op.strides), _ints(op.pads)
+def _pool_params(op: _Pool) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    return op.get_kernel(), op.get_strides(), op.get_pads()
 
 
-FLOAT_KERNELS: dict[type, Kernel] = {
-    ml.ConstantOp: lambda op, a: to_numpy(op.value),
-    ml.AddOp: lambda op, a: a[0] + a[1],
-    ml.SubOp: lambda op, a: a[0] - a[1],
-    ml.MulOp: lambda op, a: a[0] * a[1],
-    ml.DivOp: lambda op, a: a[0] / a[1],
-    ml.MaximumOp: lambda op, a: np.maximum(a[0], a[1]),
-    ml.MatmulOp: lambda op, a: np.matmul(a[0], a[1]),
-    ml.Conv2dOp: _conv,
-    ml.ClipOp: lambda op, a: np.clip(
-        a[0], np.float32(op.min.value.data), np.float32(op.max.value.data)
-    ),
-    ml.WhereOp: lambda op, a: K.where(*a),
-    ml.ReduceSumOp: lambda op, a: K.reduce_sum(a[0], _axes(op), bool(op.keepdims.value.data)),
-    ml.ReduceMaxOp: lambda op, a: K.reduce_max(a[0], _axes(op), bool(op.keepdims.value.data)),
-    ml.ReduceMeanOp: lambda op, a: np.mean(
-        a[0], axis=_axes(op), keepdims=bool(op.keepdims.value.data)
-    ),
-    ml.SoftmaxOp: lambda op, a: _softmax(a[0], op.axis.value.data),
-    ml.LayerNormOp: lambda op, a: _layer_norm(op, *a),
-    ml.MaxPoolOp: lambda op, a: K.max_pool(a[0], *_pool_params(op)),
-    ml.AvgPoolOp: lambda op, a: K.avg_pool(
-        a[0], *_pool_params(op), bool(op.count_include_pad.value.data)
-    ),
-    ml.ReshapeOp: lambda op, a: a[0].reshape(op.result.type.get_shape()),
-    ml.TransposeOp: lambda op, a: np.transpose(a[0], op.permutation),
-    ml.ConcatOp: lambda op, a: K.concat(a, op.axis.value.data),
-    ml.PadOp: lambda op, a: K.pad(a[0], _ints(op.pads), op.value.value.data),
-    ml.SliceOp: lambda op, a: K.slice_(a[0], _ints(op.starts), _ints(op.ends), _ints(op.steps)),
-    ml.GatherOp: lambda op, a: K.gather(a[0], a[1], op.axis.value.data),
-}
+FLOAT_KERNELS: dict[type[Operation], Kernel] = dict(
+    [
+        kernel_entry(ml.ConstantOp, lambda op, a: op.get_value()),
+        kernel_entry(ml.AddOp, lambda op, a: a[0] + a[1]),
+        kernel_entry(ml.SubOp, lambda op, a: a[0] - a[1]),
+        kernel_entry(ml.MulOp, lambda op, a: a[0] * a[1]),
+        kernel_entry(ml.DivOp, lambda op, a: a[0] / a[1]),
+        kernel_entry(ml.MaximumOp, lambda op, a: np.maximum(a[0], a[1])),
+        kernel_entry(ml.MatmulOp, lambda op, a: np.matmul(a[0], a[1])),
+        kernel_entry(ml.Conv2dOp, _conv),
+        kernel_entry(
+            ml.ClipOp,
+            lambda op, a: np.clip(a[0], np.float32(op.get_min()), np.float32(op.get_max())),
+        ),
+        kernel_entry(ml.WhereOp, lambda op, a: K.where(*a)),
+        kernel_entry(
+            ml.ReduceSumOp, lambda op, a: K.reduce_sum(a[0], _axes(op), op.get_keepdims())
+        ),
+        kernel_entry(
+            ml.ReduceMaxOp, lambda op, a: K.reduce_max(a[0], _axes(op), op.get_keepdims())
+        ),
+        kernel_entry(
+            ml.ReduceMeanOp,
+            lambda op, a: np.mean(a[0], axis=_axes(op), keepdims=op.get_keepdims()),
+        ),
+        kernel_entry(ml.SoftmaxOp, lambda op, a: _softmax(a[0], op.get_axis())),
+        kernel_entry(ml.LayerNormOp, lambda op, a: _layer_norm(op, *a)),
+        kernel_entry(ml.MaxPoolOp, lambda op, a: K.max_pool(a[0], *_pool_params(op))),
+        kernel_entry(
+            ml.AvgPoolOp,
+            lambda op, a: K.avg_pool(a[0], *_pool_params(op), op.get_count_include_pad()),
+        ),
+        kernel_entry(ml.ReshapeOp, lambda op, a: a[0].reshape(op.result.type.get_shape())),
+        kernel_entry(ml.TransposeOp, lambda op, a: np.transpose(a[0], op.get_perm())),
+        kernel_entry(ml.ConcatOp, lambda op, a: K.concat(a, op.get_axis())),
+        kernel_entry(ml.PadOp, lambda op, a: K.pad(a[0], op.get_pads(), op.get_value())),
+        kernel_entry(
+            ml.SliceOp,
+            lambda op, a: K.slice_(a[0], op.get_starts(), op.get_ends(), op.get_steps()),
+        ),
+        kernel_entry(ml.GatherOp, lambda op, a: K.gather(a[0], a[1], op.get_axis())),
+    ]
+)
+
+
+def _unary_kernel(f: Callable[[np.ndarray], np.ndarray]) -> Kernel:
+    return lambda op, a: f(a[0])
+
+
 for _name, _fn in UNARY_FLOAT.items():
     _cls = next(c for c in ml.MLDialect.operations if c.name == _name)
-    FLOAT_KERNELS[_cls] = (lambda f: lambda op, a: f(a[0]))(_fn)
+    FLOAT_KERNELS[_cls] = _unary_kernel(_fn)
 
 
 def _as_float32(kernel: Kernel) -> Kernel:

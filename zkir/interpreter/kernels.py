@@ -61,12 +61,20 @@ def conv2d(
     return out
 
 
-def max_pool(x, kernel, strides, pads) -> np.ndarray:
+def max_pool(
+    x: np.ndarray, kernel: Sequence[int], strides: Sequence[int], pads: Sequence[int]
+) -> np.ndarray:
     low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     return sliding_windows(x, kernel, strides, pads, (1, 1), low).max(axis=(4, 5))
 
 
-def pool_sums_and_counts(x, kernel, strides, pads, count_include_pad: bool):
+def pool_sums_and_counts(
+    x: np.ndarray,
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    pads: Sequence[int],
+    count_include_pad: bool,
+) -> tuple[np.ndarray, np.ndarray]:
     """Window sums and the divisor of each window (in-bounds count or kernel area)."""
     sums = sliding_windows(x, kernel, strides, pads, (1, 1), 0).sum(axis=(4, 5))
     if count_include_pad:
@@ -77,19 +85,27 @@ def pool_sums_and_counts(x, kernel, strides, pads, count_include_pad: bool):
     return sums, counts
 
 
-def avg_pool(x, kernel, strides, pads, count_include_pad: bool) -> np.ndarray:
+def avg_pool(
+    x: np.ndarray,
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    pads: Sequence[int],
+    count_include_pad: bool,
+) -> np.ndarray:
     sums, counts = pool_sums_and_counts(x, kernel, strides, pads, count_include_pad)
     return (sums / counts).astype(x.dtype)
 
 
-def pad(x: np.ndarray, pads: Sequence[int], value) -> np.ndarray:
+def pad(x: np.ndarray, pads: Sequence[int], value: float | int) -> np.ndarray:
     rank = x.ndim
     return np.pad(
         x, [(pads[i], pads[i + rank]) for i in range(rank)], constant_values=value
     )
 
 
-def slice_(x: np.ndarray, starts, ends, steps) -> np.ndarray:
+def slice_(
+    x: np.ndarray, starts: Sequence[int], ends: Sequence[int], steps: Sequence[int]
+) -> np.ndarray:
     return x[tuple(slice(a, b, c) for a, b, c in zip(starts, ends, steps))]
 
 
@@ -109,10 +125,10 @@ def concat(xs: Sequence[np.ndarray], axis: int) -> np.ndarray:
     return np.concatenate(list(xs), axis=axis)
 
 
-def reduce_sum(x, axes, keepdims: bool) -> np.ndarray:
+def reduce_sum(x: np.ndarray, axes: Sequence[int], keepdims: bool) -> np.ndarray:
     return np.sum(x, axis=tuple(axes), keepdims=keepdims)
 
 
-def reduce_max(x, axes, keepdims: bool) -> np.ndarray:
+def reduce_max(x: np.ndarray, axes: Sequence[int], keepdims: bool) -> np.ndarray:
     low = -np.inf if x.dtype.kind == "f" else (False if x.dtype.kind == "b" else np.iinfo(x.dtype).min)
     return np.max(x, axis=tuple(axes), keepdims=keepdims, initial=low)

@@ -40,6 +40,7 @@ from functools import lru_cache
 from math import erf as _erf_scalar
 
 import numpy as np
+import numpy.typing as npt
 
 from zkir.dialects.nonlinearities import NONLINEARITY_NAMES
 from zkir.interpreter.rounding import rescale
@@ -47,7 +48,7 @@ from zkir.interpreter.rounding import rescale
 Nonlinearity = Callable[..., np.ndarray]
 
 
-def _i64(x) -> np.ndarray:
+def _i64(x: npt.ArrayLike) -> np.ndarray:
     return np.asarray(x, dtype=np.int64)
 
 
@@ -67,51 +68,56 @@ def _erf(v: np.ndarray) -> np.ndarray:
         return np.vectorize(_erf_scalar, otypes=[np.float64])(v)
 
 
-def _bounded(fn: Callable[[np.ndarray], np.ndarray], bound: float, tails_from: float = 0.0):
+class _Bounded:
     """f on x clamped to the range where its rounded value still changes.
 
     Beyond `bound` f is flat to within half a unit (scales up to 16), and the
     tails are monotone from `tails_from` outwards, so for each scale the
     narrowest clamp [-lo, hi] that changes no output is found by bisection;
     the table behind f then has lo + hi + 1 entries (see `clamp_range`).
+    Called as `f(x, scale)`, like every function here.
     """
 
-    def rounded(x_int: np.ndarray, scale: int) -> np.ndarray:
-        return _round(fn(np.asarray(x_int, dtype=np.float64) / 2**scale) * 2**scale)
+    def __init__(
+        self, fn: Callable[[np.ndarray], np.ndarray], bound: float, tails_from: float = 0.0
+    ) -> None:
+        self._fn = fn
+        self._bound = bound
+        self._tails_from = tails_from
+        # limits(scale) = (lo, hi): the input is clamped to [-lo, hi] at `scale`
+        self.limits: Callable[[int], tuple[int, int]] = lru_cache(maxsize=None)(self._limits)
 
-    @lru_cache(maxsize=None)
-    def limits(scale: int) -> tuple[int, int]:
+    def rounded(self, x_int: np.ndarray, scale: int) -> np.ndarray:
+        return _round(self._fn(np.asarray(x_int, dtype=np.float64) / 2**scale) * 2**scale)
+
+    def _limits(self, scale: int) -> tuple[int, int]:
         out = []
         for sign in (-1, 1):
-            far = int(bound * 2**scale)
-            flat = int(rounded(np.array([sign * far]), scale)[0])
-            lo, hi = int(tails_from * 2**scale), far  # rounded(sign*hi) == flat
+            far = int(self._bound * 2**scale)
+            flat = int(self.rounded(np.array([sign * far]), scale)[0])
+            lo, hi = int(self._tails_from * 2**scale), far  # rounded(sign*hi) == flat
             while lo < hi:
                 mid = (lo + hi) // 2
-                if int(rounded(np.array([sign * mid]), scale)[0]) == flat:
+                if int(self.rounded(np.array([sign * mid]), scale)[0]) == flat:
                     hi = mid
                 else:
                     lo = mid + 1
             out.append(hi)
         return out[0], out[1]
 
-    def ref(x: np.ndarray, scale: int, **_: int) -> np.ndarray:
-        lo, hi = limits(scale)
-        return rounded(np.clip(_i64(x), -lo, hi), scale)
-
-    ref.limits = limits  # type: ignore[attr-defined]
-    ref.rounded = rounded  # type: ignore[attr-defined]
-    return ref
+    def __call__(self, x: np.ndarray, scale: int, **_: int) -> np.ndarray:
+        lo, hi = self.limits(scale)
+        return self.rounded(np.clip(_i64(x), -lo, hi), scale)
 
 
 def relu(x: np.ndarray, **_: int) -> np.ndarray:
     return np.maximum(_i64(x), 0)
 
 
-sigmoid = _bounded(lambda v: 1.0 / (1.0 + np.exp(-v)), 16.0)
-tanh = _bounded(np.tanh, 10.0)
-erf = _bounded(_erf, 6.0)
-_gelu_minus_relu = _bounded(
+sigmoid = _Bounded(lambda v: 1.0 / (1.0 + np.exp(-v)), 16.0)
+tanh = _Bounded(np.tanh, 10.0)
+erf = _Bounded(_erf, 6.0)
+_gelu_minus_relu = _Bounded(
     lambda v: v * 0.5 * (1.0 + _erf(v / np.sqrt(2.0))) - np.maximum(v, 0), 8.0, tails_from=1.0
 )
 
@@ -243,7 +249,9 @@ def clamp_range(name: str, scale: int) -> tuple[int, int]:
     """(lo, hi): the bounded function `name` reads its input clamped to [lo, hi]
     (fixed-point integers at `scale`); outside it the output does not change."""
     fn = _gelu_minus_relu if name == "gelu" else NONLINEARITIES[name]
-    lo, hi = fn.limits(scale)  # type: ignore[attr-defined]
+    if not isinstance(fn, _Bounded):  # the AttributeError a function without limits gave
+        raise AttributeError(f"{name} is not a bounded nonlinearity: it has no clamp range")
+    lo, hi = fn.limits(scale)
     return -lo, hi
 
 

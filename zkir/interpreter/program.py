@@ -6,17 +6,41 @@ op class to its numpy implementation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType
-from xdsl.ir import Operation, SSAValue
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DictionaryAttr,
+    IntegerType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
 
 from zkir.errors import ModelError
 
 Kernel = Callable[[Operation, list[np.ndarray]], np.ndarray]
+
+_OpT = TypeVar("_OpT", bound=Operation)
+
+
+def kernel_entry(
+    cls: type[_OpT], kernel: Callable[[_OpT, list[np.ndarray]], np.ndarray]
+) -> tuple[type[Operation], Kernel]:
+    """A (class, Kernel) entry of a kernel table from a kernel of that one op
+    class, so that the kernel reads the class's typed accessors; `execute` only
+    hands it ops of that class (the table is keyed by type(op))."""
+
+    def run(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+        assert isinstance(op, cls), f"{op.name}: not a {cls.name}"
+        return kernel(op, args)
+
+    return cls, run
 
 
 @dataclass(frozen=True)
@@ -36,7 +60,12 @@ def main_function(module: ModuleOp) -> func.FuncOp:
     raise ModelError("the module has no func.func to run")
 
 
-def _specs(types, attrs, default: str, hints=None) -> list[TensorSpec]:
+def _specs(
+    types: Sequence[Attribute],
+    attrs: ArrayAttr[DictionaryAttr] | None,
+    default: str,
+    hints: Sequence[str | None] | None = None,
+) -> list[TensorSpec]:
     out = []
     for i, ty in enumerate(types):
         assert isinstance(ty, TensorType)

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
-from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.transforms.dead_code_elimination import region_dce
 from xdsl.utils.exceptions import PassFailedException
 
 from zkir.dialects import gadget, ml
-from zkir.dialects.resources import dense_attr, to_numpy
+from zkir.dialects.resources import dense_attr
 from zkir.errors import ZkirError
 from zkir.interpreter.kernels import pool_sums_and_counts, sliding_windows
 from zkir.interpreter.nonlinear import NONLINEARITIES
@@ -101,10 +102,8 @@ def im2col_map(
     input_shape: tuple[int, ...], op: ml.Conv2dOp
 ) -> tuple[np.ndarray, tuple[int, int, int]]:
     """Map of NCHW input -> (groups, N*OH*OW, Cg*KH*KW) windows, and that shape."""
-    strides = [int(v) for v in op.strides.get_values()]
-    pads = [int(v) for v in op.pads.get_values()]
-    dilations = [int(v) for v in op.dilations.get_values()]
-    groups = op.group.value.data
+    strides, pads, dilations = op.get_strides(), op.get_pads(), op.get_dilations()
+    groups = op.get_group()
     o, cg, kh, kw = _shape(op.weight)
     (idx,) = _index_tensors([input_shape])
     win = sliding_windows(idx, (kh, kw), strides, pads, dilations, 0)  # (N, C, OH, OW, KH, KW)
@@ -158,7 +157,7 @@ class _Lowering:
     def constant_array(self, value: SSAValue) -> np.ndarray | None:
         owner = value.owner
         if isinstance(owner, ml.ConstantOp):
-            return to_numpy(owner.value)
+            return owner.get_value()
         return None
 
 
@@ -170,9 +169,13 @@ def _name(op: Operation) -> str:
 Handler = Callable[[_Lowering, Operation, list[SSAValue]], SSAValue | None]
 _HANDLERS: dict[type[Operation], Handler] = {}
 
+# A handler takes the op classes it is registered for (a narrower first argument
+# than Handler's Operation); _lower_function only calls it on those.
+_AnyHandler = TypeVar("_AnyHandler", bound=Callable[..., SSAValue | None])
 
-def _handles(*classes: type[Operation]):
-    def register(fn: Handler) -> Handler:
+
+def _handles(*classes: type[Operation]) -> Callable[[_AnyHandler], _AnyHandler]:
+    def register(fn: _AnyHandler) -> _AnyHandler:
         for cls in classes:
             _HANDLERS[cls] = fn
         return fn
@@ -189,7 +192,7 @@ def _constant(lw: _Lowering, op: ml.ConstantOp, args: list[SSAValue]) -> SSAValu
     if not isinstance(ty.element_type, ml.FixedType):
         lw.unsupported.append(f"{op.name} of {ty.element_type} (run ml-quantize first)")
         return None
-    values = to_numpy(op.value).astype(np.int64)
+    values = op.get_value().astype(np.int64)
     return lw.emit(gadget.ConstantOp(dense_attr(values, _name(op)), lw.weights))
 
 
@@ -236,7 +239,7 @@ _BINARY = {ml.AddOp: gadget.AddOp, ml.SubOp: gadget.SubOp, ml.MulOp: gadget.MulO
 
 
 @_handles(*_BINARY)
-def _binary(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAValue:
+def _binary(lw: _Lowering, op: ml.AddOp | ml.SubOp | ml.MulOp, args: list[SSAValue]) -> SSAValue:
     out = _shape(op.results[0])
     lhs = lw.broadcast(args[0], out, _name(op) + "_lhs")
     rhs = lw.broadcast(args[1], out, _name(op) + "_rhs")
@@ -254,16 +257,14 @@ def _maximum(lw: _Lowering, op: ml.MaximumOp, args: list[SSAValue]) -> SSAValue:
 @_handles(ml.ReduceMaxOp)
 def _reduce_max(lw: _Lowering, op: ml.ReduceMaxOp, args: list[SSAValue]) -> SSAValue:
     rank = len(_shape(op.input))
-    axes = [a + rank if a < 0 else a for a in op.axis_list]
-    keep = bool(op.keepdims.value.data)
+    axes = [a + rank if a < 0 else a for a in op.get_axes()]
+    keep = op.get_keepdims()
     return lw.emit(gadget.ReduceMaxOp(args[0], axes, gadget.felt_tensor(_shape(op.result)), keep))
 
 
 @_handles(ml.MaxPoolOp)
 def _max_pool(lw: _Lowering, op: ml.MaxPoolOp, args: list[SSAValue]) -> SSAValue | None:
-    kernel = [int(v) for v in op.kernel.get_values()]
-    strides = [int(v) for v in op.strides.get_values()]
-    pads = [int(v) for v in op.pads.get_values()]
+    kernel, strides, pads = op.get_kernel(), op.get_strides(), op.get_pads()
     (idx,) = _index_tensors([_shape(op.input)])
     win = sliding_windows(idx, kernel, strides, pads, (1, 1), 0)  # (N, C, OH, OW, KH, KW)
     groups = int(np.prod(win.shape[:4]))
@@ -298,7 +299,7 @@ def _softmax(lw: _Lowering, op: ml.SoftmaxOp, args: list[SSAValue]) -> SSAValue:
     out = round(e 2^s / sum e): the fixed-point interpreter's softmax, exactly."""
     name, shape = _name(op), _shape(op.input)
     rank, s = len(shape), _scale(op.input)
-    axis = op.axis.value.data % rank
+    axis = op.get_axis() % rank
     reduced = tuple(1 if i == axis else d for i, d in enumerate(shape))
     x = args[0]
     top = lw.emit(gadget.ReduceMaxOp(x, [axis], gadget.felt_tensor(reduced), True))
@@ -322,7 +323,7 @@ def _neg(lw: _Lowering, op: ml.NegOp, args: list[SSAValue]) -> SSAValue:
 def _clip(lw: _Lowering, op: ml.ClipOp, args: list[SSAValue]) -> SSAValue:
     """max(x, lo), then min(y, hi) = y + hi - max(y, hi); infinite bounds cost nothing."""
     name, shape, s = _name(op), _shape(op.result), _scale(op.input)
-    lo, hi = quantize_attribute(op.min.value.data, s), quantize_attribute(op.max.value.data, s)
+    lo, hi = quantize_attribute(op.get_min(), s), quantize_attribute(op.get_max(), s)
     y = args[0]
     felt = gadget.felt_tensor(shape)
     if lo > -(1 << 62):
@@ -352,21 +353,21 @@ def _where(lw: _Lowering, op: ml.WhereOp, args: list[SSAValue]) -> SSAValue | No
     return lw.rewire("where", data, out, np.where(mask, pick_a, pick_b), _name(op))
 
 
-def _reduction_axes(op) -> list[int]:
+def _reduction_axes(op: ml.ReduceSumOp | ml.ReduceMeanOp) -> list[int]:
     rank = len(_shape(op.input))
-    return [a + rank if a < 0 else a for a in op.axis_list]
+    return [a + rank if a < 0 else a for a in op.get_axes()]
 
 
 @_handles(ml.ReduceSumOp)
 def _reduce_sum(lw: _Lowering, op: ml.ReduceSumOp, args: list[SSAValue]) -> SSAValue:
-    keep = bool(op.keepdims.value.data)
+    keep = op.get_keepdims()
     return lw.emit(gadget.SumOp(args[0], _reduction_axes(op), gadget.felt_tensor(_shape(op.result)), keep))
 
 
 @_handles(ml.ReduceMeanOp)
 def _reduce_mean(lw: _Lowering, op: ml.ReduceMeanOp, args: list[SSAValue]) -> SSAValue:
     axes = _reduction_axes(op)
-    keep = bool(op.keepdims.value.data)
+    keep = op.get_keepdims()
     total = lw.emit(gadget.SumOp(args[0], axes, gadget.felt_tensor(_shape(op.result)), keep))
     count = int(np.prod([_shape(op.input)[a] for a in axes]))
     return lw.divide(total, np.array([count]), _name(op))
@@ -374,9 +375,7 @@ def _reduce_mean(lw: _Lowering, op: ml.ReduceMeanOp, args: list[SSAValue]) -> SS
 
 @_handles(ml.AvgPoolOp)
 def _avg_pool(lw: _Lowering, op: ml.AvgPoolOp, args: list[SSAValue]) -> SSAValue:
-    kernel = [int(v) for v in op.kernel.get_values()]
-    strides = [int(v) for v in op.strides.get_values()]
-    pads = [int(v) for v in op.pads.get_values()]
+    kernel, strides, pads = op.get_kernel(), op.get_strides(), op.get_pads()
     shape, out = _shape(op.input), _shape(op.result)
     (idx,) = _index_tensors([shape])
     win = sliding_windows(idx, kernel, strides, pads, (1, 1), 0)  # padding -> index 0 -> zero cell
@@ -384,7 +383,7 @@ def _avg_pool(lw: _Lowering, op: ml.AvgPoolOp, args: list[SSAValue]) -> SSAValue
     cols = lw.rewire("windows", [args[0]], (groups, kernel[0] * kernel[1]), win.reshape(-1) - 1, _name(op) + "_windows")
     sums = lw.emit(gadget.SumOp(cols, [1], gadget.felt_tensor((groups,))))
     _, counts = pool_sums_and_counts(
-        np.zeros((1, 1) + tuple(shape[2:]), dtype=np.int64), kernel, strides, pads, bool(op.count_include_pad.value.data)
+        np.zeros((1, 1) + tuple(shape[2:]), dtype=np.int64), kernel, strides, pads, op.get_count_include_pad()
     )
     counts = np.broadcast_to(counts, out).ravel()
     mean = lw.divide(sums, counts if len(set(counts.tolist())) > 1 else counts[:1], _name(op))
@@ -424,7 +423,7 @@ def _layer_norm(lw: _Lowering, op: ml.LayerNormOp, args: list[SSAValue]) -> SSAV
     x, gamma, beta = args
     name, shape, s = _name(op), _shape(op.input), _scale(op.input)
     rank = len(shape)
-    axis = op.axis.value.data % rank
+    axis = op.get_axis() % rank
     axes = list(range(axis, rank))
     reduced = tuple(1 if i in axes else d for i, d in enumerate(shape))
     count = np.array([int(np.prod(shape[axis:]))])
@@ -433,7 +432,7 @@ def _layer_norm(lw: _Lowering, op: ml.LayerNormOp, args: list[SSAValue]) -> SSAV
     d = lw.emit(gadget.SubOp(x, lw.broadcast(mean, shape, name + "_mean"), felt))
     squares = lw.emit(gadget.MulOp(d, d, felt))
     var = lw.divide(lw.emit(gadget.SumOp(squares, axes, small, True)), count, name + "_var")
-    eps = lw.broadcast(lw.fixed_constant(np.array([quantize_attribute(op.epsilon.value.data, 2 * s)]), name + "_eps"), reduced, name + "_eps")
+    eps = lw.broadcast(lw.fixed_constant(np.array([quantize_attribute(op.get_epsilon(), 2 * s)]), name + "_eps"), reduced, name + "_eps")
     root = lw.emit(gadget.SqrtOp(lw.emit(gadget.AddOp(var, eps, small)), 0))
     inv_sigma = _reciprocal_of(lw, root, s, name + "_inv_sigma")
     normed = lw.emit(gadget.MulOp(d, lw.broadcast(inv_sigma, shape, name + "_inv_sigma"), felt))
@@ -452,7 +451,7 @@ def _rescale(lw: _Lowering, op: ml.RescaleOp, args: list[SSAValue]) -> SSAValue:
 def _pad_with_constant(lw: _Lowering, op: ml.PadOp, x: SSAValue) -> SSAValue:
     """Padding with c != 0: the padded cells are wired to one fixed constant cell."""
     n = int(np.prod(_shape(op.input), dtype=np.int64))
-    fill = lw.fixed_constant(np.array([quantize_attribute(op.value.value.data, _scale(op.input))]), _name(op) + "_value")
+    fill = lw.fixed_constant(np.array([quantize_attribute(op.get_value(), _scale(op.input))]), _name(op) + "_value")
     index = shape_op_map(op, [op.input], [])
     return lw.rewire("pad", [x, fill], _shape(op.result), np.where(index < 0, n, index), _name(op))
 
@@ -461,7 +460,7 @@ def _embed(lw: _Lowering, op: ml.GatherOp, args: list[SSAValue]) -> SSAValue | N
     """Run-time indices into a constant matrix (token embeddings): table lookups."""
     name = _name(op)
     table = lw.constant_array(op.data)
-    if table is None or table.ndim != 2 or op.axis.value.data not in (0, -2):
+    if table is None or table.ndim != 2 or op.get_axis() not in (0, -2):
         lw.unsupported.append(
             f"{op.name} '{name}' with run-time indices (only rows of a constant matrix are supported)"
         )
@@ -482,7 +481,7 @@ def _lookup_handler(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAVa
 @_handles(*SHAPE_OPS)
 def _shape_op(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAValue | None:
     name = _name(op)
-    if isinstance(op, ml.PadOp) and float(op.value.value.data) != 0.0:
+    if isinstance(op, ml.PadOp) and float(op.get_value()) != 0.0:
         return _pad_with_constant(lw, op, args[0])
     if isinstance(op, ml.GatherOp):
         indices = lw.constant_array(op.indices)
@@ -498,7 +497,7 @@ def _shape_op(lw: _Lowering, op: Operation, args: list[SSAValue]) -> SSAValue | 
 
 def _lower_function(fn: func.FuncOp, table_bits: int, weights: str) -> func.FuncOp:
     unsupported: list[str] = []
-    arg_types = []
+    arg_types: list[Attribute] = []
     for i, ty in enumerate(fn.function_type.inputs.data):
         if isinstance(ty, TensorType) and isinstance(ty.element_type, IntegerType):
             arg_types.append(gadget.felt_tensor(ty.get_shape()))  # indices, e.g. token ids

@@ -43,11 +43,12 @@ class FoldTransposeChain(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: ml.TransposeOp, rewriter: PatternRewriter) -> None:
-        source, perm = op.input, op.permutation
+        source, perm = op.input, op.get_perm()
         inner = source.owner
         if isinstance(inner, ml.TransposeOp):
             # result[i] = mid[perm[i]] = x[inner_perm[perm[i]]]
-            perm = tuple(inner.permutation[p] for p in perm)
+            inner_perm = inner.get_perm()
+            perm = tuple(inner_perm[p] for p in perm)
             source = inner.input
         if perm == tuple(range(len(perm))):
             rewriter.replace(op, [], [source])

@@ -12,8 +12,9 @@ The fixed-point meaning of every op is zkir.interpreter.fixed_interp's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeGuard, TypeVar
 
 import numpy as np
 from xdsl.context import Context
@@ -31,7 +32,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from zkir.dialects import ml
 from zkir.dialects.ml import FixedType
-from zkir.dialects.resources import dense_attr, to_numpy
+from zkir.dialects.resources import dense_attr
 from zkir.errors import ZkirError
 from zkir.interpreter.rounding import quantize
 
@@ -75,18 +76,21 @@ class MLQuantizePass(ModulePass):
             _FunctionQuantizer(self.scale_bits, self.bits).run(fn)
 
 
-def _is_float_tensor(ty: Attribute) -> bool:
+def _is_float_tensor(ty: Attribute) -> TypeGuard[TensorType]:
     return isinstance(ty, TensorType) and not isinstance(ty.element_type, IntegerType | FixedType)
 
 
 _RULES: dict[type[Operation], Callable[["_FunctionQuantizer", Operation], None]] = {}
 """The fixed-point rule of each ml op class (grep `_rule(ml.XOp)` for an op's rule)."""
 
+_Rule = TypeVar("_Rule", bound=Callable[..., None])
 
-def _rule(*classes: type[Operation]):
-    """Register the decorated method as the rule of these ml op classes."""
 
-    def register(method):
+def _rule(*classes: type[Operation]) -> Callable[[_Rule], _Rule]:
+    """Register the decorated method as the rule of these ml op classes (a rule
+    is only called on ops of the classes it is registered for)."""
+
+    def register(method: _Rule) -> _Rule:
         for cls in classes:
             _RULES[cls] = method
         return method
@@ -108,7 +112,7 @@ class _FunctionQuantizer:
 
     # -- types -----------------------------------------------------------------
 
-    def fixed(self, shape, scale: int | None = None) -> TensorType:
+    def fixed(self, shape: Sequence[int], scale: int | None = None) -> TensorType[FixedType]:
         scale = self.s if scale is None else scale
         bits = self.bits if scale == self.s else PRODUCT_BITS
         return TensorType(FixedType(bits, scale), list(shape))
@@ -195,7 +199,7 @@ class _FunctionQuantizer:
     def quantize_op(self, op: Operation) -> None:
         res = op.results[0] if op.results else None
         if isinstance(op, ml.ConstantOp):
-            self.consts[op.result] = to_numpy(op.value)
+            self.consts[op.result] = op.get_value()
             return
         if res is not None and not _is_float_tensor(res.type):
             raise QuantizeError(f"ml-quantize: {op.name} on integer tensors is not supported")
@@ -206,11 +210,15 @@ class _FunctionQuantizer:
 
     # -- arithmetic ----------------------------------------------------------------
 
-    def _shape(self, v: SSAValue):
-        return v.type.get_shape()  # type: ignore[attr-defined]
+    def _shape(self, v: SSAValue) -> tuple[int, ...]:
+        ty = v.type
+        assert isinstance(ty, TensorType)
+        return ty.get_shape()
 
     @_rule(ml.AddOp)
-    def q_add(self, op, cls=ml.AddOp):
+    def q_add(
+        self, op: ml.AddOp | ml.SubOp, cls: type[ml.AddOp] | type[ml.SubOp] = ml.AddOp
+    ) -> None:
         a, b = op.lhs, op.rhs
         shape = self._shape(op.result)
         # bias on a product: add at the product's scale, before the rescale
@@ -225,24 +233,30 @@ class _FunctionQuantizer:
         self.set(op.result, self.emit(cls(self.at(a), self.at(b), self.fixed(shape)), op.result), self.s)
 
     @_rule(ml.SubOp)
-    def q_sub(self, op):
+    def q_sub(self, op: ml.SubOp) -> None:
         self.q_add(op, ml.SubOp)
 
-    def _product(self, op, cls, lhs: SSAValue, rhs: SSAValue) -> None:
+    def _product(
+        self,
+        op: ml.MulOp | ml.MatmulOp | ml.DivOp,
+        cls: type[ml.MulOp] | type[ml.MatmulOp],
+        lhs: SSAValue,
+        rhs: SSAValue,
+    ) -> None:
         shape = self._shape(op.result)
         out = self.emit(cls(lhs, rhs, self.fixed(shape, 2 * self.s)), op.result)
         self.set(op.result, out, 2 * self.s)
 
     @_rule(ml.MulOp)
-    def q_mul(self, op):
+    def q_mul(self, op: ml.MulOp) -> None:
         self._product(op, ml.MulOp, self.at(op.lhs), self.at(op.rhs))
 
     @_rule(ml.MatmulOp)
-    def q_matmul(self, op):
+    def q_matmul(self, op: ml.MatmulOp) -> None:
         self._product(op, ml.MatmulOp, self.at(op.lhs), self.at(op.rhs))
 
     @_rule(ml.DivOp)
-    def q_div(self, op):
+    def q_div(self, op: ml.DivOp) -> None:
         if op.rhs in self.consts:
             inv = (1.0 / self.consts[op.rhs].astype(np.float64)).astype(np.float32)
             rhs = self.const(inv, self.s, (op.rhs.name_hint or "c") + "_inv")
@@ -252,7 +266,7 @@ class _FunctionQuantizer:
         self._product(op, ml.MulOp, self.at(op.lhs), rhs)
 
     @_rule(ml.Conv2dOp)
-    def q_conv2d(self, op: ml.Conv2dOp):
+    def q_conv2d(self, op: ml.Conv2dOp) -> None:
         x = self.at(op.input)
         w = self.at(op.weight)
         bias = None
@@ -267,18 +281,19 @@ class _FunctionQuantizer:
             w,
             bias,
             self.fixed(shape, 2 * self.s),
-            [int(v) for v in op.strides.get_values()],
-            [int(v) for v in op.pads.get_values()],
-            [int(v) for v in op.dilations.get_values()],
-            op.group.value.data,
+            op.get_strides(),
+            op.get_pads(),
+            op.get_dilations(),
+            op.get_group(),
         )
         self.set(op.result, self.emit(new, op.result), 2 * self.s)
 
     # -- ops at scale s ----------------------------------------------------------
 
-    def _same(self, op, operand_names=("input",)) -> None:
+    def _same(self, op: Operation, operand_names: Sequence[str] = ("input",)) -> None:
         """Clone the op on operands at scale s with the result at scale s."""
-        res_ty = op.result.type
+        res = op.results[0]
+        res_ty = res.type
         new_ty = self.fixed(res_ty.get_shape()) if _is_float_tensor(res_ty) else res_ty
         operands = []
         for v in op.operands:
@@ -292,12 +307,12 @@ class _FunctionQuantizer:
             properties=dict(op.properties),
             attributes=dict(op.attributes),
         )
-        self.set(op.result, self.emit(new, op.result), self.s if _is_float_tensor(res_ty) else None)
+        self.set(res, self.emit(new, res), self.s if _is_float_tensor(res_ty) else None)
 
     @_rule(ml.ConcatOp)
-    def q_concat(self, op):
+    def q_concat(self, op: ml.ConcatOp) -> None:
         res_ty = op.result.type
-        new = ml.ConcatOp([self.at(v) for v in op.inputs], op.axis.value.data, self.fixed(res_ty.get_shape()))
+        new = ml.ConcatOp([self.at(v) for v in op.inputs], op.get_axis(), self.fixed(res_ty.get_shape()))
         self.set(op.result, self.emit(new, op.result), self.s)
 
     # -- keeping sums of squares exact ------------------------------------------
@@ -315,27 +330,35 @@ class _FunctionQuantizer:
         return None
 
     @_rule(ml.ReduceSumOp)
-    def q_reduce_sum(self, op, cls=ml.ReduceSumOp):
+    def q_reduce_sum(
+        self,
+        op: ml.ReduceSumOp | ml.ReduceMeanOp,
+        cls: type[ml.ReduceSumOp] | type[ml.ReduceMeanOp] = ml.ReduceSumOp,
+    ) -> None:
         ps = self._pending(op.input)
         if ps is None:
-            return self._same(op)
+            self._same(op)
+            return
         shape = self._shape(op.result)
-        new = cls(self.vals[op.input][0], op.axis_list, bool(op.keepdims.value.data), self.fixed(shape, ps))
+        new = cls(self.vals[op.input][0], op.get_axes(), op.get_keepdims(), self.fixed(shape, ps))
         self.set(op.result, self.emit(new, op.result), ps)
 
     @_rule(ml.ReduceMeanOp)
-    def q_reduce_mean(self, op):
+    def q_reduce_mean(self, op: ml.ReduceMeanOp) -> None:
         self.q_reduce_sum(op, ml.ReduceMeanOp)
 
     @_rule(ml.SqrtOp)
-    def q_sqrt(self, op, cls=ml.SqrtOp):
+    def q_sqrt(
+        self, op: ml.SqrtOp | ml.RsqrtOp, cls: type[ml.SqrtOp] | type[ml.RsqrtOp] = ml.SqrtOp
+    ) -> None:
         if self._pending(op.input) != 2 * self.s:
-            return self._same(op)
+            self._same(op)
+            return
         new = cls(self.vals[op.input][0], self.fixed(self._shape(op.result)))
         self.set(op.result, self.emit(new, op.result), self.s)
 
     @_rule(ml.RsqrtOp)
-    def q_rsqrt(self, op):
+    def q_rsqrt(self, op: ml.RsqrtOp) -> None:
         self.q_sqrt(op, ml.RsqrtOp)
 
 

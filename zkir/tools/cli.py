@@ -16,6 +16,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from zkir.tools.cli_common import (  # re-exported: zkir.tools.cli.CliError etc. stay importable
     SUBCOMMANDS,
@@ -27,6 +28,11 @@ from zkir.tools.cli_common import (  # re-exported: zkir.tools.cli.CliError etc.
     subcommand,
 )
 
+if TYPE_CHECKING:
+    from xdsl.dialects.builtin import ModuleOp
+
+    from zkir.interpreter.program import TensorSpec
+
 USAGE_ERROR = 2
 
 
@@ -35,20 +41,20 @@ USAGE_ERROR = 2
 # ---------------------------------------------------------------------------
 
 
-def load_model(path: str | Path, input_shapes=None):
+def load_model(path: str | Path, input_shapes: Any = None) -> ModuleOp:
     """Any supported model file (or .mlir) -> ml-dialect ModuleOp (see zkir.frontends)."""
     from zkir.frontends import load_model as load
 
     return load(path, input_shapes)
 
 
-def parse_mlir(path: Path):
+def parse_mlir(path: Path) -> ModuleOp:
     from zkir.frontends import parse_mlir as parse
 
     return parse(path)
 
 
-def _module_inputs(module):
+def _module_inputs(module: ModuleOp) -> list[TensorSpec]:
     from zkir.interpreter.program import input_specs, main_function
 
     return input_specs(main_function(module))

@@ -12,11 +12,17 @@ import argparse
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from zkir.errors import ZkirError
 
+if TYPE_CHECKING:
+    import numpy as np
+
 Runner = Callable[[argparse.Namespace], int]
-SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Runner]]] = {}
+Configure = Callable[[argparse.ArgumentParser], Runner]
+"""Adds a subcommand's arguments to its parser; returns the function that runs it."""
+SUBCOMMANDS: dict[str, tuple[str, Configure]] = {}
 """Name -> (help, configure): filled by @subcommand as the modules are imported."""
 
 
@@ -24,10 +30,10 @@ class CliError(ZkirError):
     """A user-facing error: printed as one line, exit code 2."""
 
 
-def subcommand(name: str, help: str):
+def subcommand(name: str, help: str) -> Callable[[Configure], Configure]:
     """Register `configure(parser) -> runner` as the subcommand `name`."""
 
-    def register(configure: Callable[[argparse.ArgumentParser], Runner]):
+    def register(configure: Configure) -> Configure:
         SUBCOMMANDS[name] = (help, configure)
         return configure
 
@@ -72,7 +78,7 @@ def read_inputs(path: str | Path) -> dict | list:
     return data
 
 
-def _array(value, what: str):
+def _array(value: Any, what: str) -> np.ndarray:
     import numpy as np
 
     try:
@@ -84,7 +90,7 @@ def _array(value, what: str):
     return arr
 
 
-def input_arrays(data, input_names: Sequence[str] | None = None):
+def input_arrays(data: Any, input_names: Sequence[str] | None = None) -> dict[str, np.ndarray] | np.ndarray:
     """input.json -> {name: array} or one bare array."""
     if isinstance(data, dict):
         return {k: _array(v, f"input '{k}'") for k, v in data.items()}

@@ -16,16 +16,20 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zkir.tools.cli_common import CliError, Runner, subcommand
+
+if TYPE_CHECKING:
+    from zkir.prover.ceremony import Ceremony
 
 INVALID = 1
 BAD_INPUT = 2
 
 
-def _progress(args: argparse.Namespace):
+def _progress(args: argparse.Namespace) -> Callable[[str], None]:
     if args.quiet:
         return lambda _msg: None
     return lambda msg: print(f"zkir srs {args.srs_command}: {msg}", file=sys.stderr, flush=True)
@@ -40,7 +44,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
 
-def _load_ceremony(path: str):
+def _load_ceremony(path: str) -> Ceremony:
     from zkir.prover.ceremony import Ceremony
     from zkir.prover.errors import ProofFormatError
 
@@ -52,7 +56,7 @@ def _load_ceremony(path: str):
         raise CliError(f"{path}: {e}") from None
 
 
-def _load_verified(path: str, say, refusal: str):
+def _load_verified(path: str, say: Callable[[str], None], refusal: str) -> Ceremony:
     """A ceremony file, loaded and verified (a one-line CliError otherwise)."""
     from zkir.prover import ceremony as C
 

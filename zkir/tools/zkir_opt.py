@@ -42,7 +42,7 @@ class ZkirOptMain(xDSLOptMain):
 
     def register_all_dialects(self) -> None:
         for name, factory in zkir_dialects().items():
-            self.ctx.register_dialect(name, factory)  # pyright: ignore[reportArgumentType]
+            self.ctx.register_dialect(name, factory)
         self.ctx.load_registered_dialect("builtin")
 
     def register_all_passes(self) -> None:
