@@ -452,27 +452,39 @@ class EmbedOp(IRDLOperation, GadgetOpInterface):
         return {"indices": InputPort(self.indices, out, index)}
 
 
+class _ElementwiseOp(IRDLOperation, GadgetOpInterface):
+    """One input, a result of its shape, one `input` port."""
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        shape = _felt_tensor(self.input, "input", self.name).get_shape()
+        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
+
+    def input_ports(self) -> dict[str, InputPort]:
+        return {"input": InputPort.broadcast(self.input, _result_shape(self))}
+
+
 @irdl_op_definition
-class SqrtOp(IRDLOperation, GadgetOpInterface):
+class SqrtOp(_ElementwiseOp):
     """out = round(sqrt(input * 2^shift)) for inputs >= 1 (layer norm's sigma)."""
 
     name = "gadget.sqrt"
     GADGET_KIND: ClassVar[str] = "sqrt"
 
-    input = operand_def(TensorType)
-    result = result_def(TensorType)
     shift = prop_def(IntegerAttr[IntegerType])
 
-    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
     irdl_options = (ParsePropInAttrDict(),)
-    traits = traits_def(Pure())
 
     def __init__(self, input: SSAValue, shift: int):
         super().__init__(operands=[input], result_types=[input.type], properties={"shift": _int_prop(shift)})
 
     def verify_(self) -> None:
-        shape = _felt_tensor(self.input, "input", self.name).get_shape()
-        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
+        super().verify_()
         if not 0 <= self.get_shift() <= 40:
             raise VerifyException(f"{self.name}: shift must be in [0, 40]")
 
@@ -482,32 +494,16 @@ class SqrtOp(IRDLOperation, GadgetOpInterface):
     def gadget_params(self) -> dict[str, ParamValue]:
         return {"shift": self.get_shift()}
 
-    def input_ports(self) -> dict[str, InputPort]:
-        return {"input": InputPort.broadcast(self.input, _result_shape(self))}
-
 
 @irdl_op_definition
-class SquareOp(IRDLOperation, GadgetOpInterface):
+class SquareOp(_ElementwiseOp):
     """out = input * input, elementwise (a variance's squares)."""
 
     name = "gadget.square"
     GADGET_KIND: ClassVar[str] = "square"
 
-    input = operand_def(TensorType)
-    result = result_def(TensorType)
-
-    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
-    traits = traits_def(Pure())
-
     def __init__(self, input: SSAValue):
         super().__init__(operands=[input], result_types=[input.type])
-
-    def verify_(self) -> None:
-        shape = _felt_tensor(self.input, "input", self.name).get_shape()
-        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
-
-    def input_ports(self) -> dict[str, InputPort]:
-        return {"input": InputPort.broadcast(self.input, _result_shape(self))}
 
 
 @irdl_op_definition
@@ -688,7 +684,7 @@ class RescaleOp(IRDLOperation, GadgetOpInterface):
 
 
 @irdl_op_definition
-class LookupOp(IRDLOperation, GadgetOpInterface):
+class LookupOp(_ElementwiseOp):
     """out = fn(input) through a lookup table of 2^table_bits input values.
 
     `fn` names one integer reference function of zkir.interpreter.nonlinear
@@ -699,8 +695,6 @@ class LookupOp(IRDLOperation, GadgetOpInterface):
     name = "gadget.lookup"
     GADGET_KIND: ClassVar[str] = "lookup"
 
-    input = operand_def(TensorType)
-    result = result_def(TensorType)
     fn = prop_def(StringAttr)
     table_bits = prop_def(IntegerAttr[IntegerType])
     in_scale = prop_def(IntegerAttr[IntegerType], default_value=_int_prop(0))
@@ -708,7 +702,6 @@ class LookupOp(IRDLOperation, GadgetOpInterface):
 
     assembly_format = "$fn $input attr-dict `:` type($input) `->` type($result)"
     irdl_options = (ParsePropInAttrDict(),)
-    traits = traits_def(Pure())
 
     def __init__(
         self,
@@ -731,8 +724,7 @@ class LookupOp(IRDLOperation, GadgetOpInterface):
         )
 
     def verify_(self) -> None:
-        shape = _felt_tensor(self.input, "input", self.name).get_shape()
-        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
+        super().verify_()
         if self.fn.data not in NONLINEARITY_NAMES:
             raise VerifyException(
                 f"{self.name}: unknown nonlinearity '{self.fn.data}' (known: "
@@ -761,9 +753,6 @@ class LookupOp(IRDLOperation, GadgetOpInterface):
             "scale": out_scale,
             "in_scale": in_scale if in_scale != out_scale else None,
         }
-
-    def input_ports(self) -> dict[str, InputPort]:
-        return {"input": InputPort.broadcast(self.input, _result_shape(self))}
 
 
 @irdl_op_definition

@@ -386,17 +386,10 @@ class RangeCheckedGadget(Gadget):
         return packed_items(n_items, self.per_row, self.width)
 
 
-class TableLookupGadget(Gadget):
-    """Items of two cells (a key, its value) side by side, each pair one row of a
-    lookup table: a nonlinearity's (x, fn(x)), an embedding's (index, entry).
-
-    Every item slot of a row is looked up, so unused slots hold a pair that is in
-    the table (`filler`): the first table row the gadget's keys can reach.
-    """
+class PairGadget(Gadget):
+    """Items of two cells (an input, its output) side by side, `columns // 2` a row."""
 
     input_port: ClassVar[str] = "input"
-    table: Table
-    """The table the pairs are looked up in (a TableSpec or an EmbeddingTable)."""
 
     @classmethod
     def min_columns(cls) -> int:
@@ -405,6 +398,36 @@ class TableLookupGadget(Gadget):
     @property
     def per_row(self) -> int:
         return self.columns // 2
+
+    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
+        return packed_rows(shapes[self.input_port], self.per_row)
+
+    def pairs(self, keys: np.ndarray, values: np.ndarray, filler: int) -> Assignment:
+        """The cells of (input, output) items, the free slots holding (0, filler):
+        a pair every gate or lookup of the row accepts."""
+        rows, slot, row = packed_items(keys.size, self.per_row, 2)
+        cells = np.zeros((rows, self.columns), dtype=np.int64)
+        cells[row, slot] = keys.ravel()
+        cells[row, slot + 1] = values.ravel()
+        fill_unused(cells, keys.size, self.per_row, 2, {1: filler})
+        return Assignment(
+            cells,
+            {"q": np.ones(rows, dtype=np.int64)},
+            {self.input_port: PortCells.dense(keys.shape, slot, row), "out": PortCells.dense(keys.shape, slot + 1, row)},
+            {"out": values},
+        )
+
+
+class TableLookupGadget(PairGadget):
+    """Pairs (a key, its value) each one row of a lookup table: a nonlinearity's
+    (x, fn(x)), an embedding's (index, entry).
+
+    Every item slot of a row is looked up, so unused slots hold a pair that is in
+    the table (`filler`): the first table row the gadget's keys can reach.
+    """
+
+    table: Table
+    """The table the pairs are looked up in (a TableSpec or an EmbeddingTable)."""
 
     def tables(self) -> dict[str, Table]:
         return {self.table.name: self.table}
@@ -422,20 +445,3 @@ class TableLookupGadget(Gadget):
             LookupSpec(f"{self.key}_{j}", self.lookup_inputs(j, cell, selector), self.table.name)
             for j in range(self.per_row)
         ]
-
-    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
-        return packed_rows(shapes[self.input_port], self.per_row)
-
-    def pairs(self, keys: np.ndarray, values: np.ndarray, filler: int) -> Assignment:
-        """The cells of (key, value) items, the free slots holding (0, filler)."""
-        rows, slot, row = packed_items(keys.size, self.per_row, 2)
-        cells = np.zeros((rows, self.columns), dtype=np.int64)
-        cells[row, slot] = keys.ravel()
-        cells[row, slot + 1] = values.ravel()
-        fill_unused(cells, keys.size, self.per_row, 2, {1: filler})
-        return Assignment(
-            cells,
-            {"q": np.ones(rows, dtype=np.int64)},
-            {self.input_port: PortCells.dense(keys.shape, slot, row), "out": PortCells.dense(keys.shape, slot + 1, row)},
-            {"out": values},
-        )

@@ -12,19 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, Gadget, PortCells, SelectorFn, packed_items, packed_rows
+from zkir.gadgets.base import Assignment, CellFn, PairGadget, SelectorFn
 
 
-class SquareGadget(Gadget):
+class SquareGadget(PairGadget):
     kind = "square"
-
-    @classmethod
-    def min_columns(cls) -> int:
-        return 2
-
-    @property
-    def per_row(self) -> int:
-        return self.columns // 2
 
     @classmethod
     def evaluate(cls, params: Any, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -35,19 +27,6 @@ class SquareGadget(Gadget):
         q = selector("q")
         return [("square", [q * (cell(2 * j + 1, 0) - cell(2 * j, 0) * cell(2 * j, 0)) for j in range(self.per_row)])]
 
-    def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
-        return packed_rows(shapes["input"], self.per_row)
-
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         x = np.asarray(inputs["input"], dtype=np.int64)
-        y = x * x
-        rows, slot, row = packed_items(x.size, self.per_row, 2)
-        cells = np.zeros((rows, self.columns), dtype=np.int64)
-        cells[row, slot] = x.ravel()
-        cells[row, slot + 1] = y.ravel()  # free slots stay (0, 0): 0 = 0^2
-        return Assignment(
-            cells,
-            {"q": np.ones(rows, dtype=np.int64)},
-            {"input": PortCells.dense(x.shape, slot, row), "out": PortCells.dense(x.shape, slot + 1, row)},
-            {"out": y},
-        )
+        return self.pairs(x, x * x, 0)  # free slots (0, 0): 0 = 0^2
