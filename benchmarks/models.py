@@ -1,11 +1,15 @@
-"""The three comparison models of the EZKL benchmark, as seeded ONNX files.
+"""The comparison models of the EZKL benchmark, as seeded ONNX files.
+
+Three ReLU models (an MLP and two CNNs) and two where lookup tables used to set
+k: an MLP with tanh and sigmoid, and a one-block pre-norm transformer (layer
+norm, softmax attention, GELU by erf).
 
 Weights are drawn with He-style scaling so activations keep a unit-ish range
 through the layers (the fixed-point error then means something); the input is
 a seeded uniform [0, 1) image. Static batch 1, opset 17, plain ops every
 ONNX consumer knows (Gemm, Conv, Relu, AveragePool, Flatten).
 
-Usage: python benchmarks/models.py OUT_DIR   (writes {mlp,cnn_small,cnn_cifar}.onnx + input JSONs)
+Usage: python benchmarks/models.py OUT_DIR   (writes every model's .onnx, input JSONs and samples)
 """
 
 from __future__ import annotations
@@ -23,7 +27,11 @@ MODELS = {
     "mlp": ((1, 784), "MLP 784 -> 64 -> ReLU -> 10"),
     "cnn_small": ((1, 1, 28, 28), "CNN 1x28x28: conv 4@5x5 s2, ReLU, conv 8@5x5 s2, ReLU, dense 10"),
     "cnn_cifar": ((1, 3, 32, 32), "CNN 3x32x32: conv 16@3x3 p1, ReLU, avgpool 2, conv 32@3x3 p1, ReLU, avgpool 2, dense 10"),
+    "mlp_tanh": ((1, 64), "MLP 64 -> 32 -> tanh -> 16 -> sigmoid -> 4"),
+    "attention_block": ((8, 16), "pre-norm block, t=8 d=16: layer norm, one-head attention (softmax), residual, layer norm, MLP 16-64-16 with GELU by erf, residual"),
 }
+OUTPUTS = {"mlp_tanh": [1, 4], "attention_block": [8, 16]}
+"""Output shapes other than the classifiers' [1, 10]."""
 
 
 def _he(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
@@ -62,8 +70,33 @@ def build(name: str):
         b = init(f"{tag}_b", _bias(rng, c_out))
         return node("Conv", [x, w, b], tag, kernel_shape=[ks, ks], strides=[stride, stride], pads=[pad] * 4)
 
+    def const(tensor_name: str, value: float) -> str:
+        return init(tensor_name, np.array(value, dtype=np.float32))
+
+    def matmul(x: str, n_in: int, n_out: int, tag: str) -> str:
+        return node("MatMul", [x, init(f"{tag}_w", _he(rng, (n_in, n_out), n_in) * 0.7)], tag)
+
+    def layer_norm(x: str, d: int, tag: str) -> str:
+        scale = init(f"{tag}_g", (1 + 0.1 * rng.standard_normal(d)).astype(np.float32))
+        bias = init(f"{tag}_b", _bias(rng, d))
+        return node("LayerNormalization", [x, scale, bias], tag, axis=-1, epsilon=1e-5)
+
     x = "input"
-    if name == "mlp":
+    if name == "mlp_tanh":
+        x = node("Tanh", [dense(x, 64, 32, "fc1")], "tanh1")
+        x = node("Sigmoid", [dense(x, 32, 16, "fc2")], "sigmoid2")
+        out = dense(x, 16, 4, "fc3")
+    elif name == "attention_block":
+        h = layer_norm(x, 16, "ln1")
+        q, k, v = (matmul(h, 16, 16, t) for t in ("q", "k", "v"))
+        scores = node("Div", [node("MatMul", [q, node("Transpose", [k], "kT", perm=[1, 0])], "qk"), const("sqrt_d", 4.0)], "scores")
+        attn = node("MatMul", [node("Softmax", [scores], "softmax", axis=-1), v], "attn")
+        x = node("Add", [x, matmul(attn, 16, 16, "proj")], "resid1")
+        h = dense(layer_norm(x, 16, "ln2"), 16, 64, "fc1")
+        erf = node("Erf", [node("Div", [h, const("sqrt2", float(np.sqrt(2.0)))], "gelu_in")], "gelu_erf")
+        gelu = node("Mul", [node("Mul", [h, const("half", 0.5)], "gelu_half"), node("Add", [erf, const("one", 1.0)], "gelu_1p")], "gelu")
+        out = node("Add", [x, matmul(gelu, 64, 16, "fc2")], "resid2")
+    elif name == "mlp":
         x = node("Relu", [dense(x, 784, 64, "fc1")], "relu1")
         out = dense(x, 64, 10, "fc2")
     elif name == "cnn_small":
@@ -85,7 +118,7 @@ def build(name: str):
         nodes,
         name,
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, list(shape))],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, OUTPUTS.get(name, [1, 10]))],
         inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="zkir-benchmarks")
@@ -96,11 +129,23 @@ def build(name: str):
 
 def sample_input(name: str) -> np.ndarray:
     shape, _ = MODELS[name]
-    return np.random.default_rng(SEED + 100).random(shape, dtype=np.float32)
+    rng = np.random.default_rng(SEED + 100)
+    if name == "attention_block":  # a residual stream: centred
+        return rng.standard_normal(shape).astype(np.float32)
+    return rng.random(shape, dtype=np.float32)
+
+
+def samples(name: str, count: int = 16) -> list[np.ndarray]:
+    """Calibration samples: the benchmark input, then seeded ones like it."""
+    shape, _ = MODELS[name]
+    rng = np.random.default_rng(SEED + 200)
+    more = [rng.standard_normal(shape) if name == "attention_block" else rng.random(shape) for _ in range(count - 1)]
+    return [sample_input(name), *(m.astype(np.float32) for m in more)]
 
 
 def write(out_dir: Path) -> dict[str, Path]:
-    """Write every model and its input (zkir's JSON and EZKL's input.json layout)."""
+    """Write every model, its input (zkir's JSON and EZKL's input.json layout)
+    and its calibration samples (`zkir compile --calibration`)."""
     import onnx
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -111,6 +156,7 @@ def write(out_dir: Path) -> dict[str, Path]:
         x = sample_input(name)
         (out_dir / f"{name}.input.json").write_text(json.dumps({"input": x.tolist()}))
         (out_dir / f"{name}.ezkl_input.json").write_text(json.dumps({"input_data": [x.ravel().tolist()]}))
+        (out_dir / f"{name}.samples.json").write_text(json.dumps([s.tolist() for s in samples(name)]))
         paths[name] = path
     return paths
 

@@ -3,7 +3,7 @@
     python benchmarks/prover.py                 # NTT/MSM at 2^16 and 2^20, circuits k=14,16,18
     python benchmarks/prover.py --quick         # small sizes, a minute or so
     python benchmarks/prover.py --ks 14,16 --ntt 16,20 --msm 16
-    python benchmarks/prover.py --calibrate     # fit the layout search's cost model (what `zkir calibrate` saves)
+    python benchmarks/prover.py --tune          # fit the layout search's cost model (what `zkir tune` saves)
 
 Prints figures, asserts nothing.  Each circuit runs in a fresh subprocess so its
 peak RSS is its own.  Insecure SRSs are cached in --srs-dir.
@@ -165,24 +165,24 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=None,
                     help="prover threads (sets ZKIR_PROVER_THREADS; default: all cores)")
     ap.add_argument("--one-circuit", type=int, default=None, help=argparse.SUPPRESS)
-    ap.add_argument("--calibrate", action="store_true",
-                    help="prove the cost model's calibration circuits, print the fit (does not save it)")
+    ap.add_argument("--tune", action="store_true",
+                    help="prove the cost model's tuning circuits, print the fit (does not save it)")
     args = ap.parse_args(argv)
     if args.threads is not None:
         os.environ["ZKIR_PROVER_THREADS"] = str(args.threads)
     if args.one_circuit is not None:
         print(json.dumps(run_circuit(args.one_circuit, args.srs_dir)))
         return
-    if args.calibrate:
-        from zkir import calibration
-        from zkir.cost import calibrate
+    if args.tune:
+        from zkir import tuning
+        from zkir.cost import fit
 
-        points = calibration.QUICK if args.quick else calibration.POINTS
-        samples = calibration.measure(points, lambda m: print(m, file=sys.stderr, flush=True))
-        model = calibrate.fit(samples)
-        print("Cost model fit (seconds per work unit; `zkir calibrate` saves it):")
+        points = tuning.QUICK if args.quick else tuning.POINTS
+        samples = tuning.measure(points, lambda m: print(m, file=sys.stderr, flush=True))
+        model = fit.fit(samples)
+        print("Cost model fit (seconds per work unit; `zkir tune` saves it):")
         print(json.dumps({"time": model.time, "memory": model.memory}, indent=1))
-        print(calibrate.report(model, samples))
+        print(fit.report(model, samples))
         return
     parse = lambda s: [int(x) for x in s.split(",") if x]  # noqa: E731
     ntt_logs = parse(args.ntt) if args.ntt else ([12, 16] if args.quick else [16, 20])

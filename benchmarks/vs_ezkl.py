@@ -19,7 +19,7 @@ seeded test SRS. EZKL runs two variants - default settings and
 calibrate_settings(target="resources") - and the one with the faster prove is
 compared. EZKL's pk.key is deleted after proving (GBs at k=21).
 
-Usage: python benchmarks/vs_ezkl.py [--models mlp,cnn_small] [--skip-ezkl]
+Usage: python benchmarks/vs_ezkl.py [--models mlp,cnn_small] [--skip-ezkl] [--no-calibration]
        [--skip-zkir] [--ezkl-variants default,resources] [--work DIR]
        [--json OUT] [--timeout S]
 """
@@ -205,15 +205,18 @@ def zkir_cli() -> list[str]:
     return [found] if found else [sys.executable, "-m", "zkir"]
 
 
-def run_zkir(name: str, model: Path, input_json: Path, want: np.ndarray, work: Path, timeout: float) -> ToolResult:
-    """compile (weights fixed) -> setup -> prove -> verify, one process each."""
+def run_zkir(
+    name: str, model: Path, input_json: Path, want: np.ndarray, work: Path, timeout: float, samples: Path | None = None
+) -> ToolResult:
+    """compile (weights fixed; calibrated on `samples` if given) -> setup -> prove -> verify, one process each."""
     build = work / "zkir" / name
     shutil.rmtree(build, ignore_errors=True)
     proof = build / "proof.bin"
     res = ToolResult("zkir", note="prove s = zkir's timings.prove (excludes key loading)")
     pipe = Pipeline(res, work / "logs" / "zkir" / name, timeout, f"{name} zkir")
     cli, flags = zkir_cli(), ["--json", "-q"]
-    if run := pipe.step("compile", cli + ["compile", str(model), "-o", str(build), "--weights", "fixed", *flags]):
+    calibration = ["--calibration", str(samples)] if samples else []
+    if run := pipe.step("compile", cli + ["compile", str(model), "-o", str(build), "--weights", "fixed", *calibration, *flags]):
         res.k, res.rows = (run.report or {}).get("k"), (run.report or {}).get("rows")
         res.scale_bits = json.loads((build / "settings.json").read_text()).get("options", {}).get("scale_bits")
     pipe.step("setup", cli + ["setup", str(build), *flags])
@@ -379,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", default=",".join(MODELS), help=f"comma list of {', '.join(MODELS)}")
     ap.add_argument("--skip-ezkl", action="store_true")
     ap.add_argument("--skip-zkir", action="store_true")
+    ap.add_argument("--no-calibration", action="store_true",
+                    help="compile zkir without the models' calibration samples (tables sized to saturation ranges only)")
     ap.add_argument("--ezkl-variants", default=",".join(EZKL_VARIANTS), help="comma list of default, resources")
     ap.add_argument("--work", type=Path, default=Path("build/vs_ezkl"), help="work dir (models, builds, SRS cache)")
     ap.add_argument("--json", type=Path, help="save every number here")
@@ -403,8 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         model = paths[name]
         want = reference_output(model, sample_input(name))
+        samples = None if args.no_calibration else model_dir / f"{name}.samples.json"
         zk = None if args.skip_zkir else run_zkir(
-            name, model, model_dir / f"{name}.input.json", want, work, args.timeout)
+            name, model, model_dir / f"{name}.input.json", want, work, args.timeout, samples)
         ez_all = [run_ezkl_variant(name, v, model, model_dir / f"{name}.ezkl_input.json", want, work, args.timeout)
                   for v in variants] if use_ezkl else []
         ez = best_variant(ez_all)

@@ -1,120 +1,243 @@
-"""Measure the cost model's calibration points: prove small circuits on this machine.
+"""Calibration from data: what sample inputs make each tensor do, and how close
+the fixed-point circuit stays to the float model on them.
 
-Why real zkir circuits rather than micro-benchmarks of MSM and NTT alone: the
-phases also pay for expression evaluation, lookups and Python overhead, which
-only a whole proof shows. Each calibration point is a seeded random MLP
-(onnx.helper, no files shipped) compiled under one layout, set up and proven,
-the prove step in a fresh process so its peak memory is its own.
-zkir.cost.calibrate fits the constants to what `measure` returns.
+`zkir compile MODEL --calibration SAMPLES` runs the samples through the gadget
+interpreter (exactly the integers the circuit will compute) and records, on each
+`gadget.lookup`, the range of inputs it saw (`input_range`); gadget-bound-lookups
+then sizes that table to the range plus a margin. A later input outside a table
+has no witness, so proving fails naming the layer and the value: calibration can
+make a circuit smaller, never make it prove a wrong output.
 
-Why here, beside zkir.workflow and not in zkir.cost: it runs whole workflow
-steps, and the cost model sits below the passes that read it (the layout
-search), so zkir.cost must not import the workflow.
+The same samples give the accuracy report (`zkir report`, `zkir calibrate`):
+float vs fixed point per output (max and mean absolute error, argmax agreement)
+and per layer (the error of every named tensor, in program order), so a user
+sees where the error grows.
 
-`zkir calibrate` runs this and saves the fit; `benchmarks/prover.py
---calibrate` prints the same fit.
+SAMPLES is a JSON file holding a list of inputs, each in input.json's format
+(one bare array, or an object by input name), or a .npy array whose leading axis
+is the sample axis (models with one input).
 """
 
 from __future__ import annotations
 
 import json
-import sys
-import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, TensorType, i64
+from xdsl.ir import SSAValue
 
-from zkir.child_steps import peak_rss_bytes, run_json_step
-from zkir.cost.model import PHASES, CircuitFeatures
+from zkir.dialects import gadget, ml
+from zkir.errors import ZkirError
+from zkir.gadgets.interpret import run_gadget_function
+from zkir.interpreter.program import main_function
 
-Point = tuple[int, int, int, int, bool]
-"""(inputs, hidden, columns, items_per_row, share_lookups) of one calibration MLP."""
-
-# k from 10 to 15
-POINTS: tuple[Point, ...] = (
-    (64, 32, 12, 0, True),
-    (256, 64, 12, 0, True),
-    (256, 64, 12, 0, False),
-    (256, 64, 32, 1, True),
-    (512, 128, 24, 2, True),
-    (784, 128, 64, 1, True),
-    (784, 128, 12, 0, True),
-    (1024, 256, 12, 0, False),
-)
-QUICK = POINTS[:4]
+Sample = dict[str, np.ndarray]
 
 
-def _mlp(path: Path, inputs: int, hidden: int, seed: int) -> None:
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    rng = np.random.default_rng(seed)
-    w1 = (rng.standard_normal((inputs, hidden)) * np.sqrt(2 / inputs)).astype(np.float32)
-    w2 = (rng.standard_normal((hidden, 10)) * np.sqrt(2 / hidden)).astype(np.float32)
-    b1, b2 = np.zeros(hidden, np.float32), np.zeros(10, np.float32)
-    graph = helper.make_graph(
-        [
-            helper.make_node("Gemm", ["x", "w1", "b1"], ["h"]),
-            helper.make_node("Relu", ["h"], ["r"]),
-            helper.make_node("Gemm", ["r", "w2", "b2"], ["y"]),
-        ],
-        "calibration_mlp",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, inputs])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 10])],
-        [numpy_helper.from_array(a, n) for a, n in ((w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2"))],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.save(model, path)
+class CalibrationError(ZkirError, ValueError):
+    """A samples file zkir cannot read, or samples that do not fit the model."""
 
 
-def _run_child(args: list[str]) -> dict:
-    """Run one step of a point in a fresh interpreter."""
-    return run_json_step([sys.executable, "-m", "zkir.calibration", *args], f"calibration step {args[0]}")
-
-
-def _child(argv: list[str]) -> dict:
-    """compile+setup (step "setup") or prove (step "prove") of one point."""
-    from zkir import workflow
-
-    step, build = argv[0], Path(argv[1])
-    if step == "setup":
-        inputs, hidden, columns, items, share = json.loads(argv[2])
-        model = build / "model.onnx"
-        _mlp(model, inputs, hidden, seed=inputs * 1000 + hidden)
-        options = workflow.CompileOptions(
-            columns=columns, items_per_row=items, share_lookups=bool(share), layout_search=False, weights="fixed"
-        )
-        _, plan = workflow.compile_circuit(model, build, options)
-        workflow.setup(build, plan=plan)
-        return {}
-
-    settings = workflow.Settings.load(build)
-    x = np.random.default_rng(0).random(settings.inputs[0].shape).tolist()
-    plan = workflow._plan(build)
-    result = workflow.prove(build, x, build / "proof.bin", plan=plan)
-    features = CircuitFeatures.of(plan.cs, settings.k)
-    phases = {p: result.timings.get(f"prove_{p}", 0.0) for p in PHASES}
-    return {"features": asdict(features), "phases": phases, "rss": peak_rss_bytes()}
-
-
-def measure(
-    points: Sequence[Point] = POINTS, progress: Callable[[str], None] = lambda s: None
-) -> list[dict]:
-    """Prove every calibration point; their features, phase seconds and peak RSS."""
+def load_samples(path: str | Path, input_names: Sequence[str]) -> list[Sample]:
+    """The samples of `path`, each as {input name: array of reals}."""
+    path = Path(path)
+    if not path.exists():
+        raise CalibrationError(f"{path}: no such samples file")
+    if path.suffix == ".npy":
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise CalibrationError(f"{path}: not a numpy array file ({e})") from None
+        if len(input_names) != 1:
+            raise CalibrationError(f"{path}: a .npy file holds samples of one input; the model has {len(input_names)}")
+        if array.ndim < 1 or not len(array):
+            raise CalibrationError(f"{path}: needs a leading sample axis with at least one sample")
+        return [{input_names[0]: np.asarray(a, dtype=np.float64)} for a in array]
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CalibrationError(f"{path}: not a JSON file ({e})") from None
+    if not isinstance(data, list) or not data:
+        raise CalibrationError(f"{path}: must hold a non-empty list of inputs (each in input.json's format)")
     out = []
-    with tempfile.TemporaryDirectory(prefix="zkir-calibrate-") as tmp:
-        for i, point in enumerate(points):
-            build = Path(tmp) / f"p{i}"
-            build.mkdir()
-            progress(f"calibration point {i + 1}/{len(points)}: MLP {point[0]}x{point[1]}, "
-                     f"{point[2]} columns, items {point[3] or 'all'}, lookups {'shared' if point[4] else 'per gadget'}")
-            _run_child(["setup", str(build), json.dumps(point)])
-            out.append(_run_child(["prove", str(build)]))
+    for i, item in enumerate(data):
+        if isinstance(item, Mapping):
+            values = dict(item)
+        elif len(input_names) == 1:
+            values = {input_names[0]: item}
+        else:
+            raise CalibrationError(f"{path}: sample {i} must give the inputs by name ({', '.join(input_names)})")
+        try:
+            out.append({k: np.asarray(v, dtype=np.float64) for k, v in values.items()})
+        except (TypeError, ValueError):
+            raise CalibrationError(f"{path}: sample {i} is not made of nested lists of numbers") from None
     return out
 
 
-if __name__ == "__main__":
-    print(json.dumps(_child(sys.argv[1:])))
+def record_lookup_ranges(module: ModuleOp, quantized: Sequence[Sequence[np.ndarray]]) -> dict[str, tuple[int, int]]:
+    """Set `input_range` on every gadget.lookup of @main to the inputs the
+    samples (already quantized, in argument order) gave it; returns them by layer."""
+    fn = main_function(module)
+    lookups = [op for op in fn.body.block.ops if isinstance(op, gadget.LookupOp)]
+    lo = {op: np.iinfo(np.int64).max for op in lookups}
+    hi = {op: np.iinfo(np.int64).min for op in lookups}
+    for args in quantized:
+        env = run_gadget_function(fn, list(args))
+        for op in lookups:
+            x = env[op.input]
+            if x.size:
+                lo[op], hi[op] = min(lo[op], int(x.min())), max(hi[op], int(x.max()))
+    ranges = {}
+    for op in lookups:
+        if lo[op] > hi[op]:
+            continue
+        op.properties["input_range"] = DenseArrayBase.from_list(i64, [lo[op], hi[op]])
+        ranges[op.result.name_hint or op.fn.data] = (lo[op], hi[op])
+    return ranges
+
+
+@dataclass
+class OutputError:
+    name: str
+    max_abs: float
+    mean_abs: float
+    argmax_agreement: float | None
+    """Share of samples whose argmax over the last axis agrees (None: one value)."""
+
+
+@dataclass
+class LayerError:
+    name: str
+    op: str
+    max_abs: float
+    """Largest |float - fixed| over the samples, in the tensor's own units."""
+    relative: float
+    """max_abs over the largest |float| value of the tensor."""
+
+
+@dataclass
+class Accuracy:
+    samples: int
+    scale_bits: int
+    outputs: list[OutputError] = field(default_factory=list)
+    layers: list[LayerError] = field(default_factory=list)
+    table_ranges: dict[str, list[int]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> Accuracy:
+        return Accuracy(
+            int(data["samples"]),
+            int(data["scale_bits"]),
+            [OutputError(**o) for o in data.get("outputs", [])],
+            [LayerError(**layer) for layer in data.get("layers", [])],
+            {k: list(v) for k, v in data.get("table_ranges", {}).items()},
+        )
+
+    def format(self) -> str:
+        lines = [f"accuracy on {self.samples} calibration samples (scale {self.scale_bits} bits): float vs fixed point"]
+        for o in self.outputs:
+            agree = "" if o.argmax_agreement is None else f", argmax agrees on {100 * o.argmax_agreement:.0f}%"
+            lines.append(f"  output {o.name}: max |err| {o.max_abs:.4g}, mean |err| {o.mean_abs:.4g}{agree}")
+        if self.layers:
+            lines.append("  per layer (max |err|, relative to the layer's largest value):")
+            width = max(len(layer.name) for layer in self.layers)
+            for layer in self.layers:
+                lines.append(f"    {layer.name:<{width}}  {layer.op:<16} {layer.max_abs:10.4g}  {100 * layer.relative:6.2f}%")
+        if self.table_ranges:
+            lines.append("  lookup inputs seen (fixed-point integers):")
+            for name, (lo, hi) in self.table_ranges.items():
+                lines.append(f"    {name}: [{lo}, {hi}]")
+        return "\n".join(lines)
+
+
+def _trace(fn: func.FuncOp, args: list[np.ndarray], kernels: Mapping[type, Any]) -> dict[SSAValue, np.ndarray]:
+    env: dict[SSAValue, np.ndarray] = dict(zip(fn.body.block.args, args))
+    for op in fn.body.block.ops:
+        if isinstance(op, func.ReturnOp):
+            break
+        env[op.results[0]] = kernels[type(op)](op, [env[v] for v in op.operands])
+    return env
+
+
+def _scale_of(value: SSAValue) -> int | None:
+    ty = value.type
+    if isinstance(ty, TensorType) and isinstance(ty.element_type, ml.FixedType):
+        return ty.element_type.scale.data
+    return None
+
+
+def accuracy(float_module: ModuleOp, fixed_module: ModuleOp, samples: Sequence[Sample], scale_bits: int) -> Accuracy:
+    """Float vs fixed point on `samples`: per output, and per named layer."""
+    from zkir.interpreter.float_interp import FLOAT_KERNELS
+    from zkir.interpreter.fixed_interp import FIXED_KERNELS
+    from zkir.interpreter.program import bind_inputs
+    from zkir.interpreter.rounding import quantize
+
+    ffn, qfn = main_function(float_module), main_function(fixed_module)
+    named_float = {op.results[0].name_hint: op for op in ffn.body.block.ops if op.results and op.results[0].name_hint}
+    layer_err: dict[str, list[float]] = {}
+    layer_peak: dict[str, float] = {}
+    out_err: list[list[np.ndarray]] = []
+    argmax: list[list[bool]] = []
+    for sample in samples:
+        fargs = bind_inputs(ffn, dict(sample))
+        fenv = _trace(ffn, fargs, FLOAT_KERNELS)
+        qargs = []
+        for arg, value in zip(qfn.body.block.args, bind_inputs(qfn, dict(sample))):
+            s = _scale_of(arg)
+            qargs.append(quantize(value, s) if s is not None else value)
+        qenv = _trace(qfn, qargs, FIXED_KERNELS)
+        for op in qfn.body.block.ops:
+            if not op.results or not op.results[0].name_hint:
+                continue
+            name = op.results[0].name_hint
+            s = _scale_of(op.results[0])
+            source = named_float.get(name)
+            if s is None or source is None or isinstance(op, ml.ConstantOp):
+                continue
+            real = np.asarray(fenv[source.results[0]], dtype=np.float64)
+            fixed = qenv[op.results[0]] / 2.0**s
+            if real.shape != fixed.shape:
+                continue
+            layer_err.setdefault(name, []).append(float(np.max(np.abs(real - fixed), initial=0.0)))
+            layer_peak[name] = max(layer_peak.get(name, 0.0), float(np.max(np.abs(real), initial=0.0)))
+        fret, qret = ffn.body.block.last_op, qfn.body.block.last_op
+        assert isinstance(fret, func.ReturnOp) and isinstance(qret, func.ReturnOp)
+        errs, agree = [], []
+        for fv, qv in zip(fret.arguments, qret.arguments):
+            real = np.asarray(fenv[fv], dtype=np.float64)
+            s = _scale_of(qv)
+            fixed = qenv[qv] / 2.0 ** (s or 0)
+            errs.append(np.abs(real - fixed))
+            agree.append(bool(real.size > 1 and np.array_equal(real.reshape(-1, real.shape[-1]).argmax(-1), fixed.reshape(-1, fixed.shape[-1]).argmax(-1))))
+        out_err.append(errs)
+        argmax.append(agree)
+    report = Accuracy(len(samples), scale_bits)
+    for i, v in enumerate(ffn.body.block.last_op.operands if ffn.body.block.last_op else []):
+        flat = np.concatenate([e[i].ravel() for e in out_err])
+        single = int(np.prod(np.shape(out_err[0][i]))) <= 1
+        report.outputs.append(
+            OutputError(
+                v.name_hint or f"output{i}",
+                float(flat.max(initial=0.0)),
+                float(flat.mean()) if flat.size else 0.0,
+                None if single else float(np.mean([a[i] for a in argmax])),
+            )
+        )
+    seen: set[str] = set()
+    for op in qfn.body.block.ops:
+        name = op.results[0].name_hint if op.results else None
+        if name and name in layer_err and name not in seen:
+            seen.add(name)
+            peak = layer_peak[name]
+            worst = max(layer_err[name])
+            report.layers.append(LayerError(name, op.name, worst, worst / peak if peak else 0.0))
+    return report

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 SETTINGS = "settings.json"
 KEY_FILES = ("pk.bin", "vk.bin")
+CALIBRATION_FILE = "calibration.json"
+"""The accuracy on the calibration samples and the lookup ranges they gave."""
 LEVELS = ("1_ml.mlir", "2_ml_fixed.mlir", "3_gadget.mlir", "4_plonk.mlir")
 PROOF_MAGIC = b"ZKIRPRF1"
 
@@ -69,6 +71,9 @@ class CompileOptions:
     """private (advice), fixed (in the verifying key) or public (instance)."""
     private_input: bool = False
     input_shapes: Any = None
+    calibration: str | None = None
+    """A samples file (zkir.calibration.load_samples): lookup tables are sized to
+    the inputs the samples give, and BUILD/calibration.json holds the accuracy."""
 
 
 @dataclass
@@ -171,6 +176,7 @@ def _layout_passes(options: CompileOptions, range_bits: int, build: Path) -> tup
 def _front_passes(options: CompileOptions) -> list[tuple[tuple[ModulePass, ...], str]]:
     """(passes, the build file they write) from the imported model to gadgets."""
     from zkir.lowering.ml_to_gadget import ConvertMLToGadgetPass
+    from zkir.passes.bound_lookups import GadgetBoundLookupsPass
     from zkir.passes.gadget_canonicalize import GadgetCanonicalizePass
     from zkir.passes.ml_canonicalize import MLCanonicalizePass
     from zkir.passes.quantize import MLQuantizePass
@@ -178,9 +184,41 @@ def _front_passes(options: CompileOptions) -> list[tuple[tuple[ModulePass, ...],
     return [
         ((MLCanonicalizePass(),), LEVELS[0]),
         ((MLQuantizePass(scale_bits=options.scale_bits),), LEVELS[1]),
-        ((ConvertMLToGadgetPass(table_bits=options.table_bits, weights=options.weights), GadgetCanonicalizePass()),
-         LEVELS[2]),
+        (
+            (
+                ConvertMLToGadgetPass(table_bits=options.table_bits, weights=options.weights),
+                GadgetCanonicalizePass(),
+            ),
+            LEVELS[2],
+        ),
+        ((GadgetBoundLookupsPass(),), LEVELS[2]),
     ]
+
+
+def _calibrate(
+    module: ModuleOp,
+    modules: dict[str, ModuleOp],
+    samples: list[dict[str, np.ndarray]],
+    in_specs: list[Any],
+    in_scales: list[int],
+    options: CompileOptions,
+    build: Path,
+    progress: Progress,
+) -> None:
+    """Record each lookup's input range on the samples (run through the gadget
+    program the circuit computes) and write the accuracy to calibration.json."""
+    from zkir.calibration import CalibrationError, accuracy, record_lookup_ranges
+
+    infos = [TensorInfo(s.name, list(s.shape), sc) for s, sc in zip(in_specs, in_scales)]
+    progress(f"calibrating on {len(samples)} samples")
+    try:
+        quantized = [quantize_inputs(infos, sample) for sample in samples]
+    except WorkflowError as e:
+        raise CalibrationError(f"calibration samples: {e}") from None
+    ranges = record_lookup_ranges(module, quantized)
+    report = accuracy(modules["float"], modules["fixed"], samples, options.scale_bits)
+    report.table_ranges = {name: [lo, hi] for name, (lo, hi) in ranges.items()}
+    write_atomic(build / CALIBRATION_FILE, json.dumps(report.to_json(), indent=1))
 
 
 def compile_model(
@@ -194,7 +232,7 @@ def compile_circuit(
     model: str | Path, build: str | Path, options: CompileOptions | None = None, progress: Progress = _quiet
 ) -> tuple[Settings, CircuitPlan]:
     """compile_model, also returning the plan of the circuit it wrote, so a caller
-    that goes on to `setup` (the calibration) hands it down instead of
+    that goes on to `setup` (zkir tune's steps) hands it down instead of
     building it again from 4_plonk.mlir."""
     from zkir.interpreter.program import input_specs, main_function, output_specs
     from zkir.ir_io import write_module
@@ -217,15 +255,31 @@ def compile_circuit(
     fn = main_function(module)
     in_specs, out_specs = input_specs(fn), output_specs(fn)
 
-    def run(passes: tuple[ModulePass, ...], level: str) -> None:
+    def run(passes: tuple[ModulePass, ...], level: str, write: bool = True) -> None:
         progress(f"{passes[0].name} -> {level}")
         Pipeline(passes).run(module)
-        write_module(module, build / level)
+        if write:
+            write_module(module, build / level)
 
-    for passes, level in _front_passes(options):
-        if level == LEVELS[2]:
+    samples = None
+    if options.calibration:
+        from zkir.calibration import load_samples
+
+        samples = load_samples(options.calibration, [s.name for s in in_specs])
+    elif (build / CALIBRATION_FILE).exists():
+        (build / CALIBRATION_FILE).unlink()  # an earlier compile's samples say nothing of this one
+    modules: dict[str, ModuleOp] = {}
+    front = _front_passes(options)
+    for i, (passes, level) in enumerate(front):
+        if level == LEVELS[2] and not modules.get("fixed"):
             in_scales, out_scales = _scales(main_function(module))
-        run(passes, level)
+            modules["fixed"] = module.clone()
+        last_of_level = i + 1 == len(front) or front[i + 1][1] != level
+        run(passes, level, write=last_of_level)
+        if level == LEVELS[0]:
+            modules["float"] = module.clone()
+        if samples is not None and level == LEVELS[2] and not last_of_level:
+            _calibrate(module, modules, samples, in_specs, in_scales, options, build, progress)
     range_bits = options.range_bits or default_range_bits(module, options.scale_bits)
     run(_layout_passes(options, range_bits, build), LEVELS[3])
     from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
@@ -449,20 +503,22 @@ def prove(
         raise WorkflowError(f"{build}: no proving key (run zkir setup)")
     quantized = quantize_inputs(settings, inputs)
     timings: dict[str, float] = {}
-    t = time.perf_counter()
-    progress("loading the proving key")
     if plan is None:
         plan = _plan(build)
+    # the witness first: an input the circuit cannot prove (a value outside a
+    # table) fails in a second, before the key is read
+    t = time.perf_counter()
+    progress("computing the witness")
+    witness = compute_witness(plan, quantized)
+    timings["witness"] = time.perf_counter() - t
+    t = time.perf_counter()
+    progress("loading the proving key")
     # the prover skips the SRS's point checks (seconds at large k): a bad SRS can
     # only make its own proof fail, never make a false one verify
     pk = pk_from_bytes((build / "pk.bin").read_bytes(), SRS.load(build / "srs.bin", check=False))
     if _statement(build, settings, plan).to_bytes() != pk.vk.statement:
         raise WorkflowError(f"{build}: settings.json or the compiled circuit changed since zkir setup (run zkir setup)")
     timings["load"] = time.perf_counter() - t
-    t = time.perf_counter()
-    progress("computing the witness")
-    witness = compute_witness(plan, quantized)
-    timings["witness"] = time.perf_counter() - t
     progress(f"proving (k={settings.k})")
     phases: dict[str, float] = {}
     t = time.perf_counter()

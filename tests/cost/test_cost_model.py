@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from zkir.cost import calibrate
+from zkir.cost import fit
 from zkir.cost.model import SHIPPED, CircuitFeatures, CostModel
 from zkir.prover import ConstraintSystem
 
@@ -50,18 +50,18 @@ def test_fit_recovers_the_constants_that_generated_the_samples():
         f = CircuitFeatures.of(_cs(lookups), k)
         phases = {p: s * (1 + 0.01 * rng.standard_normal()) for p, s in truth.phases(f).items()}
         samples.append({"features": f.__dict__, "phases": phases, "rss": truth.memory_bytes(f)})
-    fitted = calibrate.fit(samples)
+    fitted = fit.fit(samples)
     for s in samples:
         f = CircuitFeatures(**s["features"])
         assert fitted.prove_seconds(f) == pytest.approx(truth.prove_seconds(f), rel=0.05)
         assert fitted.memory_bytes(f) == pytest.approx(truth.memory_bytes(f), rel=0.05)
-    assert "measured s" in calibrate.report(fitted, samples)
+    assert "measured s" in fit.report(fitted, samples)
 
 
 def test_nnls_never_returns_negative_constants():
     a = np.array([[1.0, 1.0], [2.0, 1.0], [3.0, 1.0]])
     b = np.array([1.0, 0.5, 0.0])  # a negative slope fits best unconstrained
-    coef = calibrate._nnls(a, b)
+    coef = fit._nnls(a, b)
     assert (coef >= 0).all()
 
 

@@ -9,13 +9,13 @@ import json
 import numpy as np
 import pytest
 
-from zkir import calibration
+from zkir import tuning
 from zkir import workflow as W
 from zkir.backend_halo2.circuit_plan import CircuitPlan
 from zkir.tools.cli import main
 
 POINT = (8, 4, 12, 0, True)
-"""A calibration MLP small enough to compile, set up and prove in about a second."""
+"""A tuning MLP small enough to compile, set up and prove in about a second."""
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def _once(builds: list[int], *argv: str) -> None:
 
 def test_every_command_builds_the_plan_once(tmp_path, builds):
     model, build = tmp_path / "model.onnx", tmp_path / "build"
-    calibration._mlp(model, POINT[0], POINT[1], seed=0)
+    tuning._mlp(model, POINT[0], POINT[1], seed=0)
     inputs = tmp_path / "input.json"
     inputs.write_text(json.dumps(np.random.default_rng(0).random((1, POINT[0])).tolist()))
     _once(builds, "compile", str(model), "-o", str(build), "--no-layout-search")
@@ -50,13 +50,13 @@ def test_every_command_builds_the_plan_once(tmp_path, builds):
     _once(builds, "report", str(build))
 
 
-def test_calibration_steps_build_the_plan_once(tmp_path, builds):
+def test_tuning_steps_build_the_plan_once(tmp_path, builds):
     build = tmp_path / "p"
     build.mkdir()
     for argv in (["setup", str(build), json.dumps(POINT)], ["prove", str(build)]):
         builds.clear()
-        calibration._child(argv)
-        assert len(builds) == 1, f"calibration step {argv[0]} built the circuit plan {len(builds)} times"
+        tuning._child(argv)
+        assert len(builds) == 1, f"tuning step {argv[0]} built the circuit plan {len(builds)} times"
 
 
 def test_setup_with_the_compile_plan_makes_the_same_keys(tmp_path, monkeypatch):
@@ -65,7 +65,7 @@ def test_setup_with_the_compile_plan_makes_the_same_keys(tmp_path, monkeypatch):
     keygen_module = importlib.import_module("zkir.prover.keygen")
     monkeypatch.setattr(keygen_module, "OsRandom", lambda: np.random.default_rng(0))
     model = tmp_path / "model.onnx"
-    calibration._mlp(model, POINT[0], POINT[1], seed=0)
+    tuning._mlp(model, POINT[0], POINT[1], seed=0)
     options = W.CompileOptions(layout_search=False)
     keys: list[tuple[bytes, bytes]] = []
     for handed_down in (False, True):

@@ -101,8 +101,9 @@ def table_spec(op: plonk.LookupTableOp) -> TableSpec | EmbeddingTable:
     """The contents a plonk.lookup_table tabulates."""
     if op.data is not None:
         return EmbeddingTable(op.sym_name.data, to_numpy(op.data))
-    in_scale = op.get_in_scale()
-    return TableSpec(op.fn.data, op.get_bits(), op.get_scale(), in_scale)
+    ranged = op.get_input_range()
+    lo, hi = ranged if ranged is not None else (None, None)
+    return TableSpec(op.fn.data, op.get_bits(), op.get_scale(), op.get_in_scale(), lo, hi)
 
 
 def _components(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:

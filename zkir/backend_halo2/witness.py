@@ -17,6 +17,11 @@ from zkir.backend_halo2.constraint_builder import BackendError
 from zkir.gadgets.io import IORole
 
 
+class OutOfRangeError(BackendError, OverflowError):
+    """An input the circuit cannot prove: a value outside a table or a range
+    check's bound. Never a wrong proof: no witness exists, so none is made."""
+
+
 @dataclass
 class Witness:
     advice: list[np.ndarray]
@@ -72,7 +77,10 @@ def compute_witness(plan: CircuitPlan, inputs: Sequence[np.ndarray]) -> Witness:
         else:
             skip = {"out", *placed.gadget.padding_ports}
             given = {port: _gather(plan, ports, name, port, shape) for port, shape in shapes.items() if port not in skip}
-        assignment = placed.gadget.assign(given)
+        try:
+            assignment = placed.gadget.assign(given)
+        except OverflowError as e:
+            raise OutOfRangeError(f"layer '{name}' ({kind}): {e}") from None
         ports[name] = {**given, **assignment.outputs}
         if kind == IORole.OUTPUT:
             outputs.append(given["in"])

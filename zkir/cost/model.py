@@ -5,7 +5,7 @@ rows can differ several-fold in time (full-size vs small-value commitments,
 lookup arguments, permutation chunks, the extended domain of the quotient). The
 features below count exactly the work each prover phase does (zkir/prover/
 prover.py); the constants turn them into seconds and bytes and are fitted on
-the machine that proves (`zkir calibrate`), with shipped defaults.
+the machine that proves (`zkir tune`), with shipped defaults.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ SHIPPED = Path(__file__).with_name("default_constants.json")
 
 
 def calibrated_path() -> Path:
-    """Where `zkir calibrate` saves this machine's constants."""
+    """Where `zkir tune` saves this machine's constants."""
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(root) / "zkir" / "cost_model.json"
 
@@ -141,7 +141,7 @@ class CostModel:
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> CostModel:
-        """The given file, else this machine's calibration, else the shipped one."""
+        """The given file, else this machine's tuned constants, else the shipped one."""
         candidates = [Path(path)] if path else [calibrated_path(), SHIPPED]
         for p in candidates:
             if p.is_file():

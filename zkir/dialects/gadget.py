@@ -699,6 +699,12 @@ class LookupOp(_ElementwiseOp):
     table_bits = prop_def(IntegerAttr[IntegerType])
     in_scale = prop_def(IntegerAttr[IntegerType], default_value=_int_prop(0))
     out_scale = prop_def(IntegerAttr[IntegerType], default_value=_int_prop(0))
+    input_range = opt_prop_def(DenseArrayBase.constr(i64))
+    """[lo, hi]: the inputs calibration samples gave (zkir compile --calibration);
+    gadget-bound-lookups sizes the table to them."""
+    table_range = opt_prop_def(DenseArrayBase.constr(i64))
+    """[lo, hi]: the table holds exactly the inputs lo..hi (lo <= 0 <= hi),
+    instead of the signed table_bits-bit range."""
 
     assembly_format = "$fn $input attr-dict `:` type($input) `->` type($result)"
     irdl_options = (ParsePropInAttrDict(),)
@@ -731,6 +737,16 @@ class LookupOp(_ElementwiseOp):
                 f"{', '.join(sorted(NONLINEARITY_NAMES))})"
             )
         bits = self.get_table_bits()
+        if self.input_range is not None:
+            observed = _axes(self.input_range)
+            if len(observed) != 2 or observed[0] > observed[1]:
+                raise VerifyException(f"{self.name}: input_range must be [lo, hi] with lo <= hi, got {list(observed)}")
+        if self.table_range is not None:
+            table = _axes(self.table_range)
+            if len(table) != 2 or not table[0] <= 0 <= table[1]:
+                raise VerifyException(f"{self.name}: table_range must be [lo, hi] with lo <= 0 <= hi, got {list(table)}")
+            if max(-table[0], table[1] + 1) > 1 << (bits - 1):
+                raise VerifyException(f"{self.name}: table_range {list(table)} needs more than table_bits = {bits}")
         if not 1 <= bits <= MAX_TABLE_BITS:
             raise VerifyException(
                 f"{self.name}: table_bits must be in [1, {MAX_TABLE_BITS}], got {bits}"
@@ -738,6 +754,18 @@ class LookupOp(_ElementwiseOp):
 
     def get_table_bits(self) -> int:
         return self.table_bits.value.data
+
+    def get_input_range(self) -> tuple[int, int] | None:
+        if self.input_range is None:
+            return None
+        lo, hi = _axes(self.input_range)
+        return lo, hi
+
+    def get_table_range(self) -> tuple[int, int] | None:
+        if self.table_range is None:
+            return None
+        lo, hi = _axes(self.table_range)
+        return lo, hi
 
     def get_in_scale(self) -> int:
         return self.in_scale.value.data
@@ -752,6 +780,8 @@ class LookupOp(_ElementwiseOp):
             "table_bits": self.get_table_bits(),
             "scale": out_scale,
             "in_scale": in_scale if in_scale != out_scale else None,
+            "table_lo": None if self.table_range is None else _axes(self.table_range)[0],
+            "table_hi": None if self.table_range is None else _axes(self.table_range)[1],
         }
 
 

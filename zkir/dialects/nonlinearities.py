@@ -15,6 +15,7 @@ NONLINEARITY_NAMES: tuple[str, ...] = (
     "tanh",
     "erf",
     "gelu",
+    "gelu_correction",
     "exp",
     "reciprocal",
     "sqrt",

@@ -372,6 +372,9 @@ class LookupTableOp(IRDLOperation):
     in_scale = opt_prop_def(IntegerAttr[IntegerType])
     data = opt_prop_def(base(DenseIntOrFPElementsAttr) | base(DenseResourceAttr))
     columns = prop_def(ArrayAttr[SymbolRefAttr])
+    input_range = opt_prop_def(DenseArrayBase.constr(i64))
+    """[lo, hi]: a function table holding exactly the inputs lo..hi (else the
+    signed `bits`-bit range)."""
 
     assembly_format = "$sym_name attr-dict"
     irdl_options = (ParsePropInAttrDict(),)
@@ -386,6 +389,7 @@ class LookupTableOp(IRDLOperation):
         scale: int = 0,
         in_scale: int | None = None,
         data: Attribute | None = None,
+        input_range: tuple[int, int] | None = None,
     ):
         props: dict[str, Attribute] = {
             "sym_name": StringAttr(sym_name),
@@ -398,6 +402,8 @@ class LookupTableOp(IRDLOperation):
             props["in_scale"] = _i64(in_scale)
         if data is not None:
             props["data"] = data
+        if input_range is not None:
+            props["input_range"] = DenseArrayBase.from_list(i64, list(input_range))
         super().__init__(properties=props)
 
     @property
@@ -413,8 +419,20 @@ class LookupTableOp(IRDLOperation):
     def get_in_scale(self) -> int | None:
         return None if self.in_scale is None else self.in_scale.value.data
 
+    def get_input_range(self) -> tuple[int, int] | None:
+        if self.input_range is None:
+            return None
+        values = tuple(int(v) for v in cast(DenseArrayBase[IntegerType], self.input_range).get_values())
+        if len(values) != 2:
+            raise VerifyException(f"{self.name}: input_range must be [lo, hi], got {list(values)}")
+        return values[0], values[1]
+
     def get_size(self) -> int:
-        """Rows the table fills: an embedding's entries, else 2^bits."""
+        """Rows the table fills: an embedding's entries, a ranged table's
+        hi - lo + 1 inputs, else 2^bits."""
+        ranged = self.get_input_range()
+        if ranged is not None:
+            return ranged[1] - ranged[0] + 1
         if self.data is None:
             return 1 << self.get_bits()
         ty = self.data.get_type()  # pyright: ignore[reportAttributeAccessIssue]
@@ -436,6 +454,9 @@ class LookupTableOp(IRDLOperation):
                 f"{self.name}: a '{fn}' table has {expected} columns (tag first), "
                 f"got {self.arity}"
             )
+        ranged = self.get_input_range()
+        if ranged is not None and (fn in ("range", "embedding") or ranged[0] > ranged[1]):
+            raise VerifyException(f"{self.name}: input_range [lo, hi] (lo <= hi) is for function tables only")
         circuit = enclosing_circuit(self)
         size = self.get_size()
         if size >= circuit.usable_rows:  # switched-off lookups need one all-zero row

@@ -26,6 +26,10 @@ class LookupParams(GadgetParams):
     """The output's fixed-point scale."""
     in_scale: int | None = None
     """The input's scale, when it is not `scale`."""
+    table_lo: int | None = None
+    table_hi: int | None = None
+    """With both: a table of exactly the inputs table_lo..table_hi (else the
+    signed table_bits-bit range)."""
 
 
 class LookupGadget(TableLookupGadget):
@@ -35,9 +39,18 @@ class LookupGadget(TableLookupGadget):
     width = 2
     """Cells of one item (input, output)."""
 
-    def __init__(self, columns: int, fn: str, table_bits: int, scale: int = 0, in_scale: int | None = None):
+    def __init__(
+        self,
+        columns: int,
+        fn: str,
+        table_bits: int,
+        scale: int = 0,
+        in_scale: int | None = None,
+        table_lo: int | None = None,
+        table_hi: int | None = None,
+    ):
         super().__init__(columns)
-        self.table = TableSpec(fn, table_bits, scale, in_scale)
+        self.table = TableSpec(fn, table_bits, scale, in_scale, table_lo, table_hi)
 
     @classmethod
     def evaluate(cls, params: LookupParams, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -56,9 +69,11 @@ class LookupGadget(TableLookupGadget):
         x = np.asarray(inputs["input"], dtype=np.int64)
         lo, hi = self.table.input_range()
         if x.size and (x.min() < lo or x.max() >= hi):
+            table = f"table of inputs [{lo}, {hi - 1}]" if self.table.ranged else f"{self.table.bits}-bit table [{lo}, {hi})"
             raise OverflowError(
-                f"lookup '{self.table.fn}': input range [{int(x.min())}, {int(x.max())}] "
-                f"exceeds the {self.table.bits}-bit table [{lo}, {hi})"
+                f"lookup '{self.table.fn}': input range [{int(x.min())}, {int(x.max())}] exceeds the {table}"
             )
+        if not lo <= 0 < hi:
+            raise ValueError(f"lookup '{self.table.fn}': a table must hold the input 0 (free slots read it)")
         # Unused slots hold (0, fn(0)), a row of the table.
         return self.pairs(x, self.table.apply(x), int(self.table.apply(np.zeros(1, dtype=np.int64))[0]))

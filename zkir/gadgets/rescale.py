@@ -111,7 +111,7 @@ class RescaleGadget(RangeCheckedGadget):
             worst = int(np.abs(q).max())
             raise OverflowError(
                 f"rescale: output {worst} exceeds the +-{self.out_bound} that a "
-                f"{self.table.bits}-bit range table bounds; raise table_bits"
+                f"{self.table.bits}-bit range table bounds (compile with a larger --range-bits)"
             )
         per_item = self._items(x, bias, q, shifted - self.divisor * q)
         cells, slot, row = self.lay_out(x.size, per_item)

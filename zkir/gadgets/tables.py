@@ -25,6 +25,10 @@ class TableSpec:
     """Fixed-point scale of the function's output."""
     in_scale: int | None = None
     """Scale of its input, when not `scale` (a root of a sum of squares)."""
+    lo: int | None = None
+    hi: int | None = None
+    """With both: the table holds exactly the inputs lo..hi (sized to a clamp or
+    to calibration samples), not the symmetric 2^bits around zero."""
 
     @property
     def name(self) -> str:
@@ -36,7 +40,13 @@ class TableSpec:
         if self.fn == "range":
             return f"range{self.bits}"
         inner = "" if self.in_scale in (None, self.scale) else f"_in{self.in_scale}"
+        if self.ranged:
+            return f"{self.fn}_{_signed(self.lo)}_{_signed(self.hi)}_s{self.scale}{inner}"
         return f"{self.fn}{self.bits}_s{self.scale}{inner}"
+
+    @property
+    def ranged(self) -> bool:
+        return self.lo is not None and self.hi is not None
 
     @property
     def width(self) -> int:
@@ -45,17 +55,21 @@ class TableSpec:
 
     @property
     def size(self) -> int:
-        return 1 << self.bits
+        lo, hi = self.input_range()
+        return hi - lo
 
     def describe(self) -> str:
         in_scale = "" if self.in_scale in (None, self.scale) else f", in_scale={self.in_scale}"
-        return f"{self.fn}(bits={self.bits}, scale={self.scale}{in_scale})"
+        inputs = f"inputs={self.lo}..{self.hi}" if self.ranged else f"bits={self.bits}"
+        return f"{self.fn}({inputs}, scale={self.scale}{in_scale})"
 
     def input_range(self) -> tuple[int, int]:
         """[lo, hi) of the values a lookup into this table accepts."""
         if self.fn == "range":
-            return 0, self.size
-        half = self.size // 2
+            return 0, 1 << self.bits
+        if self.lo is not None and self.hi is not None:
+            return self.lo, self.hi + 1
+        half = 1 << (self.bits - 1)
         return -half, half
 
     def apply(self, x: np.ndarray) -> np.ndarray:
@@ -82,7 +96,12 @@ class TableSpec:
         if self.fn == "range":
             return ("range", self.bits)
         in_scale = self.scale if self.in_scale is None else self.in_scale
-        return (self.fn, self.bits, self.scale, in_scale)
+        return (self.fn, self.input_range(), self.scale, in_scale)
+
+
+def _signed(v: int | None) -> str:
+    """An integer in a symbol name: m for minus."""
+    return f"m{-v}" if v is not None and v < 0 else str(v)
 
 
 def content_digest(*parts: bytes) -> str:

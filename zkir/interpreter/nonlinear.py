@@ -231,6 +231,7 @@ NONLINEARITIES: dict[str, Nonlinearity] = {
     "tanh": tanh,
     "erf": erf,
     "gelu": gelu,
+    "gelu_correction": _gelu_minus_relu,
     "exp": exp,
     "reciprocal": reciprocal,
     "sqrt": sqrt,

@@ -146,7 +146,7 @@ class GadgetLayoutSearchPass(ModulePass):
     memory_budget: int = 0
     """Peak prover memory allowed, in MB (0: no limit)."""
     cost_model: str = ""
-    """Constants file (default: this machine's calibration, else the shipped one)."""
+    """Constants file (default: this machine's tuned constants (zkir tune), else the shipped one)."""
     table: str = ""
     """Write every candidate and its prediction to this file ("-": stderr)."""
     inputs: str = "public"

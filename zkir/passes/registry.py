@@ -16,6 +16,7 @@ _PASSES: dict[str, str] = {
     "ml-quantize": "zkir.passes.quantize:MLQuantizePass",
     "ml-canonicalize": "zkir.passes.ml_canonicalize:MLCanonicalizePass",
     "gadget-canonicalize": "zkir.passes.gadget_canonicalize:GadgetCanonicalizePass",
+    "gadget-bound-lookups": "zkir.passes.bound_lookups:GadgetBoundLookupsPass",
     "convert-ml-to-gadget": "zkir.lowering.ml_to_gadget:ConvertMLToGadgetPass",
     "convert-gadget-to-plonk": "zkir.lowering.gadget_to_plonk:ConvertGadgetToPlonkPass",
     "gadget-layout-search": "zkir.passes.layout_search:GadgetLayoutSearchPass",

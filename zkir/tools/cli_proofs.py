@@ -1,4 +1,4 @@
-"""`zkir compile|setup|prove|verify|mock|report|calibrate`: the proving half of the CLI.
+"""`zkir compile|setup|prove|verify|mock|report|calibrate|tune`: the proving half of the CLI.
 
 Thin wrappers over zkir.workflow. Progress goes to stderr, results to stdout;
 with --json the last stdout line is one JSON object. Exit codes: 0 done or
@@ -11,9 +11,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from zkir.calibration import Accuracy
+    from zkir.workflow import CompileOptions
 
 from zkir.tools.cli_common import (
     CliError,
@@ -68,9 +72,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
 
-@subcommand("compile", "compile a model to a circuit: writes each level's IR and settings.json")
-def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
-    p.add_argument("model", help="model file (.onnx, .tflite, .keras, SavedModel dir) or .mlir")
+def _compile_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of `zkir compile`, which `zkir calibrate` shares."""
     p.add_argument("-o", "--output", default="build", help="build directory (default: build)")
     p.add_argument("--input-shape", action="append", metavar="[NAME=]D1,D2,..", help="static input shape (repeatable)")
     p.add_argument("--scale-bits", type=int, default=8, help="fixed-point fraction bits (default 8)")
@@ -102,7 +105,13 @@ def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
         metavar="MB",
         help="the layout search keeps predicted prover memory under this (default: no limit)",
     )
-    p.add_argument("--table-bits", type=int, default=16, help="input bits of nonlinearity tables (default 16)")
+    p.add_argument(
+        "--table-bits",
+        type=int,
+        default=16,
+        help="input bits of the tables of functions that never saturate (exp outside softmax; default 16); "
+        "sigmoid, tanh, erf and GELU get tables only as wide as their saturation range (or the calibration samples)",
+    )
     p.add_argument(
         "--range-bits",
         type=int,
@@ -117,23 +126,41 @@ def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument("--private-input", action="store_true", help="keep the model input private (advice)")
     _common(p)
 
-    def run(args: argparse.Namespace) -> int:
-        from zkir.workflow import CompileOptions, compile_model
 
-        options = CompileOptions(
-            scale_bits=args.scale_bits,
-            columns=args.columns,
-            layout_search=not args.no_layout_search,
-            items_per_row=args.items_per_row,
-            share_lookups=args.lookups == "shared",
-            memory_budget_mb=args.memory_budget,
-            table_bits=args.table_bits,
-            range_bits=args.range_bits,
-            weights=args.weights,
-            private_input=args.private_input,
-            input_shapes=parse_input_shapes(args.input_shape),
-        )
-        s = compile_model(args.model, args.output, options, _progress(args))
+def _compile_options(args: argparse.Namespace, calibration: str | None) -> CompileOptions:
+    from zkir.workflow import CompileOptions
+
+    return CompileOptions(
+        scale_bits=args.scale_bits,
+        columns=args.columns,
+        layout_search=not args.no_layout_search,
+        items_per_row=args.items_per_row,
+        share_lookups=args.lookups == "shared",
+        memory_budget_mb=args.memory_budget,
+        table_bits=args.table_bits,
+        range_bits=args.range_bits,
+        weights=args.weights,
+        private_input=args.private_input,
+        input_shapes=parse_input_shapes(args.input_shape),
+        calibration=calibration,
+    )
+
+
+@subcommand("compile", "compile a model to a circuit: writes each level's IR and settings.json")
+def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("model", help="model file (.onnx, .tflite, .keras, SavedModel dir) or .mlir")
+    p.add_argument(
+        "--calibration",
+        metavar="SAMPLES",
+        help="sample inputs (a JSON list of input.json-style inputs, or a .npy with a leading sample axis): "
+        "lookup tables are sized to what they give, and the accuracy on them is saved for zkir report",
+    )
+    _compile_arguments(p)
+
+    def run(args: argparse.Namespace) -> int:
+        from zkir.workflow import compile_model
+
+        s = compile_model(args.model, args.output, _compile_options(args, args.calibration), _progress(args))
         _emit(
             args,
             f"compiled {args.model} -> {args.output}/ (k={s.k}, {s.rows} rows, "
@@ -295,29 +322,72 @@ def _report_cmd(p: argparse.ArgumentParser) -> Runner:
             f"{r['lookups']:11d} {100 * r['share']:6.1f}%"
             for r in rows
         ]
-        _emit(args, "\n".join(lines), {"k": s.k, "rows": s.rows, "layers": rows})
+        data: dict[str, Any] = {"k": s.k, "rows": s.rows, "layers": rows}
+        accuracy = read_accuracy(args.build)
+        if accuracy is not None:
+            lines += ["", accuracy.format()]
+            data["accuracy"] = accuracy.to_json()
+        _emit(args, "\n".join(lines), data)
         return 0
 
     return run
 
 
-@subcommand("calibrate", "fit the layout search's cost model to this machine (proves a few small circuits)")
+@subcommand("calibrate", "compile a model calibrated on sample inputs, and show its accuracy on them")
 def _calibrate_cmd(p: argparse.ArgumentParser) -> Runner:
+    p.add_argument("model", help="model file (.onnx, .tflite, .keras, SavedModel dir) or .mlir")
+    p.add_argument(
+        "samples",
+        help="sample inputs: a JSON list of input.json-style inputs, or a .npy with a leading sample axis",
+    )
+    _compile_arguments(p)
+
+    def run(args: argparse.Namespace) -> int:
+        from zkir.workflow import compile_model
+
+        s = compile_model(args.model, args.output, _compile_options(args, args.samples), _progress(args))
+        accuracy = read_accuracy(args.output)
+        assert accuracy is not None  # compile_model wrote it
+        _emit(
+            args,
+            f"compiled {args.model} -> {args.output}/ (k={s.k}, {s.rows} rows)\n{accuracy.format()}",
+            {"build": args.output, "k": s.k, "rows": s.rows, "accuracy": accuracy.to_json()},
+        )
+        return 0
+
+    return run
+
+
+def read_accuracy(build: str) -> Accuracy | None:
+    """The accuracy `zkir compile --calibration` saved in `build`, if any."""
+    from pathlib import Path
+
+    from zkir.calibration import Accuracy
+    from zkir.workflow import CALIBRATION_FILE
+
+    path = Path(build) / CALIBRATION_FILE
+    if not path.exists():
+        return None
+    return Accuracy.from_json(json.loads(path.read_text()))
+
+
+@subcommand("tune", "fit the layout search's cost model to this machine (proves a few small circuits)")
+def _tune_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument("-o", "--output", default=None, help="constants file (default: ~/.cache/zkir/cost_model.json)")
     p.add_argument("--quick", action="store_true", help="four small circuits instead of eight (less accurate)")
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
-        from zkir import calibration
-        from zkir.cost import calibrate
+        from zkir import tuning
+        from zkir.cost import fit
         from zkir.cost.model import calibrated_path
 
-        points = calibration.QUICK if args.quick else calibration.POINTS
-        samples = calibration.measure(points, _progress(args))
-        model = calibrate.fit(samples)
+        points = tuning.QUICK if args.quick else tuning.POINTS
+        samples = tuning.measure(points, _progress(args))
+        model = fit.fit(samples)
         target = args.output or calibrated_path()
         model.save(target)
-        human = f"{calibrate.report(model, samples)}\nsaved the cost model to {target}"
+        human = f"{fit.report(model, samples)}\nsaved the cost model to {target}"
         _emit(args, human, {"output": str(target), "time": model.time, "memory": model.memory})
         return 0
 

@@ -31,7 +31,7 @@ from zkir.errors import ZkirError
 from zkir.gadgets.base import Gadget, GadgetParams
 from zkir.gadgets.io import IORole
 from zkir.gadgets.registry import gadget_class, gadget_for
-from zkir.gadgets.tables import TableClashError, TableRegistry
+from zkir.gadgets.tables import TableClashError, TableRegistry, TableSpec
 from zkir.lowering.gadget_to_plonk.columns import (
     ADVICE_BAND,
     FIXED_BAND,
@@ -262,6 +262,11 @@ def _assemble(name: str, lw: _Lowering, k: int) -> plonk.CircuitOp:
         names = table_columns(table.name, table.width)
         columns += [plonk.ColumnOp(c, "fixed") for c in names]
         data = getattr(table, "data_attr", None)
-        tables.append(plonk.LookupTableOp(table.name, table.fn, table.bits, names, table.scale, table.in_scale, data))
+        ranged = None
+        if isinstance(table, TableSpec) and table.lo is not None and table.hi is not None:
+            ranged = (table.lo, table.hi)
+        tables.append(
+            plonk.LookupTableOp(table.name, table.fn, table.bits, names, table.scale, table.in_scale, data, ranged)
+        )
     body = Block([*columns, *tables, *lw.constraints.ops, *lw.placements, *lw.wiring.copies])
     return plonk.CircuitOp(name, k, Region(body), blinding)

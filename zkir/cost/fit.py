@@ -1,13 +1,13 @@
 """Fit the cost model's constants to measured proofs on this machine.
 
 The measuring (proving seeded MLPs, each step in a fresh process) is
-zkir.calibration's: it runs whole workflow steps, so it sits above
+zkir.tuning's: it runs whole workflow steps, so it sits above
 zkir.workflow, while this fit needs only the cost model and stays beside it.
 Per prover phase, the measured seconds are fitted by non-negative least
 squares to that phase's work terms (zkir.cost.model.CircuitFeatures.phase_features).
 
-`zkir calibrate` measures, fits and saves the constants; `benchmarks/prover.py
---calibrate` prints the same fit.
+`zkir tune` measures, fits and saves the constants; `benchmarks/prover.py
+--tune` prints the same fit.
 """
 
 from __future__ import annotations
