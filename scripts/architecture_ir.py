@@ -12,7 +12,7 @@ constraint system, the witness, the statement and the proof's shape) are
 printed from the same objects `zkir setup` / `zkir prove` use, without any
 cryptography, so the check stays fast. Nothing here depends on the machine: no
 timestamps, no temporary paths, the shipped cost-model constants (never this
-machine's calibration), and a fixed input.
+machine's tuned constants), and a fixed input.
 
 tests/test_architecture_doc.py runs `check()` so CI fails when the IR drifts.
 """

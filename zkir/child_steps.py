@@ -1,9 +1,9 @@
 """Steps run in a fresh interpreter, reporting one JSON object.
 
 Why a fresh process: a step's peak memory is only its own there, and caches
-warmed by an earlier step do not flatter a later one (calibration, benchmarks).
+warmed by an earlier step do not flatter a later one (zkir tune, benchmarks).
 Why at the top of the package: a leaf importing nothing of zkir, so
-zkir.calibration and the benchmarks share it without importing zkir.tools.
+zkir.tuning and the benchmarks share it without importing zkir.tools.
 """
 
 from __future__ import annotations

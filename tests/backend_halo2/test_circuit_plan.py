@@ -218,3 +218,18 @@ def test_a_private_weight_in_an_advice_column_other_placements_fill_is_refused()
         plan.pinned_advice()
     with pytest.raises(CircuitError, match=re.escape(message)):
         plan.check_wiring()
+
+
+def test_what_sets_k_names_the_table_or_the_gadgets():
+    module = zkir.parse_module(
+        """
+func.func @main(%x: tensor<1x4x!gadget.felt>) -> tensor<1x4x!gadget.felt> {
+  %y = gadget.lookup "tanh" %x {table_bits = 11 : i64, in_scale = 8 : i64, out_scale = 8 : i64} : tensor<1x4x!gadget.felt> -> tensor<1x4x!gadget.felt>
+  func.return %y : tensor<1x4x!gadget.felt>
+}"""
+    )
+    zkir.pipeline("convert-gadget-to-plonk").run(module)
+    plan = CircuitPlan(find_circuit(module))
+    assert plan.what_sets_k() == (
+        "k=12: the lookup table tanh11_s8 (2048 rows) plus 6 blinding and spare rows need more than 2^11 = 2048"
+    )

@@ -106,3 +106,20 @@ def test_a_table_output_cell_cannot_be_changed():
 @pytest.mark.parametrize("lo, hi, bits", [(-888, 888, 11), (-1024, 1023, 11), (-1025, 0, 12), (0, 0, 1)])
 def test_table_bits_hold_the_range(lo, hi, bits):
     assert table_bits_for(lo, hi) == bits
+
+
+def test_a_table_narrower_than_its_clamp_on_one_side_refuses_rather_than_clamps():
+    """Samples in [-100, 1000] with tanh's clamp at +-888: the high side is
+    clamped (a saturated tanh is exact), the low side only tabulated down to
+    the margin. An input below it must fail, not read tanh at the table's edge."""
+    module = _module("tanh", ", input_range = array<i64: -100, 1000>")
+    zkir.pipeline("gadget-bound-lookups,convert-gadget-to-plonk{columns=8},plonk-verify-layout").run(module)
+    plan = CircuitPlan(find_circuit(module))
+    (table,) = [t for t in plan.tables if t.fn.data == "tanh"]
+    assert table.get_input_range() == (-600, 888)
+    high = np.full((4, 6), 20000)
+    witness = compute_witness(plan, [high])
+    np.testing.assert_array_equal(witness.outputs[0], NONLINEARITIES["tanh"](high, scale=8))
+    assert _mock(plan, witness) == []
+    with pytest.raises(OutOfRangeError, match=r"input range \[-700, -700\]"):
+        compute_witness(plan, [np.full((4, 6), -700)])

@@ -209,6 +209,21 @@ class CircuitPlan:
         """Rows of the tallest column band (advice, fixed, instance)."""
         return max((p.row + p.structure.rows for p in self.places.values()), default=0)
 
+    def what_sets_k(self) -> str:
+        """Which need fills the circuit's 2^k rows: the gadgets' rows or the
+        largest lookup table (each also needs the blinding rows and one spare)."""
+        spare = self.circuit.get_blinding_rows() + 1
+        tables = sorted(((table_spec(t).size, t.sym_name.data) for t in self.tables), reverse=True)
+        rows = self.rows_used()
+        if tables and tables[0][0] >= rows:
+            size, name = tables[0]
+            need, what = size, f"the lookup table {name} ({size} rows)"
+        else:
+            need, what = rows, f"the gadgets ({rows} rows)"
+        if need + spare <= 1 << (self.k - 1):
+            return f"k={self.k} was asked for: {what} plus {spare} blinding and spare rows would fit a smaller k"
+        return f"k={self.k}: {what} plus {spare} blinding and spare rows need more than 2^{self.k - 1} = {1 << (self.k - 1)}"
+
     def placement_at(self, row: int) -> Placed | None:
         """The gadget placement (not an io one) covering `row` of the advice band."""
         for p in self.places.values():

@@ -110,7 +110,10 @@ class BoundLookup(RewritePattern):
         if fn not in SATURATING or op.get_in_scale() != op.get_out_scale():
             return
         scale = op.get_out_scale()
-        lo, hi = clamp_range(fn, scale)
+        # The clamp is always to the saturation range, which changes no output;
+        # the table may be narrower (calibrated), and an input the clamp leaves
+        # outside it has no witness: an error, never another function's value.
+        clamp_lo, clamp_hi = lo, hi = clamp_range(fn, scale)
         clamp = True
         observed = op.get_input_range()
         if observed is not None:
@@ -118,7 +121,7 @@ class BoundLookup(RewritePattern):
             clamp = want_lo < lo or want_hi > hi
             lo, hi = max(lo, want_lo), min(hi, want_hi)
         lo, hi = min(lo, 0), max(hi, 0)  # free item slots look up 0
-        x = out.clamp(op.input, lo, hi, shape) if clamp else op.input
+        x = out.clamp(op.input, clamp_lo, clamp_hi, shape) if clamp else op.input
         lookup = gadget.LookupOp(x, SATURATING[fn], table_bits_for(lo, hi), scale, scale, gadget.felt_tensor(shape))
         lookup.properties["table_range"] = DenseArrayBase.from_list(i64, [lo, hi])
         lookup.attributes["bounded"] = UnitAttr()
