@@ -20,7 +20,6 @@ is the sample axis (models with one input).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from xdsl.ir import SSAValue
 
 from zkir.dialects import gadget, ml
 from zkir.errors import ZkirError
+from zkir.files import FileFormatError, read_json
 from zkir.gadgets.interpret import run_gadget_function
 from zkir.interpreter.program import main_function
 
@@ -59,9 +59,9 @@ def load_samples(path: str | Path, input_names: Sequence[str]) -> list[Sample]:
             raise CalibrationError(f"{path}: needs a leading sample axis with at least one sample")
         return [{input_names[0]: np.asarray(a, dtype=np.float64)} for a in array]
     try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CalibrationError(f"{path}: not a JSON file ({e})") from None
+        data = read_json(path, "calibration samples")
+    except FileFormatError as e:
+        raise CalibrationError(str(e)) from None
     if not isinstance(data, list) or not data:
         raise CalibrationError(f"{path}: must hold a non-empty list of inputs (each in input.json's format)")
     out = []
@@ -241,3 +241,38 @@ def accuracy(float_module: ModuleOp, fixed_module: ModuleOp, samples: Sequence[S
             worst = max(layer_err[name])
             report.layers.append(LayerError(name, op.name, worst, worst / peak if peak else 0.0))
     return report
+
+
+def plot_layers(path: str | Path, layers: Sequence[Mapping[str, Any]], accuracy: Accuracy | None) -> None:
+    """A PNG of rows per layer (`zkir report`'s layers) and, with calibration,
+    the error per layer. Needs the `plot` extra (matplotlib); written atomically."""
+    import io
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise CalibrationError("plotting needs matplotlib: pip install 'zkir[plot]'") from None
+    from zkir.files import write_atomic
+
+    gadgets = [layer for layer in layers if layer.get("columns") == "advice" and layer.get("rows")]
+    panels = 2 if accuracy is not None and accuracy.layers else 1
+    fig, axes = plt.subplots(panels, 1, figsize=(max(6.0, 0.35 * len(gadgets)), 3.2 * panels), squeeze=False)
+    ax = axes[0][0]
+    ax.bar(range(len(gadgets)), [layer["rows"] for layer in gadgets], color="#4477aa")
+    ax.set_xticks(range(len(gadgets)), [str(layer["placement"]) for layer in gadgets], rotation=70, fontsize=7)
+    ax.set_ylabel("rows")
+    ax.set_title("rows per layer")
+    if panels == 2 and accuracy is not None:
+        ax = axes[1][0]
+        ax.plot(range(len(accuracy.layers)), [100 * layer.relative for layer in accuracy.layers], marker="o", color="#cc6677")
+        ax.set_xticks(range(len(accuracy.layers)), [layer.name for layer in accuracy.layers], rotation=70, fontsize=7)
+        ax.set_ylabel("max |float - fixed| (% of the layer's largest value)")
+        ax.set_title(f"error per layer on {accuracy.samples} calibration samples")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    write_atomic(path, buffer.getvalue())

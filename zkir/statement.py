@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -83,9 +84,41 @@ class Statement:
             if body.pop("format") != FORMAT:
                 raise ValueError
             tensors = [PublicTensor(**t) for t in body.pop("tensors")]
-            return Statement(tensors=tensors, **body)
-        except (ValueError, KeyError, TypeError):
+            statement = Statement(tensors=tensors, **body)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise ValueError("the verifying key's statement is not a zkir statement") from None
+        problem = statement._problem()
+        if problem:
+            raise ValueError(f"the verifying key's statement is not a zkir statement ({problem})")
+        return statement
+
+    def _problem(self) -> str:
+        """What makes this parsed statement unusable ("" when nothing does): every
+        field of the type the readers assume, every public tensor's rows inside the
+        instance column and holding all its values."""
+
+        def is_int(x: Any) -> bool:
+            return isinstance(x, int) and not isinstance(x, bool)
+
+        if not (isinstance(self.model, str) and isinstance(self.circuit, str)):
+            return "model and circuit must be strings"
+        if not is_int(self.instance_rows) or not 0 <= self.instance_rows <= 1 << 28:
+            return "bad instance_rows"
+        if not isinstance(self.tensors, list):
+            return "tensors must be a list"
+        for t in self.tensors:
+            if t.role not in ROLES or not isinstance(t.name, str) or not isinstance(t.digest, str):
+                return "a tensor with a bad role, name or digest"
+            if not isinstance(t.shape, list) or not all(is_int(d) and d >= 0 for d in t.shape):
+                return f"tensor '{t.name}': bad shape"
+            if t.scale is not None and not is_int(t.scale):
+                return f"tensor '{t.name}': bad scale"
+            if not isinstance(t.rows, list) or len(t.rows) not in (0, 2) or not all(is_int(r) for r in t.rows):
+                return f"tensor '{t.name}': bad rows"
+            size = math.prod(t.shape)
+            if t.rows and not (0 <= t.rows[0] <= t.rows[1] <= self.instance_rows and size <= t.rows[1] - t.rows[0]):
+                return f"tensor '{t.name}': rows {t.rows} do not hold its {size} values in {self.instance_rows} rows"
+        return ""
 
     def of(self, role: str) -> list[PublicTensor]:
         return [t for t in self.tensors if t.role == role]

@@ -10,17 +10,18 @@ proves next to the proof bytes.
 from __future__ import annotations
 
 import json
+import math
 import struct
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from zkir.errors import ZkirError
-from zkir.files import write_atomic
+from zkir.files import FileFormatError, parse_json, read_json, staged_writes, write_atomic
 from zkir.gadgets.io import IORole
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from zkir.backend_halo2.circuit_plan import CircuitPlan, Placed
     from zkir.backend_halo2.witness import Witness
     from zkir.prover import SRS
-    from zkir.prover.keygen import VerifyingKey
+    from zkir.prover.keygen import ProvingKey, VerifyingKey
     from zkir.statement import PublicTensor, Statement
 
 SETTINGS = "settings.json"
@@ -107,10 +108,106 @@ class Settings:
         path = Path(build) / SETTINGS
         if not path.exists():
             raise WorkflowError(f"{build}: not a zkir build directory (no {SETTINGS}; run zkir compile)")
-        data = json.loads(path.read_text())
+        try:
+            data = read_json(path)
+        except FileFormatError as e:
+            raise WorkflowError(str(e)) from None
+        try:
+            return Settings.from_json(data)
+        except ValueError as e:
+            raise WorkflowError(f"{path}: {e}") from None
+
+    @staticmethod
+    def from_json(data: Any) -> Settings:
+        """settings.json's value -> Settings; a ValueError naming the first field
+        that is missing, unknown or of the wrong type."""
+        problem = _settings_problem(data)
+        if problem:
+            raise ValueError(f"not a zkir settings file ({problem}): run zkir compile")
+        data = dict(data)
         data["inputs"] = [TensorInfo(**t) for t in data["inputs"]]
         data["outputs"] = [TensorInfo(**t) for t in data["outputs"]]
         return Settings(**data)
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+_SETTINGS_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "model": lambda v: isinstance(v, str),
+    "options": lambda v: isinstance(v, dict),
+    "inputs": lambda v: isinstance(v, list),
+    "outputs": lambda v: isinstance(v, list),
+    "k": lambda v: _is_int(v) and 1 <= v <= 28,  # zkir.dialects.plonk.MAX_K
+    "rows": lambda v: _is_int(v) and v >= 0,
+    "advice_columns": lambda v: _is_int(v) and v >= 0,
+    "fixed_columns": lambda v: _is_int(v) and v >= 0,
+    "lookups": lambda v: _is_int(v) and v >= 0,
+    "compile_seconds": lambda v: (_is_int(v) or isinstance(v, float)) and v >= 0,
+    "range_bits": lambda v: _is_int(v) and v >= 0,
+}
+_OPTIONAL_SETTINGS = {"range_bits"}
+_OPTION_TYPES: dict[str, Callable[[Any], bool]] = {
+    "scale_bits": _is_int,
+    "columns": _is_int,
+    "layout_search": lambda v: isinstance(v, bool),
+    "items_per_row": _is_int,
+    "share_lookups": lambda v: isinstance(v, bool),
+    "memory_budget_mb": _is_int,
+    "table_bits": _is_int,
+    "range_bits": lambda v: v is None or _is_int(v),
+    "weights": lambda v: v in ("private", "fixed", "public"),
+    "private_input": lambda v: isinstance(v, bool),
+    "calibration": lambda v: v is None or isinstance(v, str),
+}
+"""The types of CompileOptions' fields as settings.json holds them."""
+
+
+def _tensor_info_problem(t: Any, where: str) -> str:
+    if not isinstance(t, dict):
+        return f"{where} is not an object"
+    missing = {"name", "shape", "scale"} - set(t)
+    extra = set(t) - {"name", "shape", "scale", "rows"}
+    if missing or extra:
+        return f"{where}: {'missing' if missing else 'unknown'} field '{sorted(missing or extra)[0]}'"
+    if not isinstance(t["name"], str):
+        return f"{where}: 'name' is not a string"
+    if not isinstance(t["shape"], list) or not all(_is_int(d) and d >= 1 for d in t["shape"]):
+        return f"{where}: 'shape' is not a list of positive integers"
+    if not _is_int(t["scale"]) or not 0 <= t["scale"] <= 64:
+        return f"{where}: 'scale' is not an integer from 0 to 64"
+    rows = t.get("rows", [])
+    if not (isinstance(rows, list) and len(rows) in (0, 2) and all(_is_int(r) and r >= 0 for r in rows)):
+        return f"{where}: 'rows' is not [first, end] or []"
+    return ""
+
+
+def _settings_problem(data: Any) -> str:
+    """What is wrong with the value of a settings.json ("" when nothing is)."""
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    for key, ok in _SETTINGS_FIELDS.items():
+        if key not in data:
+            if key not in _OPTIONAL_SETTINGS:
+                return f"no '{key}'"
+        elif not ok(data[key]):
+            return f"'{key}' has the wrong type or value"
+    extra = sorted(set(data) - set(_SETTINGS_FIELDS))
+    if extra:
+        return f"unknown field '{extra[0]}'"
+    known = {f.name for f in fields(CompileOptions)}
+    for key, value in data["options"].items():
+        if key not in known:
+            return f"unknown option '{key}'"
+        if not _OPTION_TYPES.get(key, lambda _: True)(value):
+            return f"option '{key}' has the wrong type"
+    for role in ("inputs", "outputs"):
+        for i, t in enumerate(data[role]):
+            problem = _tensor_info_problem(t, f"{role}[{i}]")
+            if problem:
+                return problem
+    return ""
 
 
 def _quiet(_: str) -> None:
@@ -221,6 +318,105 @@ def _calibrate(
     write_atomic(build / CALIBRATION_FILE, json.dumps(report.to_json(), indent=1))
 
 
+def _load_model(model: str | Path, input_shapes: Any) -> ModuleOp:
+    """zkir.frontends.load_model, refusing input shapes given for names the model
+    does not have (one line naming them and the model's inputs)."""
+    from zkir.frontends import ModelError, load_model
+    from zkir.interpreter.program import input_specs, main_function
+
+    named = dict(input_shapes) if isinstance(input_shapes, Mapping) else {}
+    try:
+        module = load_model(model, input_shapes)
+    except ModelError:
+        if len(named) == 1:
+            # the importer may stop at the input it misses before it sees the name
+            # it does not know: the model's one input, shaped as given, says which
+            try:
+                names = [s.name for s in input_specs(main_function(load_model(model, next(iter(named.values())))))]
+            except (ModelError, ValueError):
+                names = []
+            _check_shape_names(named, names)
+        raise
+    _check_shape_names(named, [s.name for s in input_specs(main_function(module))])
+    return module
+
+
+def _check_shape_names(named: Mapping[str, Any], names: list[str]) -> None:
+    unknown = [n for n in named if n not in names]
+    if names and unknown:
+        raise WorkflowError(
+            f"--input-shape {unknown[0]}=...: the model has no input named '{unknown[0]}' (its inputs: {', '.join(names)})"
+        )
+
+
+def _physical_memory() -> int:
+    """Bytes of RAM of this machine (0 if the OS does not say)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return 0
+
+
+def minimum_prover_memory(k: int) -> float:
+    """Bytes the prover needs at 2^k rows for the smallest circuit there is
+    (one column of each kind): the cost model's memory terms (the SRS points,
+    the row vectors) at their least."""
+    from zkir.cost.model import CircuitFeatures, CostModel
+
+    least = CircuitFeatures(
+        k=k, ext_log=1, advice=1, fixed=1, instance=1, equality=1, lookups=0, chunks=1, pieces=1,
+        opening_points=1, openings=1, gate_ops=0, lookup_ops=0,
+    )
+    try:
+        model = CostModel.load()
+    except (OSError, ValueError, KeyError):
+        return 0.0
+    return model.memory_bytes(least)
+
+
+def refuse_what_cannot_fit(inputs: list[Any], outputs: list[Any], options: CompileOptions) -> None:
+    """Refuse, before any pass allocates them, tensors no circuit zkir can prove holds.
+
+    A lower bound on the rows: the public values (the outputs, and the inputs
+    unless --private-input) sit in the one instance column, one a row, and
+    every input and output value needs a cell of the widest band the layout may
+    use. Refused when that many rows exceed 2^MAX_K, or when proving even the
+    smallest circuit of that size needs more memory than --memory-budget (by
+    default this machine's RAM)."""
+    from zkir.dialects.plonk import MAX_K
+    from zkir.passes.layout_search import COLUMNS
+
+    def size(spec: Any) -> int:
+        return math.prod(int(d) for d in spec.shape)
+
+    public = ([] if options.private_input else list(inputs)) + list(outputs)
+    public_rows = sum(size(s) for s in public)
+    widest = options.columns or (max(COLUMNS) if options.layout_search else 12)
+    largest = max(inputs + outputs, key=size, default=None)
+    cell_rows = -(-size(largest) // widest) if largest is not None else 0
+    rows = max(public_rows, cell_rows)
+    if rows == public_rows and public:
+        why = (f"{public_rows} public values ({', '.join(f'{s.name} {list(s.shape)}' for s in public)}) "
+               "fill as many rows of the instance column")
+    elif largest is not None:
+        why = f"the {size(largest)} values of '{largest.name}' {list(largest.shape)} need {cell_rows} rows of {widest} columns"
+    else:
+        return
+    k = max(rows, 1).bit_length()  # 2^k > rows: a circuit also has blinding rows
+    if k > MAX_K:
+        raise WorkflowError(f"too large to prove: {why}, more than a circuit of 2^{MAX_K} rows holds")
+    budget = options.memory_budget_mb * 2**20 or _physical_memory()
+    need = minimum_prover_memory(k)
+    if budget and need > budget:
+        source = "--memory-budget" if options.memory_budget_mb else "this machine's memory; --memory-budget MB for a larger prover"
+        raise WorkflowError(
+            f"too large to prove: {why}, so the circuit has 2^{k} rows or more, and proving it needs at least "
+            f"{need / 2**30:.1f} GiB (limit {budget / 2**30:.1f} GiB, {source})"
+        )
+
+
 def compile_model(
     model: str | Path, build: str | Path, options: CompileOptions | None = None, progress: Progress = _quiet
 ) -> Settings:
@@ -235,9 +431,8 @@ def compile_circuit(
     that goes on to `setup` (zkir tune's steps) hands it down instead of
     building it again from 4_plonk.mlir."""
     from zkir.interpreter.program import input_specs, main_function, output_specs
-    from zkir.ir_io import write_module
+    from zkir.ir_io import print_module
     from zkir.pass_pipeline import Pipeline
-    from zkir.frontends import load_model
 
     options = options or CompileOptions()
     build = Path(build)
@@ -251,15 +446,16 @@ def compile_circuit(
             (build / name).unlink()
     start = time.perf_counter()
     progress(f"importing {model}")
-    module = load_model(model, options.input_shapes)
+    module = _load_model(model, options.input_shapes)
     fn = main_function(module)
     in_specs, out_specs = input_specs(fn), output_specs(fn)
+    refuse_what_cannot_fit(in_specs, out_specs, options)
 
     def run(passes: tuple[ModulePass, ...], level: str, write: bool = True) -> None:
         progress(f"{passes[0].name} -> {level}")
         Pipeline(passes).run(module)
         if write:
-            write_module(module, build / level)
+            write_atomic(build / level, print_module(module))
 
     samples = None
     if options.calibration:
@@ -315,11 +511,10 @@ def run_model(
     values the circuit proves (the same ml-canonicalize and ml-quantize passes as
     compile_model). A model already in fixed point (.mlir) runs as it is."""
     from zkir.dialects.ml import FixedType
-    from zkir.frontends import load_model
     from zkir.interpreter.program import main_function, output_specs
     from zkir.pass_pipeline import Pipeline
 
-    module = load_model(model, input_shapes)
+    module = _load_model(model, input_shapes)
     fixed = any(isinstance(getattr(r.type, "element_type", None), FixedType) for op in module.walk() for r in op.results)
     if scale_bits is not None and not fixed:
         for passes, _level in _front_passes(CompileOptions(scale_bits=scale_bits))[:2]:
@@ -386,8 +581,7 @@ def setup(
     else:
         progress(f"loading SRS {srs_file}")
         srs = _load_srs(Path(srs_file), settings.k)
-    if srs_file is None or Path(srs_file).resolve() != (build / "srs.bin").resolve():
-        write_atomic(build / "srs.bin", srs.to_bytes())
+    write_srs = srs_file is None or Path(srs_file).resolve() != (build / "srs.bin").resolve()
     times["srs"] = time.perf_counter() - t
     t = time.perf_counter()
     progress("building the circuit")
@@ -400,8 +594,13 @@ def setup(
         srs, plan.cs, plan.fixed_columns(), plan.copy_constraints(), k=settings.k, pinned=plan.pinned_advice(),
         statement=statement.to_bytes(),
     )
-    write_atomic(build / "pk.bin", pk_to_bytes(pk))
-    write_atomic(build / "vk.bin", vk_to_bytes(vk))
+    # the SRS and the keys belong together: a fault while writing any of them
+    # leaves all three old files (prove checks that a build's files match)
+    with staged_writes() as files:
+        if write_srs:
+            files.write(build / "srs.bin", srs.to_bytes())
+        files.write(build / "pk.bin", pk_to_bytes(pk))
+        files.write(build / "vk.bin", vk_to_bytes(vk))
     times["keygen"] = time.perf_counter() - t
     return times
 
@@ -456,6 +655,11 @@ def quantize_inputs(settings: Settings | list[TensorInfo], inputs: Mapping[str, 
             raise WorkflowError(
                 f"input '{info.name}' has shape {list(value.shape)}, the model expects {info.shape}"
             )
+        if not np.isfinite(value).all():
+            index = [int(i) for i in np.argwhere(~np.isfinite(value))[0]]
+            raise WorkflowError(
+                f"input '{info.name}' holds {value[tuple(index)]} at index {index}: inputs must be finite numbers"
+            )
         out.append(quantize(value, info.scale))
     extra = set(inputs) - {i.name for i in infos}
     if extra:
@@ -494,7 +698,6 @@ def prove(
     `plan`: the plan of this build's circuit when the caller has it already;
     else it is built from 4_plonk.mlir."""
     from zkir.backend_halo2.witness import compute_witness
-    from zkir.prover import SRS, pk_from_bytes
     from zkir.prover import prove as prove_circuit
 
     build = Path(build)
@@ -513,10 +716,8 @@ def prove(
     timings["witness"] = time.perf_counter() - t
     t = time.perf_counter()
     progress("loading the proving key")
-    # the prover skips the SRS's point checks (seconds at large k): a bad SRS can
-    # only make its own proof fail, never make a false one verify
-    pk = pk_from_bytes((build / "pk.bin").read_bytes(), SRS.load(build / "srs.bin", check=False))
-    if _statement(build, settings, plan).to_bytes() != pk.vk.statement:
+    pk = _load_proving_key(build)
+    if _statement(build, settings, plan).to_bytes() != pk.vk.statement or settings.k != pk.vk.k:
         raise WorkflowError(f"{build}: settings.json or the compiled circuit changed since zkir setup (run zkir setup)")
     timings["load"] = time.perf_counter() - t
     progress(f"proving (k={settings.k})")
@@ -528,6 +729,39 @@ def prove(
     data = proof_file_bytes(pk.vk.digest, witness.instance, proof)
     write_atomic(proof_path, data)
     return ProveResult(Path(proof_path), _tensors(settings.outputs, witness.outputs), timings, len(data))
+
+
+def _load_proving_key(build: Path) -> ProvingKey:
+    """pk.bin with its SRS, refusing (one line) a damaged file and files of a
+    build that do not belong together: a pk.bin whose verifying key is not
+    vk.bin, or an srs.bin that is not the SRS the key was made from (a fault or
+    kill between setup's renames, files copied from another build)."""
+    from zkir.prover import SRS, ProofFormatError, pk_from_bytes
+    from zkir.prover.keygen import vk_file_digest
+
+    pk_path, vk_path, srs_path = build / "pk.bin", build / "vk.bin", build / "srs.bin"
+    for path, what in ((vk_path, "verifying key"), (srs_path, "SRS")):
+        if not path.exists():
+            raise WorkflowError(f"{build}: no {what} {path.name} beside pk.bin (run zkir setup)")
+    # the prover skips the SRS's point checks (seconds at large k): a bad SRS can
+    # only make its own proof fail, never make a false one verify
+    try:
+        srs = SRS.load(srs_path, check=False)
+    except ProofFormatError as e:
+        raise WorkflowError(f"{srs_path}: {e}") from None
+    try:
+        pk = pk_from_bytes(pk_path.read_bytes(), srs)
+    except ProofFormatError as e:
+        raise WorkflowError(f"{pk_path}: {e}") from None
+    try:
+        vk_digest = vk_file_digest(vk_path.read_bytes())
+    except ProofFormatError as e:
+        raise WorkflowError(f"{vk_path}: {e}") from None
+    if vk_digest != pk.vk.digest:
+        raise WorkflowError(f"{build}: pk.bin and vk.bin come from different setups (run zkir setup)")
+    if pk.vk.g2_tau != srs.g2_tau or pk.vk.g1 != srs.g1[0]:
+        raise WorkflowError(f"{build}: srs.bin is not the SRS pk.bin was made from (run zkir setup)")
+    return pk
 
 
 def proof_file_bytes(vk_digest: bytes, instance: list[np.ndarray], proof: bytes) -> bytes:
@@ -571,14 +805,52 @@ def read_proof_file(path: Path) -> ProofFile:
     start = len(PROOF_MAGIC) + 4
     if start + size > len(data):
         raise ProofFormatError(f"{path}: proof file truncated (public values cut short)")
-    try:
-        header = json.loads(data[start : start + size])
-        digest = str(header["vk"])
-        instance = [np.asarray(col, dtype=object) for col in header["instance"]]
-        instance = [np.asarray([int(v) for v in col], dtype=np.int64) for col in instance]
-    except (ValueError, KeyError, TypeError, OverflowError) as e:
-        raise ProofFormatError(f"{path}: malformed public values ({e})") from None
+    digest, instance = _proof_header(data[start : start + size], path)
     return ProofFile(digest, instance, data[start + size :])
+
+
+_INT64 = (-(1 << 63), 1 << 63)
+"""The public values of a proof file: field elements as the signed 64-bit
+integers zkir writes them as (each has one such form, as p > 2^64)."""
+
+
+def _proof_header(text: bytes, path: Path) -> tuple[str, list[np.ndarray]]:
+    """(vk digest, instance columns) of a proof file's header, which must be
+    exactly what proof_file_bytes writes: the keys "vk" (64 hex digits) and
+    "instance" (lists of integers in canonical form), nothing else. Anything
+    else is bad input (WorkflowError), not a proof to reject."""
+
+    what = f"{path}: malformed proof header"
+
+    def bad(problem: str) -> WorkflowError:
+        return WorkflowError(f"{what}: {problem}")
+
+    try:
+        header = parse_json(text, what, integers_only=True)
+    except FileFormatError as e:
+        raise WorkflowError(str(e)) from None
+    if not isinstance(header, dict):
+        raise bad("not a JSON object")
+    for key in ("vk", "instance"):
+        if key not in header:
+            raise bad(f"no '{key}'")
+    extra = sorted(set(header) - {"vk", "instance"})
+    if extra:
+        raise bad(f"unknown key '{extra[0]}'")
+    digest = header["vk"]
+    if not (isinstance(digest, str) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+        raise bad("'vk' is not a verifying-key digest of 64 lowercase hex digits")
+    columns = header["instance"]
+    if not isinstance(columns, list) or not all(isinstance(col, list) for col in columns):
+        raise bad("'instance' is not a list of columns (lists of integers)")
+    for c, col in enumerate(columns):
+        for r, v in enumerate(col):
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise bad(f"public value {json.dumps(v)[:40]} (column {c}, row {r}) is not an integer")
+            if not _INT64[0] <= v < _INT64[1]:
+                raise bad(f"public value {str(v)[:40]} (column {c}, row {r}) is not in canonical form "
+                          "(a signed 64-bit integer)")
+    return digest, [np.asarray(col, dtype=np.int64) for col in columns]
 
 
 def _verifying_key_path(build: Path) -> Path:
@@ -614,7 +886,10 @@ def verify(
     inputs: Mapping[str, Any] | Any | None = None,
 ) -> VerifyResult:
     """Check a proof against a verifying key (a build directory's vk.bin, or the
-    key file itself); never raises on a bad proof.
+    key file itself); never raises on a proof that does not verify (its
+    failed_check says why). Bad input raises WorkflowError: a missing or
+    damaged key, or a proof file whose header is not in the strict format
+    (public values as canonical integers, the keys "vk" and "instance" only).
 
     What the public values mean is read from the key's statement, never from
     settings.json. `inputs` (input.json values) must then equal the proof's
@@ -679,7 +954,6 @@ def export_verifier(build: str | Path, out: str | Path) -> Path:
     build, out = Path(build), Path(out)
     _, data, vk, statement = _read_verifying_key(build)
     out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "vk.bin", data)
     summary = {
         "model": statement.model,
         "verifying_key_digest": vk.digest.hex(),
@@ -693,7 +967,9 @@ def export_verifier(build: str | Path, out: str | Path) -> Path:
         "private_inputs": statement.private_inputs,
         "verify": f"zkir verify {out} proof.bin [--input input.json]",
     }
-    write_atomic(out / "verifier.json", json.dumps(summary, indent=2) + "\n")
+    with staged_writes() as files:  # the key and its summary belong together
+        files.write(out / "vk.bin", data)
+        files.write(out / "verifier.json", json.dumps(summary, indent=2) + "\n")
     return out
 
 

@@ -96,7 +96,7 @@ def test_bad_samples_files_get_one_line(tmp_path, capsys):
     assert main(["calibrate", "x.onnx", str(tmp_path / "none.json"), "-q"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
     bad = tmp_path / "bad.json"
-    for text, message in [("{", "not a JSON file"), ("[]", "non-empty list"), ('[{"y": [1]}]', "input 'x' is missing")]:
+    for text, message in [("{", "(calibration samples): not valid JSON"), ("[]", "non-empty list"), ('[{"y": [1]}]', "input 'x' is missing")]:
         bad.write_text(text)
         model = _tanh_mlp(tmp_path / "m.onnx")
         assert main(["compile", str(model), "--calibration", str(bad), "-o", str(tmp_path / "b"), "-q"]) == 2
@@ -111,3 +111,15 @@ def test_npy_samples_have_a_leading_sample_axis(tmp_path):
     assert len(samples) == 3 and samples[0]["x"].shape == (1, 8)
     with pytest.raises(CalibrationError, match="one input"):
         load_samples(path, ["a", "b"])
+
+
+def test_the_plot_shows_rows_and_error_per_layer(calibrated, tmp_path):
+    from zkir.calibration import Accuracy, plot_layers
+
+    tmp, *_ = calibrated
+    accuracy = Accuracy.from_json(json.loads((tmp / "cal" / W.CALIBRATION_FILE).read_text()))
+    png = tmp_path / "layers.png"
+    plot_layers(png, W.report(tmp / "cal"), accuracy)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+    assert main(["report", str(tmp / "cal"), "--plot", str(tmp_path / "cli.png"), "-q"]) == 0
+    assert (tmp_path / "cli.png").read_bytes()[:4] == b"\x89PNG"

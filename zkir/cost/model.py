@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from zkir.files import write_atomic
 from zkir.prover import protocol
 from zkir.prover.constraint_system import ConstraintSystem
 from zkir.prover.expression import Constant, Expression, Neg, Product, Query, Scaled, Sum
@@ -151,7 +152,7 @@ class CostModel:
 
     def save(self, path: str | os.PathLike) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps({"time": self.time, "memory": self.memory}, indent=1) + "\n")
+        write_atomic(path, json.dumps({"time": self.time, "memory": self.memory}, indent=1) + "\n")
 
     def phases(self, f: CircuitFeatures) -> dict[str, float]:
         """Predicted seconds of each prover phase."""

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from zkir.frontends.errors import ModelError
 
-if TYPE_CHECKING:  # the importers (and xdsl) load lazily
+if TYPE_CHECKING:  # the importers (and xdsl, onnx) load lazily
+    from onnx import ModelProto
     from xdsl.dialects.builtin import ModuleOp
 
     from zkir.frontends.builder import InputShapes
 
-__all__ = ["ModelError", "load_model", "parse_mlir"]
+__all__ = ["ModelError", "load_model", "parse_mlir", "simplify_onnx"]
 
 
 def load_model(path: str | Path, input_shapes: InputShapes = None) -> ModuleOp:
@@ -61,6 +62,19 @@ def load_model(path: str | Path, input_shapes: InputShapes = None) -> ModuleOp:
     )
 
 
+def simplify_onnx(path: str | Path, input_shapes: InputShapes = None) -> ModelProto:
+    """The ONNX model at `path` with static inputs and every subgraph that does
+    not depend on a run-time value folded (zkir.frontends.onnx_simplify), or a
+    one-line ModelError (SimplifierMissing names the extra to install)."""
+    from zkir.frontends.onnx import load_onnx
+    from zkir.frontends.onnx_simplify import simplified_model
+
+    path = Path(path)
+    if path.is_dir() or path.suffix.lower() not in (".onnx", ".pb", ""):
+        raise ModelError(f"{path}: --simplified reads ONNX models (.onnx) only")
+    return simplified_model(load_onnx(path), input_shapes)
+
+
 def parse_mlir(path: str | Path) -> ModuleOp:
     """A verified ml-dialect module from a .mlir file, or a one-line ModelError."""
     from xdsl.utils.exceptions import DiagnosticException, ParseError
@@ -71,8 +85,10 @@ def parse_mlir(path: str | Path) -> ModuleOp:
     try:
         return read_module(path)
     except ParseError as e:
-        lines = str(e).strip().splitlines()
-        raise ModelError(f"{path}: not valid MLIR: {lines[-1] if lines else e}") from None
+        # e.msg, not str(e): str() quotes the whole source line (maybe a weight blob)
+        loc = e.span.get_location()
+        reason = getattr(e, "reason", e.msg)  # IRTextError's msg repeats the line
+        raise ModelError(f"{path}:{loc.line}:{loc.col}: not valid MLIR: {reason}") from None
     except DiagnosticException as e:
         raise ModelError(f"{path}: {' '.join(str(e).split())[:300]}") from None
     except UnicodeDecodeError:

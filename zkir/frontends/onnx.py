@@ -106,15 +106,25 @@ def import_onnx(
     model: ModelProto | str | Path,
     input_shapes: InputShapes = None,
     frozen_inputs: Mapping[str, np.ndarray] | None = None,
+    simplify: bool = True,
 ) -> ModuleOp:
     """ModelProto or path -> ModuleOp of ml ops.
 
     input_shapes: shapes for inputs with dynamic dimensions (a list when the
     model has one input). frozen_inputs: input name -> array to bake in as a
-    constant (e.g. shape tensors fed as inputs).
+    constant (e.g. shape tensors fed as inputs). simplify: first fold every
+    subgraph that does not depend on a run-time value (zkir.frontends.onnx_simplify:
+    onnxruntime's constant folding where it is installed, else ours).
     """
     if isinstance(model, str | Path):
         model = load_onnx(model)
+    if simplify:
+        from zkir.frontends.onnx_simplify import simplify as fold
+        from zkir.frontends.onnx_simplify import with_static_inputs
+
+        _default_opset(model)  # an opset we do not read is refused before folding
+        model, _ = fold(with_static_inputs(model, input_shapes, frozen_inputs))
+        frozen_inputs = None  # now initializers
     return _Importer(model, input_shapes, dict(frozen_inputs or {})).run()
 
 
@@ -170,7 +180,8 @@ class _Importer:
                 outs = [outs]
             for name, v in zip(node.output, outs):
                 if name:
-                    self.env[name] = v
+                    # a constant folded to a numpy scalar (Gather of a 0-d index) stays an array
+                    self.env[name] = np.asarray(v) if isinstance(v, np.generic) else v
         if problems:
             raise UnsupportedModel(problems)
         outputs = [(o.name, self.env[o.name]) for o in g.output]

@@ -28,13 +28,13 @@ from .permutation import Copy
 from .pinned import hiding_commitment
 from .poly import Domain
 from .randomness import OsRandom
-from .serialize import Reader, cs_from_reader, cs_to_bytes, open_reader, u32_bytes
+from .serialize import Reader, cs_from_reader, cs_to_bytes, file_checksum, open_reader, u32_bytes
 
 P = F.P
 VK_MAGIC = b"ZKIRVK\x00"
 PK_MAGIC = b"ZKIRPK\x00"
-VK_VERSION = 3  # 2: pinned advice commitments; 3: hiding pins, SRS mark, statement
-PK_VERSION = 2  # 2: the pinned columns' secret blinding
+VK_VERSION = 4  # 2: pinned advice commitments; 3: hiding pins, SRS mark, statement; 4: checksum
+PK_VERSION = 3  # 2: the pinned columns' secret blinding; 3: checksum
 
 
 def ext_log_for(degree: int) -> int:
@@ -232,8 +232,17 @@ def vk_body_bytes(vk: VerifyingKey) -> bytes:
 
 
 def vk_to_bytes(vk: VerifyingKey) -> bytes:
-    """The versioned verifying-key file."""
-    return VK_MAGIC + bytes([VK_VERSION]) + vk_body_bytes(vk)
+    """The versioned verifying-key file: header, body (what the digest hashes), checksum."""
+    data = VK_MAGIC + bytes([VK_VERSION]) + vk_body_bytes(vk)
+    return data + file_checksum(data)
+
+
+def vk_file_digest(data: bytes) -> bytes:
+    """The digest of the verifying key in a vk file, from its bytes (header and
+    checksum checked, the points not parsed): what a proof and a proving key
+    name the key by. ProofFormatError if `data` is not an intact vk file."""
+    r = open_reader(data, VK_MAGIC, VK_VERSION, "verifying key", checksum=True)
+    return hashlib.blake2b(r.d[r.pos:], digest_size=32).digest()
 
 
 def _read_vk(r: Reader) -> VerifyingKey:
@@ -277,7 +286,7 @@ def _read_vk(r: Reader) -> VerifyingKey:
 
 def vk_from_bytes(data: bytes) -> VerifyingKey:
     """Parse a verifying key; raises ProofFormatError on any malformed input."""
-    r = open_reader(data, VK_MAGIC, VK_VERSION, "verifying key")
+    r = open_reader(data, VK_MAGIC, VK_VERSION, "verifying key", checksum=True)
     vk = _read_vk(r)
     r.done()
     return vk
@@ -293,12 +302,13 @@ def pk_to_bytes(pk: ProvingKey) -> bytes:
     out += pk.permutation.astype("<i8").tobytes()
     for index, _ in pk.vk.pinned:
         out += F.to_le_bytes(pk.pinned_blinding[index]).tobytes()
+    out += file_checksum(out)
     return bytes(out)
 
 
 def pk_from_bytes(data: bytes, srs: SRS) -> ProvingKey:
     """Parse a proving key (the SRS is supplied separately, it is not stored)."""
-    r = open_reader(data, PK_MAGIC, PK_VERSION, "proving key")
+    r = open_reader(data, PK_MAGIC, PK_VERSION, "proving key", checksum=True)
     vk = vk_from_bytes(r.take(r.count()))
     n = 1 << vk.k
     if vk.k > srs.k:

@@ -12,6 +12,7 @@ Proofs are already bytes (see prover.py: magic b"ZKIRPRF", version, transcript s
 
 from __future__ import annotations
 
+import hashlib
 import struct
 
 from py_arkworks_bls12381 import G1Point, G2Point
@@ -29,7 +30,7 @@ _KIND_INV = {v: k for k, v in _KIND.items()}
 class Reader:
     """Reads `data` field by field; any malformed field is one ProofFormatError."""
 
-    def __init__(self, data: bytes, what: str):
+    def __init__(self, data: bytes | memoryview, what: str):
         self.d = memoryview(data)
         self.pos = 0
         self.what = what
@@ -151,8 +152,14 @@ def cs_from_reader(r: Reader) -> ConstraintSystem:
     return cs
 
 
-def open_reader(data: bytes | bytearray | memoryview, magic: bytes, version: int, what: str) -> Reader:
-    """A Reader past the magic and version of `data`, which must match."""
+def open_reader(data: bytes | bytearray | memoryview, magic: bytes, version: int, what: str,
+                checksum: bool = False) -> Reader:
+    """A Reader past the magic and version of `data`, which must match.
+
+    checksum: the file ends in the CHECKSUM_BYTES of file_checksum(everything
+    before it), which must match; the Reader then stops before it. (Why: a key
+    file damaged on disk or in transit is then named as such, not read as
+    another key.)"""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ProofFormatError(f"{what} must be bytes, not {type(data).__name__}")
     data = bytes(data)
@@ -162,6 +169,21 @@ def open_reader(data: bytes | bytearray | memoryview, magic: bytes, version: int
         raise ProofFormatError(f"not a zkir {what} (bad magic)")
     if data[len(magic)] != version:
         raise ProofFormatError(f"unsupported {what} version {data[len(magic)]} (expected {version})")
-    r = Reader(data, what)
+    body: bytes | memoryview = data
+    if checksum:
+        if len(data) < len(magic) + 1 + CHECKSUM_BYTES:
+            raise ProofFormatError(f"{what} truncated (no checksum)")
+        body = memoryview(data)[:-CHECKSUM_BYTES]
+        if file_checksum(body) != data[-CHECKSUM_BYTES:]:
+            raise ProofFormatError(f"{what} is corrupt or truncated (its checksum does not match its contents)")
+    r = Reader(body, what)
     r.pos = len(magic) + 1
     return r
+
+
+CHECKSUM_BYTES = 32
+
+
+def file_checksum(data: bytes | bytearray | memoryview) -> bytes:
+    """The checksum a key file ends in: blake2b of everything before it."""
+    return hashlib.blake2b(data, digest_size=CHECKSUM_BYTES, person=b"zkir-file").digest()

@@ -75,14 +75,31 @@ def _import_cmd(p: argparse.ArgumentParser) -> Runner:
         metavar="[NAME=]D1,D2,..",
         help="static shape for an input with dynamic dimensions (repeatable)",
     )
+    p.add_argument(
+        "--simplified",
+        metavar="OUT.onnx",
+        help="also write the ONNX model as imported: static input shapes, every subgraph "
+        "that does not depend on run-time values folded (needs the 'simplify' extra)",
+    )
 
     def run(args: argparse.Namespace) -> int:
-        module = load_model(args.model, parse_input_shapes(args.input_shape))
+        from zkir.files import write_atomic
+
+        shapes = parse_input_shapes(args.input_shape)
+        if args.simplified:
+            from zkir.frontends import simplify_onnx
+            from zkir.frontends.onnx import import_onnx
+
+            folded = simplify_onnx(args.model, shapes)
+            write_atomic(args.simplified, folded.SerializeToString())
+            module = import_onnx(folded, shapes, simplify=False)
+        else:
+            module = load_model(args.model, shapes)
         from zkir.ir_io import print_module
 
         text = print_module(module)
         if args.output:
-            Path(args.output).write_text(text)
+            write_atomic(args.output, text)
         else:
             sys.stdout.write(text)
         return 0

@@ -305,6 +305,12 @@ def _mock_cmd(p: argparse.ArgumentParser) -> Runner:
 @subcommand("report", "per layer: gadget, rows, lookups and share of the circuit")
 def _report_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument("build", help="build directory from zkir compile")
+    p.add_argument(
+        "--plot",
+        metavar="PNG",
+        help="also draw rows per layer (and, when compiled with --calibration, error per layer) to this PNG "
+        "(needs the plot extra: pip install 'zkir[plot]')",
+    )
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
@@ -327,6 +333,11 @@ def _report_cmd(p: argparse.ArgumentParser) -> Runner:
         if accuracy is not None:
             lines += ["", accuracy.format()]
             data["accuracy"] = accuracy.to_json()
+        if args.plot:
+            from zkir.calibration import plot_layers
+
+            plot_layers(args.plot, rows, accuracy)
+            lines.append(f"plotted rows{' and error' if accuracy is not None else ''} per layer to {args.plot}")
         _emit(args, "\n".join(lines), data)
         return 0
 
@@ -365,10 +376,17 @@ def read_accuracy(build: str) -> Accuracy | None:
     from zkir.calibration import Accuracy
     from zkir.workflow import CALIBRATION_FILE
 
+    from zkir.files import FileFormatError, read_json
+
     path = Path(build) / CALIBRATION_FILE
     if not path.exists():
         return None
-    return Accuracy.from_json(json.loads(path.read_text()))
+    try:
+        return Accuracy.from_json(read_json(path))
+    except FileFormatError as e:
+        raise CliError(str(e)) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise CliError(f"{path}: not a zkir calibration file ({type(e).__name__}: {e}): run zkir compile --calibration") from None
 
 
 @subcommand("tune", "fit the layout search's cost model to this machine (proves a few small circuits)")

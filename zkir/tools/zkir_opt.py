@@ -9,9 +9,12 @@ errors as one line on stderr (exit 1) unless --debug asks for the traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Sequence
+from typing import IO
 
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from zkir.context import zkir_dialects
@@ -54,6 +57,19 @@ class ZkirOptMain(xDSLOptMain):
 
         self.available_targets["mlir"] = lambda: MLIRTarget
 
+    def parse_chunk(
+        self, chunk: IO[bytes], file_extension: str, start_offset: int = 0
+    ) -> ModuleOp | None:
+        """Check string literals first (zkir.ir_io.check_strings, linear time):
+        xDSL's lexer backtracks exponentially on an unterminated one."""
+        if file_extension == "mlir":
+            from zkir.ir_io import check_strings
+
+            data = chunk.read()
+            check_strings(data.decode("utf-8"), self.get_input_name(), start_offset)
+            chunk = io.BytesIO(data)
+        return super().parse_chunk(chunk, file_extension, start_offset)
+
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
         super().register_all_arguments(arg_parser)
         arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -86,6 +102,10 @@ def _one_line(e: BaseException, input_name: str) -> str:
     """A compiler-style `file:line:col: message` for any error zkir-opt meets."""
     from xdsl.utils.exceptions import ParseError
 
+    from zkir.ir_io import IRTextError
+
+    if isinstance(e, IRTextError):
+        return str(e)
     if isinstance(e, ParseError):
         loc = e.span.get_location()
         return f"{loc}: {e.msg}"
