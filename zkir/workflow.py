@@ -1029,6 +1029,11 @@ def _weight_placement(plan: CircuitPlan, column: str, row: int) -> Placed | None
 
 def report(build: str | Path) -> list[dict[str, Any]]:
     """Per placement (layer): gadget, rows, lookups per row, share of the band's rows."""
+    return circuit_report(build)[0]
+
+
+def circuit_report(build: str | Path) -> tuple[list[dict[str, Any]], str]:
+    """`report`'s layers, and what sets k (CircuitPlan.what_sets_k), from one plan."""
     build = Path(build)
     plan = _plan(build)
     lookups_of: dict[str, int] = {}
@@ -1051,4 +1056,4 @@ def report(build: str | Path) -> list[dict[str, Any]]:
                 "share": round(placed.structure.rows / rows_total, 4) if placed.columns[0].kind == "advice" else 0.0,
             }
         )
-    return out
+    return out, plan.what_sets_k()

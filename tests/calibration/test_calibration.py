@@ -86,6 +86,7 @@ def test_report_and_calibrate_show_the_accuracy(calibrated, capsys):
     assert main(["report", str(tmp / "cal"), "-q"]) == 0
     out = capsys.readouterr().out
     assert "calibration samples" in out and "argmax" in out and "tanh1" in out
+    assert "what sets k: k=" in out and "lookup table" in out
     assert main(["report", str(tmp / "cal"), "--json", "-q"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["accuracy"]["samples"] == 6
     assert main(["calibrate", str(model), str(samples), "-o", str(tmp / "cli"), "--no-layout-search", "-q"]) == 0

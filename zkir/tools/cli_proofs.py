@@ -314,13 +314,14 @@ def _report_cmd(p: argparse.ArgumentParser) -> Runner:
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
-        from zkir.workflow import Settings, report
+        from zkir.workflow import Settings, circuit_report
 
-        rows = report(args.build)
+        rows, k_reason = circuit_report(args.build)
         s = Settings.load(__import__("pathlib").Path(args.build))
         lines = [
             f"k={s.k} ({1 << s.k} rows, {s.rows} used), {s.advice_columns} advice and "
             f"{s.fixed_columns} fixed columns, {s.lookups} lookup arguments",
+            f"what sets k: {k_reason}",
             f"{'placement':28s} {'gadget':10s} {'column':9s} {'rows':>7s} {'lookup rows':>11s} {'share':>7s}",
         ]
         lines += [
@@ -328,7 +329,7 @@ def _report_cmd(p: argparse.ArgumentParser) -> Runner:
             f"{r['lookups']:11d} {100 * r['share']:6.1f}%"
             for r in rows
         ]
-        data: dict[str, Any] = {"k": s.k, "rows": s.rows, "layers": rows}
+        data: dict[str, Any] = {"k": s.k, "rows": s.rows, "what_sets_k": k_reason, "layers": rows}
         accuracy = read_accuracy(args.build)
         if accuracy is not None:
             lines += ["", accuracy.format()]
