@@ -318,7 +318,7 @@ def _calibrate(
     write_atomic(build / CALIBRATION_FILE, json.dumps(report.to_json(), indent=1))
 
 
-def _load_model(model: str | Path, input_shapes: Any) -> ModuleOp:
+def import_model(model: str | Path, input_shapes: Any = None) -> ModuleOp:
     """zkir.frontends.load_model, refusing input shapes given for names the model
     does not have (one line naming them and the model's inputs)."""
     from zkir.frontends import ModelError, load_model
@@ -446,7 +446,7 @@ def compile_circuit(
             (build / name).unlink()
     start = time.perf_counter()
     progress(f"importing {model}")
-    module = _load_model(model, options.input_shapes)
+    module = import_model(model, options.input_shapes)
     fn = main_function(module)
     in_specs, out_specs = input_specs(fn), output_specs(fn)
     refuse_what_cannot_fit(in_specs, out_specs, options)
@@ -514,7 +514,7 @@ def run_model(
     from zkir.interpreter.program import main_function, output_specs
     from zkir.pass_pipeline import Pipeline
 
-    module = _load_model(model, input_shapes)
+    module = import_model(model, input_shapes)
     fixed = any(isinstance(getattr(r.type, "element_type", None), FixedType) for op in module.walk() for r in op.results)
     if scale_bits is not None and not fixed:
         for passes, _level in _front_passes(CompileOptions(scale_bits=scale_bits))[:2]:

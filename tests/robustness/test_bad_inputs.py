@@ -102,6 +102,8 @@ def test_a_shape_with_a_bad_dimension_is_one_line(tmp_path, spec):
 def test_a_shape_for_an_unknown_input_name_says_so(tmp_path):
     line = zkir("compile", str(MLP), "--input-shape", "nosuch=1,64", "-o", str(tmp_path / "b")).one_line_error()
     assert "no input named 'nosuch'" in line and "pixels" in line
+    line = zkir("import", str(MLP), "--input-shape", "nosuch=1,64", "-o", str(tmp_path / "m.mlir")).one_line_error()
+    assert "no input named 'nosuch'" in line and "pixels" in line
     # a model whose inputs are all static: the name is checked after the import
     model = _relu_model(tmp_path / "m.onnx", [1, 4])
     line = zkir("compile", model, "--input-shape", "nosuch=1,4", "-o", str(tmp_path / "b")).one_line_error()

@@ -42,10 +42,11 @@ USAGE_ERROR = 2
 
 
 def load_model(path: str | Path, input_shapes: Any = None) -> ModuleOp:
-    """Any supported model file (or .mlir) -> ml-dialect ModuleOp (see zkir.frontends)."""
-    from zkir.frontends import load_model as load
+    """Any supported model file (or .mlir) -> ml-dialect ModuleOp (see zkir.frontends),
+    refusing --input-shape names the model does not have."""
+    from zkir.workflow import import_model
 
-    return load(path, input_shapes)
+    return import_model(path, input_shapes)
 
 
 def parse_mlir(path: Path) -> ModuleOp:
