@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from xdsl.dialects import func
 from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, TensorType, i64
 from xdsl.ir import SSAValue
 
@@ -158,15 +157,6 @@ class Accuracy:
         return "\n".join(lines)
 
 
-def _trace(fn: func.FuncOp, args: list[np.ndarray], kernels: Mapping[type, Any]) -> dict[SSAValue, np.ndarray]:
-    env: dict[SSAValue, np.ndarray] = dict(zip(fn.body.block.args, args))
-    for op in fn.body.block.ops:
-        if isinstance(op, func.ReturnOp):
-            break
-        env[op.results[0]] = kernels[type(op)](op, [env[v] for v in op.operands])
-    return env
-
-
 def _scale_of(value: SSAValue) -> int | None:
     ty = value.type
     if isinstance(ty, TensorType) and isinstance(ty.element_type, ml.FixedType):
@@ -178,7 +168,7 @@ def accuracy(float_module: ModuleOp, fixed_module: ModuleOp, samples: Sequence[S
     """Float vs fixed point on `samples`: per output, and per named layer."""
     from zkir.interpreter.float_interp import FLOAT_KERNELS
     from zkir.interpreter.fixed_interp import FIXED_KERNELS
-    from zkir.interpreter.program import bind_inputs
+    from zkir.interpreter.program import bind_inputs, trace
     from zkir.interpreter.rounding import quantize
 
     ffn, qfn = main_function(float_module), main_function(fixed_module)
@@ -189,12 +179,12 @@ def accuracy(float_module: ModuleOp, fixed_module: ModuleOp, samples: Sequence[S
     argmax: list[list[bool]] = []
     for sample in samples:
         fargs = bind_inputs(ffn, dict(sample))
-        fenv = _trace(ffn, fargs, FLOAT_KERNELS)
+        fenv, fret = trace(ffn, fargs, FLOAT_KERNELS)
         qargs = []
         for arg, value in zip(qfn.body.block.args, bind_inputs(qfn, dict(sample))):
             s = _scale_of(arg)
             qargs.append(quantize(value, s) if s is not None else value)
-        qenv = _trace(qfn, qargs, FIXED_KERNELS)
+        qenv, qret = trace(qfn, qargs, FIXED_KERNELS)
         for op in qfn.body.block.ops:
             if not op.results or not op.results[0].name_hint:
                 continue
@@ -209,8 +199,6 @@ def accuracy(float_module: ModuleOp, fixed_module: ModuleOp, samples: Sequence[S
                 continue
             layer_err.setdefault(name, []).append(float(np.max(np.abs(real - fixed), initial=0.0)))
             layer_peak[name] = max(layer_peak.get(name, 0.0), float(np.max(np.abs(real), initial=0.0)))
-        fret, qret = ffn.body.block.last_op, qfn.body.block.last_op
-        assert isinstance(fret, func.ReturnOp) and isinstance(qret, func.ReturnOp)
         errs, agree = [], []
         for fv, qv in zip(fret.arguments, qret.arguments):
             real = np.asarray(fenv[fv], dtype=np.float64)

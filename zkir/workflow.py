@@ -22,7 +22,7 @@ import numpy as np
 
 from zkir.errors import ZkirError
 from zkir.files import FileFormatError, parse_json, read_json, staged_writes, write_atomic
-from zkir.gadgets.io import IORole
+from zkir.gadgets.io import IO_KINDS, IORole
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -294,7 +294,8 @@ def _front_passes(options: CompileOptions) -> list[tuple[tuple[ModulePass, ...],
 
 def _calibrate(
     module: ModuleOp,
-    modules: dict[str, ModuleOp],
+    float_module: ModuleOp,
+    fixed_module: ModuleOp,
     samples: list[dict[str, np.ndarray]],
     in_specs: list[Any],
     in_scales: list[int],
@@ -313,7 +314,7 @@ def _calibrate(
     except WorkflowError as e:
         raise CalibrationError(f"calibration samples: {e}") from None
     ranges = record_lookup_ranges(module, quantized)
-    report = accuracy(modules["float"], modules["fixed"], samples, options.scale_bits)
+    report = accuracy(float_module, fixed_module, samples, options.scale_bits)
     report.table_ranges = {name: [lo, hi] for name, (lo, hi) in ranges.items()}
     write_atomic(build / CALIBRATION_FILE, json.dumps(report.to_json(), indent=1))
 
@@ -464,18 +465,19 @@ def compile_circuit(
         samples = load_samples(options.calibration, [s.name for s in in_specs])
     elif (build / CALIBRATION_FILE).exists():
         (build / CALIBRATION_FILE).unlink()  # an earlier compile's samples say nothing of this one
-    modules: dict[str, ModuleOp] = {}
-    front = _front_passes(options)
-    for i, (passes, level) in enumerate(front):
-        if level == LEVELS[2] and not modules.get("fixed"):
+    # the last step sizes the tables, so calibration runs just before it
+    *to_gadgets, (bound_lookups, gadget_level) = _front_passes(options)
+    references: list[ModuleOp] = []  # float, then fixed point: calibration's accuracy compares them
+    for passes, level in to_gadgets:
+        if level == gadget_level:
             in_scales, out_scales = _scales(main_function(module))
-            modules["fixed"] = module.clone()
-        last_of_level = i + 1 == len(front) or front[i + 1][1] != level
-        run(passes, level, write=last_of_level)
-        if level == LEVELS[0]:
-            modules["float"] = module.clone()
-        if samples is not None and level == LEVELS[2] and not last_of_level:
-            _calibrate(module, modules, samples, in_specs, in_scales, options, build, progress)
+        run(passes, level, write=level != gadget_level)
+        if samples is not None and level != gadget_level:
+            references.append(module.clone())
+    if samples is not None:
+        float_module, fixed_module = references
+        _calibrate(module, float_module, fixed_module, samples, in_specs, in_scales, options, build, progress)
+    run(bound_lookups, gadget_level)
     range_bits = options.range_bits or default_range_bits(module, options.scale_bits)
     run(_layout_passes(options, range_bits, build), LEVELS[3])
     from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
@@ -1051,7 +1053,7 @@ def circuit_report(build: str | Path) -> tuple[list[dict[str, Any]], str]:
                 "rows": placed.structure.rows,
                 "columns": [c.kind for c in placed.columns][0],
                 "lookups": sum(n for k, n in lookups_of.items() if k.startswith(key)) * placed.structure.rows
-                if placed.kind not in tuple(IORole)
+                if placed.kind not in IO_KINDS
                 else 0,
                 "share": round(placed.structure.rows / rows_total, 4) if placed.columns[0].kind == "advice" else 0.0,
             }

@@ -27,7 +27,7 @@ from zkir.dialects import plonk
 from zkir.dialects.resources import to_numpy
 from zkir.gadgets.base import Assignment, Gadget
 from zkir.gadgets.embedding import EmbeddingTable
-from zkir.gadgets.io import IORole
+from zkir.gadgets.io import IO_KINDS, IORole
 from zkir.gadgets.registry import gadget_for
 from zkir.gadgets.tables import Table, TableClashError, TableRegistry, TableSpec
 from zkir.prover import Column
@@ -76,7 +76,6 @@ class Placed:
 
 SOURCE_KINDS = (IORole.INPUT, IORole.CONSTANT, IORole.ZERO)
 """Placements whose one port is a source: values that enter the wiring."""
-IO_KINDS = frozenset(IORole)
 
 
 def input_ports(placed: Placed) -> list[str]:

@@ -35,6 +35,10 @@ class IORole(StrEnum):
         return "in" if self is IORole.OUTPUT else "out"
 
 
+IO_KINDS = frozenset(IORole)
+"""The placement kinds that only hold a tensor (a role, never a gadget's gates)."""
+
+
 class HoldGadget(Gadget):
     """A tensor held in a band of cells, exposed on one port."""
 

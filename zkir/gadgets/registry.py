@@ -19,10 +19,7 @@ from typing import Any
 
 import zkir.gadgets as _package
 from zkir.gadgets.base import GADGETS, Gadget, GadgetParams
-from zkir.gadgets.io import HoldGadget, IORole
-
-_IO_KINDS = {role.value for role in IORole}
-
+from zkir.gadgets.io import IO_KINDS, HoldGadget, IORole
 
 def gadget_class(kind: str) -> type[Gadget]:
     try:
@@ -35,7 +32,7 @@ def gadget_class(kind: str) -> type[Gadget]:
 def gadget_for(kind: str, columns: int, params: Mapping[str, Any] | GadgetParams) -> Gadget:
     """The gadget of `kind` for a band of `columns`, from its Params or from the
     params a plonk.place records (IR attributes or Python values)."""
-    if kind in _IO_KINDS:
+    if kind in IO_KINDS:
         return HoldGadget(columns, IORole(kind).port)
     cls = gadget_class(kind)
     if not isinstance(params, GadgetParams):

@@ -122,15 +122,23 @@ def bind_inputs(
     return out
 
 
-def execute(
+def trace(
     fn: func.FuncOp, args: list[np.ndarray], kernels: Mapping[type, Kernel]
-) -> list[np.ndarray]:
+) -> tuple[dict[SSAValue, np.ndarray], func.ReturnOp]:
+    """Every value `fn` computes on `args`, and its return op."""
     env: dict[SSAValue, np.ndarray] = dict(zip(fn.body.block.args, args))
     for op in fn.body.block.ops:
         if isinstance(op, func.ReturnOp):
-            return [env[v] for v in op.operands]
+            return env, op
         kernel = kernels.get(type(op))
         if kernel is None:
             raise ModelError(f"{op.name}: no interpreter kernel for this op")
         env[op.results[0]] = kernel(op, [env[v] for v in op.operands])
     raise ModelError("func.func @main has no func.return")
+
+
+def execute(
+    fn: func.FuncOp, args: list[np.ndarray], kernels: Mapping[type, Kernel]
+) -> list[np.ndarray]:
+    env, ret = trace(fn, args, kernels)
+    return [env[v] for v in ret.operands]

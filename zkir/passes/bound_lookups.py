@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, TensorType, UnitAttr, i64
+from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, TensorType, i64
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
@@ -97,8 +97,8 @@ class BoundLookup(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: gadget.LookupOp, rewriter: PatternRewriter) -> None:
         fn = op.fn.data
-        if op.attributes.get("bounded") is not None:
-            return
+        if op.get_table_range() is not None:
+            return  # sized already (by this pass, or as written)
         ty = op.result.type
         assert isinstance(ty, TensorType)
         shape = tuple(ty.get_shape())
@@ -124,7 +124,6 @@ class BoundLookup(RewritePattern):
         x = out.clamp(op.input, clamp_lo, clamp_hi, shape) if clamp else op.input
         lookup = gadget.LookupOp(x, SATURATING[fn], table_bits_for(lo, hi), scale, scale, gadget.felt_tensor(shape))
         lookup.properties["table_range"] = DenseArrayBase.from_list(i64, [lo, hi])
-        lookup.attributes["bounded"] = UnitAttr()
         if fn == "gelu":
             correction = out.emit(lookup, out.name + "_correction")
             relu = out.relu(op.input, shape, out.name + "_relu")
@@ -146,6 +145,3 @@ class GadgetBoundLookupsPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(BoundLookup(self.margin), apply_recursively=False).rewrite_module(op)
-        for lookup in op.walk():
-            if isinstance(lookup, gadget.LookupOp):
-                lookup.attributes.pop("bounded", None)

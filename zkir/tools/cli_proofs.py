@@ -72,6 +72,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
 
+SAMPLES_HELP = "sample inputs: a JSON list of input.json-style inputs, or a .npy with a leading sample axis"
+
+
 def _compile_arguments(p: argparse.ArgumentParser) -> None:
     """The options of `zkir compile`, which `zkir calibrate` shares."""
     p.add_argument("-o", "--output", default="build", help="build directory (default: build)")
@@ -152,8 +155,8 @@ def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument(
         "--calibration",
         metavar="SAMPLES",
-        help="sample inputs (a JSON list of input.json-style inputs, or a .npy with a leading sample axis): "
-        "lookup tables are sized to what they give, and the accuracy on them is saved for zkir report",
+        help=f"{SAMPLES_HELP}; lookup tables are sized to what they give, and the accuracy on them is saved "
+        "for zkir report",
     )
     _compile_arguments(p)
 
@@ -348,10 +351,7 @@ def _report_cmd(p: argparse.ArgumentParser) -> Runner:
 @subcommand("calibrate", "compile a model calibrated on sample inputs, and show its accuracy on them")
 def _calibrate_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument("model", help="model file (.onnx, .tflite, .keras, SavedModel dir) or .mlir")
-    p.add_argument(
-        "samples",
-        help="sample inputs: a JSON list of input.json-style inputs, or a .npy with a leading sample axis",
-    )
+    p.add_argument("samples", help=SAMPLES_HELP)
     _compile_arguments(p)
 
     def run(args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ from zkir.dialects import gadget, plonk
 from zkir.dialects.gadget import GadgetOpInterface, LayoutChoice
 from zkir.errors import ZkirError
 from zkir.gadgets.base import Gadget, GadgetParams
-from zkir.gadgets.io import IORole
+from zkir.gadgets.io import IO_KINDS, IORole
 from zkir.gadgets.registry import gadget_class, gadget_for
 from zkir.gadgets.tables import TableClashError, TableRegistry, TableSpec
 from zkir.lowering.gadget_to_plonk.columns import (
@@ -119,7 +119,7 @@ class _Lowering:
         self.wiring.port_shapes[name] = dict(shapes)
         selectors = {role: selector_column(g.key, role) for role in g.selector_roles}
         self.placements.append(plonk.PlaceOp(name, kind, row, rows, columns, shapes, params, selectors))
-        if kind not in set(IORole):
+        if kind not in IO_KINDS:
             self.constraints.add(g)
         return name
 
