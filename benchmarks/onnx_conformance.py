@@ -69,6 +69,8 @@ def run_case(case, tolerance: float = 1e-4) -> tuple[str, str]:
     except UnsupportedModel as e:
         return "unsupported", str(e)
     except ModelError as e:
+        if re.match(r"ONNX opset \d+ is not supported", str(e)):
+            return "unsupported", str(e)  # refused up front, with one line (e.g. opset 1's Not cases)
         return "wrong", f"import error: {e}"
     except Exception as e:  # noqa: BLE001 - a crash is a wrong answer
         return "wrong", f"import crash: {type(e).__name__}: {e}"

@@ -13,7 +13,7 @@ import json
 import math
 import struct
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -319,25 +319,16 @@ def _calibrate(
     write_atomic(build / CALIBRATION_FILE, json.dumps(report.to_json(), indent=1))
 
 
-def import_model(model: str | Path, input_shapes: Any = None) -> ModuleOp:
-    """zkir.frontends.load_model, refusing input shapes given for names the model
-    does not have (one line naming them and the model's inputs)."""
-    from zkir.frontends import ModelError, load_model
+def import_model(model: str | Path, input_shapes: Any = None, notice: Progress | None = None) -> ModuleOp:
+    """zkir.frontends.load_model (a dynamic batch alone set to 1, said through
+    `notice`), refusing input shapes given for names the model does not have
+    (one line naming them and the model's inputs; the importers check that
+    first, this covers .mlir files)."""
+    from zkir.frontends import load_model
     from zkir.interpreter.program import input_specs, main_function
 
     named = dict(input_shapes) if isinstance(input_shapes, Mapping) else {}
-    try:
-        module = load_model(model, input_shapes)
-    except ModelError:
-        if len(named) == 1:
-            # the importer may stop at the input it misses before it sees the name
-            # it does not know: the model's one input, shaped as given, says which
-            try:
-                names = [s.name for s in input_specs(main_function(load_model(model, next(iter(named.values())))))]
-            except (ModelError, ValueError):
-                names = []
-            _check_shape_names(named, names)
-        raise
+    module = load_model(model, input_shapes, notice)
     _check_shape_names(named, [s.name for s in input_specs(main_function(module))])
     return module
 
@@ -358,6 +349,55 @@ def _physical_memory() -> int:
         return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
     except (AttributeError, ValueError, OSError):
         return 0
+
+
+def machine_memory() -> tuple[int, str]:
+    """(bytes, where the figure comes from) of the memory a prover here can use:
+    MemAvailable of /proc/meminfo (free memory plus what the kernel can reclaim,
+    so other programs' use counts), else the physical memory (os.sysconf); 0 if
+    the OS says neither."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024, "MemAvailable in /proc/meminfo"
+    except (OSError, ValueError, IndexError):
+        pass
+    return _physical_memory(), "physical memory"
+
+
+def predicted_peak_memory(plan: CircuitPlan) -> float:
+    """Bytes the cost model (zkir/cost, fitted by `zkir tune`) predicts proving
+    this circuit needs at its peak; 0 if there is no cost model."""
+    from zkir.cost.model import CircuitFeatures, CostModel
+
+    try:
+        model = CostModel.load()
+    except (OSError, ValueError, KeyError):
+        return 0.0
+    return model.memory_bytes(CircuitFeatures.of(plan.cs, plan.k))
+
+
+MEMORY_ADVICE = ("compile with a smaller --table-bits or --scale-bits (a --memory-budget for setup and prove, "
+                 "and sharding, are future work)")
+
+
+def memory_shortfall(plan: CircuitPlan) -> str:
+    """'' when the predicted peak fits this machine's memory, else why not (one line)."""
+    need = predicted_peak_memory(plan)
+    have, source = machine_memory()
+    if not have or need <= have:
+        return ""
+    return (f"proving this circuit (k={plan.k}) is predicted to need {need / 2**30:.1f} GiB, more than "
+            f"the {have / 2**30:.1f} GiB this machine has ({source})")
+
+
+def refuse_without_memory(plan: CircuitPlan, force: bool, command: str) -> None:
+    """The memory guard of setup and prove: refuse to start (WorkflowError) a
+    circuit predicted not to fit, unless forced."""
+    short = "" if force else memory_shortfall(plan)
+    if short:
+        raise WorkflowError(f"{short}: {MEMORY_ADVICE}, or pass --force to {command} anyway")
 
 
 def minimum_prover_memory(k: int) -> float:
@@ -447,7 +487,7 @@ def compile_circuit(
             (build / name).unlink()
     start = time.perf_counter()
     progress(f"importing {model}")
-    module = import_model(model, options.input_shapes)
+    module = import_model(model, options.input_shapes, progress)
     fn = main_function(module)
     in_specs, out_specs = input_specs(fn), output_specs(fn)
     refuse_what_cannot_fit(in_specs, out_specs, options)
@@ -503,11 +543,18 @@ def compile_circuit(
     )
     settings.save(build)
     progress(f"circuit: k={plan.k}, {settings.rows} rows, {plan.cs.num_advice} advice columns")
+    short = memory_shortfall(plan)
+    if short:
+        progress(f"warning: {short}; setup and prove will refuse it without --force: {MEMORY_ADVICE}")
     return settings, plan
 
 
 def run_model(
-    model: str | Path, inputs: Any, scale_bits: int | None = None, input_shapes: Any = None
+    model: str | Path,
+    inputs: Any,
+    scale_bits: int | None = None,
+    input_shapes: Any = None,
+    notice: Progress | None = None,
 ) -> dict[str, Any]:
     """The model's outputs on `inputs`: float, or with `scale_bits` the fixed-point
     values the circuit proves (the same ml-canonicalize and ml-quantize passes as
@@ -516,7 +563,7 @@ def run_model(
     from zkir.interpreter.program import main_function, output_specs
     from zkir.pass_pipeline import Pipeline
 
-    module = import_model(model, input_shapes)
+    module = import_model(model, input_shapes, notice)
     fixed = any(isinstance(getattr(r.type, "element_type", None), FixedType) for op in module.walk() for r in op.results)
     if scale_bits is not None and not fixed:
         for passes, _level in _front_passes(CompileOptions(scale_bits=scale_bits))[:2]:
@@ -554,15 +601,19 @@ def setup(
     progress: Progress = _quiet,
     insecure_test_srs: bool = False,
     plan: CircuitPlan | None = None,
+    force: bool = False,
 ) -> dict[str, float]:
-    """Keys for the compiled circuit.
+    """Keys for the compiled circuit; returns the seconds of its steps ("srs",
+    "keygen") and the sizes "pk_bytes" (pk.bin) and "weight_bytes" (the
+    model's constants as float32).
 
     The SRS is, in order of trust: a ceremony or imported file (`srs_file`);
     else a fresh one from the OS CSPRNG whose tau is discarded (only whoever ran
     this setup could forge); or, for tests only, the seeded SRS whose tau is
     public (`insecure_test_srs`): its keys are marked and verifiers refuse them.
     `plan`: the plan of this build's circuit when the caller has it already
-    (compile_circuit's); else it is built from 4_plonk.mlir."""
+    (compile_circuit's); else it is built from 4_plonk.mlir. Refuses a circuit
+    predicted not to fit this machine's memory unless `force`."""
     from zkir.prover import SRS, keygen, pk_to_bytes, vk_to_bytes
 
     build = Path(build)
@@ -570,6 +621,12 @@ def setup(
     if insecure_test_srs and srs_file is not None:
         raise WorkflowError("give either an SRS file or the insecure test SRS, not both")
     times: dict[str, float] = {}
+    t = time.perf_counter()
+    progress("building the circuit")
+    if plan is None:
+        plan = _plan(build)
+    refuse_without_memory(plan, force, "set up")
+    times["plan"] = time.perf_counter() - t
     t = time.perf_counter()
     if insecure_test_srs:
         progress(f"using the INSECURE test SRS for 2^{settings.k} rows: its tau is public, anyone can forge "
@@ -586,25 +643,32 @@ def setup(
     write_srs = srs_file is None or Path(srs_file).resolve() != (build / "srs.bin").resolve()
     times["srs"] = time.perf_counter() - t
     t = time.perf_counter()
-    progress("building the circuit")
-    if plan is None:
-        plan = _plan(build)
     plan.check_wiring()  # keygen refuses a gadget input cell not tied to its source
     statement = _statement(build, settings, plan)
-    progress("keygen: fixed columns, permutation, commitments")
     pk, vk = keygen(
         srs, plan.cs, plan.fixed_columns(), plan.copy_constraints(), k=settings.k, pinned=plan.pinned_advice(),
-        statement=statement.to_bytes(),
+        statement=statement.to_bytes(), on_phase=lambda phase, detail: progress(f"keygen: {phase}: {detail}"),
     )
+    progress("writing the keys")
+    pk_bytes = pk_to_bytes(pk)
     # the SRS and the keys belong together: a fault while writing any of them
     # leaves all three old files (prove checks that a build's files match)
     with staged_writes() as files:
         if write_srs:
             files.write(build / "srs.bin", srs.to_bytes())
-        files.write(build / "pk.bin", pk_to_bytes(pk))
+        files.write(build / "pk.bin", pk_bytes)
         files.write(build / "vk.bin", vk_to_bytes(vk))
     times["keygen"] = time.perf_counter() - t
+    times["pk_bytes"] = len(pk_bytes)
+    times["weight_bytes"] = 4 * weight_count(plan)
     return times
+
+
+def weight_count(plan: CircuitPlan) -> int:
+    """How many constants (weights, biases, other model constants) the circuit holds."""
+    from zkir.gadgets.io import IORole
+
+    return sum(p.constant_values().size for p in plan.places.values() if p.kind == IORole.CONSTANT)
 
 
 def _load_srs(path: Path, k: int) -> SRS:
@@ -688,17 +752,29 @@ class ProveResult:
     proof_bytes: int
 
 
+@dataclass
+class LoadedKey:
+    """A build's proving key, loaded (and checked against the statement) by
+    the first `prove` given this holder and reused by the next ones: how
+    `prove_batch` reads pk.bin once for many proofs."""
+
+    pk: ProvingKey | None = None
+
+
 def prove(
     build: str | Path,
     inputs: Mapping[str, Any] | Any,
     proof_path: str | Path,
     progress: Progress = _quiet,
     plan: CircuitPlan | None = None,
+    key: LoadedKey | None = None,
+    force: bool = False,
 ) -> ProveResult:
     """A proof of the model's output on `inputs`, written to `proof_path`.
 
     `plan`: the plan of this build's circuit when the caller has it already;
-    else it is built from 4_plonk.mlir."""
+    else it is built from 4_plonk.mlir. `key`: where a key loaded by an
+    earlier call is kept (and this call's is left)."""
     from zkir.backend_halo2.witness import compute_witness
     from zkir.prover import prove as prove_circuit
 
@@ -710,6 +786,8 @@ def prove(
     timings: dict[str, float] = {}
     if plan is None:
         plan = _plan(build)
+    if key is None or key.pk is None:  # a loaded key is memory this process already holds
+        refuse_without_memory(plan, force, "prove")
     # the witness first: an input the circuit cannot prove (a value outside a
     # table) fails in a second, before the key is read
     t = time.perf_counter()
@@ -717,20 +795,71 @@ def prove(
     witness = compute_witness(plan, quantized)
     timings["witness"] = time.perf_counter() - t
     t = time.perf_counter()
-    progress("loading the proving key")
-    pk = _load_proving_key(build)
-    if _statement(build, settings, plan).to_bytes() != pk.vk.statement or settings.k != pk.vk.k:
-        raise WorkflowError(f"{build}: settings.json or the compiled circuit changed since zkir setup (run zkir setup)")
+    if key is not None and key.pk is not None:
+        pk = key.pk  # checked against the statement when it was loaded
+    else:
+        progress(f"load key: pk.bin, {(build / 'pk.bin').stat().st_size / 2**20:.1f} MiB")
+        pk = _load_proving_key(build)
+        if _statement(build, settings, plan).to_bytes() != pk.vk.statement or settings.k != pk.vk.k:
+            raise WorkflowError(f"{build}: settings.json or the compiled circuit changed since zkir setup (run zkir setup)")
+        if key is not None:
+            key.pk = pk
     timings["load"] = time.perf_counter() - t
     progress(f"proving (k={settings.k})")
     phases: dict[str, float] = {}
     t = time.perf_counter()
-    proof = prove_circuit(pk, witness.advice, witness.instance, timings=phases)
+    proof = prove_circuit(pk, witness.advice, witness.instance, timings=phases,
+                          on_phase=lambda phase, detail: progress(f"{phase}: {detail}"))
     timings["prove"] = time.perf_counter() - t
     timings.update({f"prove_{k}": v for k, v in phases.items() if k != "total"})
     data = proof_file_bytes(pk.vk.digest, witness.instance, proof)
     write_atomic(proof_path, data)
     return ProveResult(Path(proof_path), _tensors(settings.outputs, witness.outputs), timings, len(data))
+
+
+def prove_batch(
+    build: str | Path,
+    inputs: Sequence[Mapping[str, Any] | Any],
+    proof_paths: Sequence[str | Path],
+    progress: Progress = _quiet,
+    force: bool = False,
+) -> list[ProveResult]:
+    """One proof per input (inputs[i] -> proof_paths[i]), with the circuit plan
+    built and the proving key loaded once for all of them.
+
+    Every input is checked (names, shapes, finite values) before the first
+    proof, so a bad fifth input does not cost four proofs; the first input's
+    witness is computed before the key is read, as in `prove`."""
+    build = Path(build)
+    if len(inputs) != len(proof_paths):
+        raise WorkflowError(f"{len(inputs)} inputs but {len(proof_paths)} proof paths")
+    if len(set(map(str, proof_paths))) != len(proof_paths):
+        raise WorkflowError("two inputs would write the same proof file")
+    settings = Settings.load(build)
+    if not (build / "pk.bin").exists():
+        raise WorkflowError(f"{build}: no proving key (run zkir setup)")
+    n = len(inputs)
+
+    def which(i: int, e: ZkirError) -> WorkflowError:
+        return WorkflowError(f"input {i + 1} of {n}: {e}")
+
+    for i, x in enumerate(inputs):
+        try:
+            quantize_inputs(settings, x)
+        except WorkflowError as e:
+            raise (e if n == 1 else which(i, e)) from None
+    plan = _plan(build)
+    key = LoadedKey()
+    results = []
+    for i, (x, path) in enumerate(zip(inputs, proof_paths)):
+        step = progress if n == 1 else (lambda msg, i=i: progress(f"[{i + 1}/{n}] {msg}"))
+        try:
+            results.append(prove(build, x, path, step, plan, key, force))
+        except ZkirError as e:
+            if n == 1:
+                raise
+            raise which(i, e) from None
+    return results
 
 
 def _load_proving_key(build: Path) -> ProvingKey:
@@ -793,20 +922,21 @@ class VerifyResult:
 
 
 def read_proof_file(path: Path) -> ProofFile:
-    from zkir.prover import ProofFormatError
-
+    """The parts of a proof file. A file that is not one (bad magic, a header cut
+    short) is bad input (WorkflowError: exit 2), like a malformed header; only
+    proof bytes that parse and fail are a rejected proof."""
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
         raise WorkflowError(f"{path}: no such proof file") from None
     if data[: len(PROOF_MAGIC)] != PROOF_MAGIC:
-        raise ProofFormatError(f"{path}: not a zkir proof file (bad magic)")
+        raise WorkflowError(f"{path}: not a zkir proof file (bad magic)")
     if len(data) < len(PROOF_MAGIC) + 4:
-        raise ProofFormatError(f"{path}: proof file truncated")
+        raise WorkflowError(f"{path}: proof file truncated (in its header)")
     (size,) = struct.unpack_from("<I", data, len(PROOF_MAGIC))
     start = len(PROOF_MAGIC) + 4
     if start + size > len(data):
-        raise ProofFormatError(f"{path}: proof file truncated (public values cut short)")
+        raise WorkflowError(f"{path}: proof file truncated (public values cut short)")
     digest, instance = _proof_header(data[start : start + size], path)
     return ProofFile(digest, instance, data[start + size :])
 
@@ -990,12 +1120,16 @@ class MockFailure:
 
 
 def mock(
-    build: str | Path, inputs: Mapping[str, Any] | Any, tamper: Callable[[Witness], None] | None = None
+    build: str | Path,
+    inputs: Mapping[str, Any] | Any,
+    tamper: Callable[[Witness], None] | None = None,
+    outputs: dict[str, dict[str, Any]] | None = None,
 ) -> list[MockFailure]:
     """Check every gate, lookup and copy on the witness, and the private weights
     against the model's (as the verifier does), naming the placement.
 
     `tamper(witness)` may change the witness first (the soundness tests use it).
+    `outputs`, when given, receives the circuit's outputs (as `prove` reports them).
     """
     from zkir.backend_halo2.witness import compute_witness
     from zkir.prover import MockProver
@@ -1004,6 +1138,8 @@ def mock(
     settings = Settings.load(build)
     plan = _plan(build)
     witness = compute_witness(plan, quantize_inputs(settings, inputs))
+    if outputs is not None:
+        outputs.update(_tensors(settings.outputs, witness.outputs))
     if tamper is not None:
         tamper(witness)
     pinned: dict[int, npt.ArrayLike] = dict(plan.pinned_advice())  # dict is invariant: MockProver wants this type
@@ -1020,6 +1156,27 @@ def mock(
     return out
 
 
+def float_error(build: str | Path, inputs: Mapping[str, Any] | Any, outputs: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+    """Per output, max |fixed-point output - float model's output| on `inputs`:
+    the float interpreter runs the build's 1_ml.mlir (the imported model before
+    quantization). Measured, not proven: the proof is of the fixed-point value."""
+    from zkir.interpreter.float_interp import run_float
+    from zkir.ir_io import read_module
+
+    build = Path(build)
+    settings = Settings.load(build)
+    values = inputs if isinstance(inputs, Mapping) else {settings.inputs[0].name: inputs}
+    arrays = {}
+    for info in settings.inputs:
+        x = np.asarray(values[info.name])
+        arrays[info.name] = x.reshape(info.shape) if list(x.shape) == info.shape[1:] and info.shape[:1] == [1] else x
+    floats = run_float(read_module(build / LEVELS[0]), arrays)
+    return {
+        info.name: float(np.abs(np.asarray(outputs[info.name]["value"]) - np.asarray(f, np.float64)).max(initial=0.0))
+        for info, f in zip(settings.outputs, floats)
+    }
+
+
 def _weight_placement(plan: CircuitPlan, column: str, row: int) -> Placed | None:
     """The constant (weights) placement holding `row` of the advice column named `column`."""
     for p in plan.places.values():
@@ -1030,32 +1187,187 @@ def _weight_placement(plan: CircuitPlan, column: str, row: int) -> Placed | None
 
 
 def report(build: str | Path) -> list[dict[str, Any]]:
-    """Per placement (layer): gadget, rows, lookups per row, share of the band's rows."""
+    """Per placement (layer): gadget, rows, looked-up tuples, share of the advice cells."""
     return circuit_report(build)[0]
+
+
+def _lookups_of(placed: Placed) -> int:
+    """Tuples the placement sends to lookup tables: its lookups per row times
+    the rows where the selectors those lookups read are on (filler slots of a
+    part-filled row included: the argument checks them all the same)."""
+    roles: set[str] = set()
+
+    def selector(role: str) -> int:
+        roles.add(role)
+        return 1
+
+    def cell(slot: int, rotation: int = 0) -> int:
+        return 0
+
+    per_row = len(placed.gadget.lookups(cell, selector))
+    if not per_row:
+        return 0
+    on = [placed.structure.selectors[r] for r in roles if r in placed.structure.selectors]
+    rows = int(np.count_nonzero(np.any(np.stack(on) != 0, axis=0))) if on else placed.structure.rows
+    return per_row * rows
+
+
+def _layer_rows(plan: CircuitPlan) -> list[dict[str, Any]]:
+    """`report`'s lines. share: the placement's advice cells (rows x its advice
+    columns) over all placements' advice cells, so the shares sum to 100% even
+    though private weights sit in a band of their own beside the gadgets."""
+    cells = {
+        name: p.structure.rows * sum(1 for c in p.columns if c.kind == "advice") for name, p in plan.places.items()
+    }
+    total = max(sum(cells.values()), 1)
+    return [
+        {
+            "placement": placed.name,
+            "gadget": placed.kind,
+            "rows": placed.structure.rows,
+            "columns": placed.columns[0].kind,
+            "lookups": 0 if placed.kind in IO_KINDS else _lookups_of(placed),
+            "share": round(cells[name] / total, 4),
+        }
+        for name, placed in plan.places.items()
+    ]
 
 
 def circuit_report(build: str | Path) -> tuple[list[dict[str, Any]], str]:
     """`report`'s layers, and what sets k (CircuitPlan.what_sets_k), from one plan."""
+    plan = _plan(Path(build))
+    return _layer_rows(plan), plan.what_sets_k()
+
+
+@dataclass
+class Prediction:
+    """What the cost model (zkir/cost, `zkir tune` fits it to this machine)
+    predicts for proving one circuit."""
+
+    k: int
+    prove_seconds: float
+    memory_bytes: float
+    cost_model: str
+
+    @staticmethod
+    def of(plan: CircuitPlan) -> Prediction:
+        from zkir.cost.model import CircuitFeatures, CostModel
+
+        model = CostModel.load()
+        features = CircuitFeatures.of(plan.cs, plan.k)
+        return Prediction(plan.k, model.prove_seconds(features), model.memory_bytes(features), model.source)
+
+    def format(self) -> str:
+        return f"k={self.k}, {self.prove_seconds:.3g} s, {self.memory_bytes / 2**30:.2f} GiB"
+
+
+@dataclass
+class Hint:
+    """A compile flag and what re-planning the build with it gives."""
+
+    flag: str
+    why: str
+    predicted: Prediction
+    max_error: float | None = None
+    """With calibration samples: the largest |float - fixed point| over the outputs."""
+
+    def format(self, now: Prediction) -> str:
+        error = f", error vs float {self.max_error:.3g}" if self.max_error is not None else ""
+        same = " (same k)" if self.predicted.k == now.k else ""
+        return f"{self.why}: {self.flag} gives {self.predicted.format()}{same}{error}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"flag": self.flag, "why": self.why, "predicted": asdict(self.predicted), "max_error": self.max_error}
+
+
+LARGE_ERROR_UNITS = 8
+"""An output error above this many units of the last fixed-point place is more
+than rounding: `zkir report` re-plans with 4 more scale bits."""
+
+
+def _max_error(accuracy: Any) -> float | None:
+    return max((o.max_abs for o in accuracy.outputs), default=None) if accuracy is not None else None
+
+
+def replan(build: str | Path, progress: Progress = _quiet, **changes: Any) -> tuple[Prediction, float | None]:
+    """Compile this build's model again (from its 1_ml.mlir, in a scratch
+    directory) with the compile options changed as given, and predict the
+    result: the real layout search and lowering, not an estimate. With the
+    build's calibration samples still at hand, also their output error."""
+    import tempfile
+
+    from zkir.calibration import Accuracy
+
     build = Path(build)
+    settings = Settings.load(build)
+    options = {k: v for k, v in settings.options.items() if k in CompileOptions.__dataclass_fields__}
+    options.update(changes)
+    if options.get("calibration") and not Path(options["calibration"]).exists():
+        options["calibration"] = None
+    with tempfile.TemporaryDirectory(prefix="zkir-replan-") as scratch:
+        _, plan = compile_circuit(build / LEVELS[0], scratch, CompileOptions(**options), _quiet)
+        accuracy = None
+        if (Path(scratch) / CALIBRATION_FILE).exists():
+            accuracy = Accuracy.from_json(read_json(Path(scratch) / CALIBRATION_FILE))
+    return Prediction.of(plan), _max_error(accuracy)
+
+
+def _table_bits_set_k(plan: CircuitPlan, table_bits: int) -> bool:
+    """Whether the largest table, one of 2^table_bits inputs of a nonlinearity
+    (not a range table, not one sized to a clamp or samples), is what fills 2^k."""
+    from zkir.backend_halo2.circuit_plan import table_spec
+    from zkir.gadgets.tables import TableSpec
+
+    specs = [table_spec(t) for t in plan.tables]
+    if not specs:
+        return False
+    largest = max(specs, key=lambda t: t.size)
+    return (
+        largest.size >= plan.rows_used()
+        and isinstance(largest, TableSpec)
+        and largest.fn != "range"
+        and not largest.ranged
+        and largest.bits == table_bits
+    )
+
+
+def explain(build: str | Path, hints: bool = True, progress: Progress = _quiet) -> dict[str, Any]:
+    """Everything `zkir report` shows: the layers, what sets k, the predicted
+    prove time and memory, the accuracy (when compiled with --calibration), and
+    hints, each with its effect found by re-planning (`replan`)."""
+    from zkir.calibration import Accuracy
+
+    build = Path(build)
+    settings = Settings.load(build)
     plan = _plan(build)
-    lookups_of: dict[str, int] = {}
-    for lookup in plan.cs.lookups:
-        key = lookup.name.rsplit("_", 1)[0]
-        lookups_of[key] = lookups_of.get(key, 0) + 1
-    rows_total = max(plan.rows_used(), 1)
-    out = []
-    for placed in plan.places.values():
-        key = placed.gadget.key
-        out.append(
-            {
-                "placement": placed.name,
-                "gadget": placed.kind,
-                "rows": placed.structure.rows,
-                "columns": [c.kind for c in placed.columns][0],
-                "lookups": sum(n for k, n in lookups_of.items() if k.startswith(key)) * placed.structure.rows
-                if placed.kind not in IO_KINDS
-                else 0,
-                "share": round(placed.structure.rows / rows_total, 4) if placed.columns[0].kind == "advice" else 0.0,
-            }
-        )
-    return out, plan.what_sets_k()
+    now = Prediction.of(plan)
+    accuracy = None
+    if (build / CALIBRATION_FILE).exists():
+        try:
+            accuracy = Accuracy.from_json(read_json(build / CALIBRATION_FILE))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise WorkflowError(f"{build / CALIBRATION_FILE}: not a zkir calibration file ({type(e).__name__}: {e})") from None
+    found: list[Hint] = []
+    if hints:
+        table_bits = int(settings.options.get("table_bits", 16))
+        if table_bits > 10 and _table_bits_set_k(plan, table_bits):
+            bits = 12 if table_bits > 12 else table_bits - 2
+            progress(f"re-planning with --table-bits {bits}")
+            predicted, error = replan(build, progress, table_bits=bits)
+            if predicted.k < now.k:
+                found.append(Hint(f"--table-bits {bits}", "a lookup table sets k", predicted, error))
+        error = _max_error(accuracy)
+        scale = int(settings.options.get("scale_bits", 8))
+        if error is not None and error > LARGE_ERROR_UNITS * 2.0**-scale and scale + 4 <= 16:
+            progress(f"re-planning with --scale-bits {scale + 4}")
+            predicted, new_error = replan(build, progress, scale_bits=scale + 4)
+            if new_error is None or new_error < error:
+                found.append(Hint(f"--scale-bits {scale + 4}", f"error vs float is {error:.3g}", predicted, new_error))
+    return {
+        "settings": settings,
+        "layers": _layer_rows(plan),
+        "what_sets_k": plan.what_sets_k(),
+        "predicted": now,
+        "accuracy": accuracy,
+        "hints": found,
+    }

@@ -156,9 +156,9 @@ def test_cli_exit_codes_and_json(build, proof, tmp_path, capsys):
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert record["verified"] is True and record["outputs"]["logits"]["scale"] == 8
     (tmp_path / "junk.bin").write_bytes(b"not a proof at all")
-    assert zkir_main(["verify", str(build), str(tmp_path / "junk.bin"), "--json", "-q"]) == 1
-    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert record["verified"] is False and "bad magic" in record["failed_check"]
+    assert zkir_main(["verify", str(build), str(tmp_path / "junk.bin"), "--json", "-q"]) == 2  # bad input
+    err = capsys.readouterr().err
+    assert "bad magic" in err and len(err.splitlines()) == 1
     assert zkir_main(["prove", str(tmp_path), "--input", str(MLP / "input.json"), "-q"]) == 2
     err = capsys.readouterr().err
     assert "not a zkir build directory" in err and "Traceback" not in err

@@ -161,9 +161,12 @@ def test_a_graph_with_nothing_to_fold_is_not_copied():
     assert onnx_simplify.simplify(model) == (model, "none")
 
 
-def test_dynamic_inputs_are_left_to_the_importer():
-    with pytest.raises(ModelError, match="dynamic shape"):
-        import_onnx(exported_style_model())
+def test_a_dynamic_batch_is_made_static_before_folding():
+    # batch 1 is the importer's choice (said through notice); then every Shape folds
+    notes: list[str] = []
+    module = import_onnx(exported_style_model(), notice=notes.append)
+    assert len(notes) == 1 and "'x' [1, 4]" in notes[0]
+    np.testing.assert_allclose(run_float(module, X[:1])[0], ort_run(exported_style_model(), {"x": X[:1]})[0], rtol=1e-6)
 
 
 # ---------------------------------------------------------------------------
@@ -192,11 +195,13 @@ def test_import_simplified_writes_a_model_onnxruntime_runs_the_same(tmp_path, ca
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exported.onnx", "folded.onnx", "m.mlir"]  # no temp files
 
 
-def test_import_simplified_needs_static_shapes_and_onnx(tmp_path, capsys):
+def test_import_simplified_defaults_the_batch_and_needs_onnx(tmp_path, capsys):
     src = tmp_path / "exported.onnx"
     onnx.save(exported_style_model(), src)
-    code, _, err = _cli(capsys, "import", str(src), "--simplified", str(tmp_path / "f.onnx"))
-    assert code == 2 and err.count("\n") == 1 and "'x' ['?', 4] has a dynamic shape" in err
+    code, _, err = _cli(capsys, "import", str(src), "--simplified", str(tmp_path / "f.onnx"), "-o", str(tmp_path / "m.mlir"))
+    assert code == 0 and err.count("\n") == 1 and "note: dynamic batch dimension set to 1 for input 'x' [1, 4]" in err
+    assert [d.dim_value for d in onnx.load(str(tmp_path / "f.onnx")).graph.input[0].type.tensor_type.shape.dim] == [1, 4]
+    (tmp_path / "f.onnx").unlink()
     tfl = Path(__file__).parents[2] / "examples" / "digits_mlp" / "model.tflite"
     code, _, err = _cli(capsys, "import", str(tfl), "--simplified", str(tmp_path / "f.onnx"))
     assert code == 2 and err.count("\n") == 1 and "ONNX models" in err

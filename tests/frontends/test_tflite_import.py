@@ -90,8 +90,32 @@ def test_not_a_tflite_file_truncated_and_dynamic(tmp_path):
     cut.write_bytes(data[: len(data) // 3])
     with pytest.raises(ModelError):
         import_tflite(cut, [1, 8, 8, 1])
-    with pytest.raises(ModelError, match="dynamic shape"):
-        import_tflite(EXAMPLES / "digits_cnn" / "model.tflite")
+    # Keras exports leave the batch dynamic: it defaults to 1, and the importer says so
+    notes: list[str] = []
+    module = import_tflite(EXAMPLES / "digits_cnn" / "model.tflite", notice=notes.append)
+    assert len(notes) == 1 and "batch dimension set to 1" in notes[0]
+    assert "tensor<1x8x8x1xf32>" in str(module)
+
+
+def test_keras_inputs_with_dynamic_batch_need_no_flag_and_other_dims_are_one_error():
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(2)
+    dense, cat = keras.Input((4,), name="dense_in"), keras.Input((3,), name="cat")
+    model = keras.Model([dense, cat], layers.Dense(2)(layers.Concatenate()([dense, cat])))
+    notes: list[str] = []
+    module = import_keras(model, notice=notes.append)
+    # one line naming both inputs (a DLRM-style model used to need one flag each)
+    assert len(notes) == 1 and "'dense_in' [1, 4]" in notes[0] and "'cat' [1, 3]" in notes[0]
+    x = {"dense_in": np.ones((1, 4), np.float32), "cat": np.full((1, 3), 2, np.float32)}
+    assert_close(run_float(module, x)[0], np.asarray(model([x["dense_in"], x["cat"]])))
+    seq_a, seq_b = keras.Input((None, 4), name="a"), keras.Input((None, 4), name="b")
+    seq = keras.Model([seq_a, seq_b], layers.Add()([seq_a, seq_b]))
+    with pytest.raises(ModelError) as e:
+        import_keras(seq)
+    assert "--input-shape a=1,D,4" in str(e.value) and "--input-shape b=1,D,4" in str(e.value)
+    assert "tensor<1x5x4xf32>" in str(import_keras(seq, {"a": [1, 5, 4], "b": [1, 5, 4]}))
 
 
 def test_unsupported_tflite_ops_are_listed():

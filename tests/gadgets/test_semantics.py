@@ -28,6 +28,8 @@ CASES = [
     ("mul", {}, {"lhs": x, "rhs": pos}),
     ("square", {}, {"input": x}),
     ("maximum", {"table_bits": 8}, {"lhs": x, "rhs": pos}),
+    ("less", {"table_bits": 8}, {"lhs": x, "rhs": pos}),
+    ("select", {}, {"cond": (x > 0).astype(np.int64), "lhs": x, "rhs": pos}),
     ("rescale", {"divisor": 16, "table_bits": 8}, {"input": x * 7, "bias": pos}),
     ("rescale", {"divisor": 16, "table_bits": 8, "relu": True}, {"input": x * 7, "bias": -pos}),
     ("var_div", {"shift": 4, "table_bits": 8}, {"num": x, "den": pos}),

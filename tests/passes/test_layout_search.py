@@ -85,3 +85,60 @@ def test_a_memory_budget_excludes_layouts_and_too_small_a_budget_is_one_line(gad
 def test_too_narrow_bands_are_reported_not_raised(gadget_module, model):
     cand = evaluate(main_function(gadget_module), LayoutChoice(columns=4), model)
     assert not cand.fits and "needs at least" in cand.error
+
+
+WIDE_TANH = """
+func.func @main(%x: tensor<4x8x!gadget.felt>) -> tensor<4x8x!gadget.felt> {
+  %y = gadget.lookup "tanh" %x {table_bits = 16 : i64, in_scale = 12 : i64, out_scale = 12 : i64,
+        table_range = array<i64: LO, HI>} : tensor<4x8x!gadget.felt> -> tensor<4x8x!gadget.felt>
+  func.return %y : tensor<4x8x!gadget.felt>
+}
+"""
+
+
+def _wide_tanh():
+    from zkir.interpreter.nonlinear import clamp_range
+    from zkir.ir_io import parse_module
+
+    lo, hi = clamp_range("tanh", 12)
+    return parse_module(WIDE_TANH.replace("LO", str(lo)).replace("HI", str(hi))), (lo, hi)
+
+
+def test_the_search_splits_a_wide_table_when_that_is_cheaper(model):
+    from zkir.passes.layout_search import op_options
+
+    module, (lo, hi) = _wide_tanh()
+    fn = main_function(module)
+    options = op_options(fn, 12)
+    assert len(options) == 2 and options[0].splits == () and options[1].splits[0][1] == (5, 12)
+    choices = enumerate_choices((8, 16), (12,))
+    direct, _ = search(fn, choices, model)
+    split, candidates = search(fn, choices, model, split_tables=True)
+    assert direct.choice.k == 16 and not direct.ops.splits  # 39749 table rows
+    assert split.ops.splits and split.choice.k == 13  # the 4096-row range table sets k now
+    assert split.seconds < direct.seconds
+    assert "tanh/32" in format_table(candidates, split, fn)
+
+
+def test_the_pass_records_the_split_and_the_circuit_computes_the_same_integers():
+    import numpy as np
+
+    from zkir.backend_halo2.witness import compute_witness
+    from zkir.dialects import gadget
+    from zkir.gadgets.interpret import run_gadget
+    from zkir.prover import MockProver
+
+    module, (lo, hi) = _wide_tanh()
+    x = np.random.default_rng(3).integers(lo, hi + 1, (4, 8))
+    want = run_gadget(module, [x])[0]
+    zkir.pipeline("gadget-layout-search{columns=8,16 range-bits=12}").run(module)
+    (op,) = [o for o in module.walk() if isinstance(o, gadget.LookupOp)]
+    assert op.get_split() == (5, 12)
+    np.testing.assert_array_equal(run_gadget(module, [x])[0], want)
+    zkir.pipeline("convert-gadget-to-plonk,plonk-verify-layout").run(module)
+    plan = CircuitPlan(find_circuit(module))
+    assert plan.k == 13
+    witness = compute_witness(plan, [x])
+    np.testing.assert_array_equal(witness.outputs[0], want)
+    mock = MockProver(plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints())
+    assert mock.verify() == []

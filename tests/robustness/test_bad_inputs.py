@@ -13,6 +13,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from zkir import workflow as W
+from zkir.errors import ZkirError
 
 from robustness_cli import MLP, zkir
 
@@ -104,11 +105,11 @@ def test_a_shape_for_an_unknown_input_name_says_so(tmp_path):
     assert "no input named 'nosuch'" in line and "pixels" in line
     line = zkir("import", str(MLP), "--input-shape", "nosuch=1,64", "-o", str(tmp_path / "m.mlir")).one_line_error()
     assert "no input named 'nosuch'" in line and "pixels" in line
-    # a model whose inputs are all static: the name is checked after the import
+    # a model whose inputs are all static: the name is checked all the same
     model = _relu_model(tmp_path / "m.onnx", [1, 4])
     line = zkir("compile", model, "--input-shape", "nosuch=1,4", "-o", str(tmp_path / "b")).one_line_error()
     assert "no input named 'nosuch'" in line and "(its inputs: x)" in line
-    with pytest.raises(W.WorkflowError, match="no input named 'nosuch'"):
+    with pytest.raises(ZkirError, match="no input named 'nosuch'"):
         W.run_model(model, np.zeros((1, 4)), None, {"nosuch": [1, 4]})
 
 

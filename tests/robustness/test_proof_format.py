@@ -109,3 +109,31 @@ def test_a_proof_for_another_key_is_rejected(build):
     _with_header(build, json.dumps(header))
     run = zkir(*verify_args(build))
     assert run.code == 1 and "another circuit or key" in run.out
+
+
+@pytest.mark.parametrize(
+    "damage, says",
+    [
+        (lambda d: b"XKIR" + d[4:], "not a zkir proof file (bad magic)"),
+        (lambda d: b"not a proof at all", "bad magic"),
+        (lambda d: b"", "bad magic"),
+        (lambda d: d[: len(W.PROOF_MAGIC) + 2], "truncated (in its header)"),
+        (lambda d: d[: START + 10], "truncated (public values cut short)"),
+    ],
+    ids=["magic", "junk", "empty", "size-cut", "values-cut"],
+)
+def test_a_file_that_is_no_proof_file_is_bad_input(build, damage, says):
+    """Bad magic or a header cut short: exit 2 with one line, never exit 1,
+    which says a proof was read and rejected."""
+    path = build / "proof.bin"
+    path.write_bytes(damage(path.read_bytes()))
+    line = zkir(*verify_args(build)).one_line_error()
+    assert says in line, line
+
+
+def test_proof_bytes_cut_after_an_intact_header_are_a_rejected_proof(build):
+    path = build / "proof.bin"
+    header, proof = _split(path.read_bytes())
+    path.write_bytes(W.PROOF_MAGIC + struct.pack("<I", len(header)) + header + proof[: len(proof) // 2])
+    run = zkir(*verify_args(build))
+    assert run.code == 1 and run.out.startswith("REJECTED:"), (run.code, run.out, run.err)

@@ -91,9 +91,21 @@ def test_unreadable_opset(tmp_path, capsys):
     assert "opset 99 is not supported" in _bad(capsys, "import", str(path))
 
 
-def test_dynamic_shape_without_input_shape(capsys):
-    err = _bad(capsys, "import", str(MLP / "model.onnx"))
-    assert "dynamic shape" in err and "--input-shape" in err
+def test_dynamic_batch_without_input_shape_is_one_and_said(capsys):
+    code, out, err = _run(capsys, "import", str(MLP / "model.onnx"))
+    assert code == 0 and "tensor<1x64xf32>" in out
+    assert err.count("\n") == 1 and err.startswith("zkir import: note: dynamic batch dimension set to 1")
+
+
+def test_every_input_with_other_dynamic_dimensions_is_in_one_error(tmp_path, capsys):
+    nodes = [helper.make_node("Add", ["a", "b"], ["y"], name="add")]
+    model = make_model(nodes, [("a", ["N", "seq"]), ("b", ["N", "seq"])], [("y", None)])
+    path = tmp_path / "seq.onnx"
+    path.write_bytes(model.SerializeToString())
+    err = _bad(capsys, "import", str(path))
+    assert "dynamic shape" in err and "--input-shape a=1,seq --input-shape b=1,seq" in err
+    code, out, _ = _run(capsys, "import", str(path), "--input-shape", "a=1,5", "--input-shape", "b=1,5")
+    assert code == 0 and "tensor<1x5xf32>" in out
 
 
 def test_wrong_input_shape(tmp_path, capsys):

@@ -29,6 +29,7 @@ from zkir.gadgets.base import Assignment, Gadget
 from zkir.gadgets.embedding import EmbeddingTable
 from zkir.gadgets.io import IO_KINDS, IORole
 from zkir.gadgets.registry import gadget_for
+from zkir.gadgets.segments import SegmentTable
 from zkir.gadgets.tables import Table, TableClashError, TableRegistry, TableSpec
 from zkir.prover import Column
 from zkir.prover.constraint_system import ConstraintSystem
@@ -96,11 +97,14 @@ def input_ports(placed: Placed) -> list[str]:
     return [port for port in placed.structure.ports if port not in placed.structure.outputs]
 
 
-def table_spec(op: plonk.LookupTableOp) -> TableSpec | EmbeddingTable:
+def table_spec(op: plonk.LookupTableOp) -> TableSpec | EmbeddingTable | SegmentTable:
     """The contents a plonk.lookup_table tabulates."""
     if op.data is not None:
         return EmbeddingTable(op.sym_name.data, to_numpy(op.data))
     ranged = op.get_input_range()
+    segments = op.get_segments()
+    if ranged is not None and segments is not None:
+        return SegmentTable(op.fn.data, op.get_scale(), op.get_in_scale(), *ranged, *segments)
     lo, hi = ranged if ranged is not None else (None, None)
     return TableSpec(op.fn.data, op.get_bits(), op.get_scale(), op.get_in_scale(), lo, hi)
 

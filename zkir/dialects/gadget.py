@@ -176,6 +176,53 @@ def set_layout(fn: func.FuncOp, choice: LayoutChoice) -> None:
     fn.attributes[LAYOUT_ATTR] = LayoutAttr(choice)
 
 
+MAX_SPLIT_LOW_BITS = 8
+"""Segments of at most 2^8 inputs: the fit that proves a split exact compares
+every pair of a segment's inputs."""
+
+
+@irdl_attr_definition
+class SplitAttr(ParametrizedAttribute):
+    """How gadget-layout-search decomposed a lookup: `#gadget.split<low_bits = b,
+    frac_bits = e>` on a `gadget.lookup` with a `table_range`.
+
+    The input is split as x - lo = 2^b h + l and the output read as
+    T[h] + floor((a[h] + B[h] l) / 2^e) from a table of one row per segment h
+    (zkir.gadgets.segments): a table 2^b times shorter, each item a few range
+    checks more. The search sets it only where that formula equals the exact
+    table on every input of the table's range, so the op's meaning is unchanged.
+    """
+
+    name = "gadget.split"
+
+    low_bits: IntAttr
+    frac_bits: IntAttr
+
+    def __init__(self, low_bits: int, frac_bits: int):
+        super().__init__(IntAttr(low_bits), IntAttr(frac_bits))
+
+    def verify(self) -> None:
+        if not 1 <= self.low_bits.data <= MAX_SPLIT_LOW_BITS:
+            raise VerifyException(f"gadget.split: low_bits must be in [1, {MAX_SPLIT_LOW_BITS}], got {self.low_bits.data}")
+        if not 1 <= self.frac_bits.data <= MAX_TABLE_BITS:
+            raise VerifyException(f"gadget.split: frac_bits must be in [1, {MAX_TABLE_BITS}], got {self.frac_bits.data}")
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<low_bits = {self.low_bits.data}, frac_bits = {self.frac_bits.data}>")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> tuple[IntAttr, ...]:
+        values: list[int] = []
+        with parser.in_angle_brackets():
+            for i, key in enumerate(("low_bits", "frac_bits")):
+                if i:
+                    parser.parse_punctuation(",", " in gadget.split")
+                parser.parse_keyword(key, " in gadget.split")
+                parser.parse_punctuation("=", " in gadget.split")
+                values.append(parser.parse_integer(allow_boolean=False, allow_negative=False))
+        return IntAttr(values[0]), IntAttr(values[1])
+
+
 # ---------------------------------------------------------------------------
 # The gadget op interface
 # ---------------------------------------------------------------------------
@@ -224,6 +271,11 @@ class GadgetOpInterface(Operation, abc.ABC):
 
     def gadget_params(self) -> dict[str, ParamValue]:
         return {}
+
+    def gadget_kind(self) -> str:
+        """The gadget this op is laid out as: `GADGET_KIND`, unless a layout
+        choice recorded on the op picks another (a split lookup)."""
+        return self.GADGET_KIND
 
     @abc.abstractmethod
     def input_ports(self) -> dict[str, InputPort]:
@@ -404,6 +456,58 @@ class MaximumOp(_BinaryOp):
 
     name = "gadget.maximum"
     GADGET_KIND: ClassVar[str] = "maximum"
+
+
+@irdl_op_definition
+class LessOp(_BinaryOp):
+    """Elementwise lhs < rhs as 0/1 (a bit and a range check, zkir.gadgets.compare);
+    the other comparisons are built from it."""
+
+    name = "gadget.less"
+    GADGET_KIND: ClassVar[str] = "less"
+
+
+@irdl_op_definition
+class SelectOp(IRDLOperation, GadgetOpInterface):
+    """out = lhs where cond is 1, rhs where it is 0, elementwise with broadcasting;
+    the gadget also proves cond is 0 or 1 (zkir.gadgets.select)."""
+
+    name = "gadget.select"
+    GADGET_KIND: ClassVar[str] = "select"
+
+    cond = operand_def(TensorType)
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = (
+        "$cond `,` $lhs `,` $rhs attr-dict `:` `(` type($cond) `,` type($lhs) `,` "
+        "type($rhs) `)` `->` type($result)"
+    )
+    traits = traits_def(Pure())
+
+    def __init__(self, cond: SSAValue, lhs: SSAValue, rhs: SSAValue, result_type: Attribute):
+        super().__init__(operands=[cond, lhs, rhs], result_types=[result_type])
+
+    def verify_(self) -> None:
+        shape = broadcast_shapes(
+            broadcast_shapes(
+                _felt_tensor(self.cond, "cond", self.name).get_shape(),
+                _felt_tensor(self.lhs, "lhs", self.name).get_shape(),
+                self.name,
+            ),
+            _felt_tensor(self.rhs, "rhs", self.name).get_shape(),
+            self.name,
+        )
+        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
+
+    def input_ports(self) -> dict[str, InputPort]:
+        out = _result_shape(self)
+        return {
+            "cond": InputPort.broadcast(self.cond, out),
+            "lhs": InputPort.broadcast(self.lhs, out),
+            "rhs": InputPort.broadcast(self.rhs, out),
+        }
 
 
 @irdl_op_definition
@@ -705,6 +809,9 @@ class LookupOp(_ElementwiseOp):
     table_range = opt_prop_def(DenseArrayBase.constr(i64))
     """[lo, hi]: the table holds exactly the inputs lo..hi (lo <= 0 <= hi),
     instead of the signed table_bits-bit range."""
+    split = opt_prop_def(SplitAttr)
+    """Set by gadget-layout-search: the table_range read through a table of
+    segments (zkir.gadgets.segments), laid out as the `split_lookup` gadget."""
 
     assembly_format = "$fn $input attr-dict `:` type($input) `->` type($result)"
     irdl_options = (ParsePropInAttrDict(),)
@@ -747,6 +854,8 @@ class LookupOp(_ElementwiseOp):
                 raise VerifyException(f"{self.name}: table_range must be [lo, hi] with lo <= 0 <= hi, got {list(table)}")
             if max(-table[0], table[1] + 1) > 1 << (bits - 1):
                 raise VerifyException(f"{self.name}: table_range {list(table)} needs more than table_bits = {bits}")
+        if self.split is not None and self.table_range is None:
+            raise VerifyException(f"{self.name}: a split lookup needs a table_range (the inputs its segments cover)")
         if not 1 <= bits <= MAX_TABLE_BITS:
             raise VerifyException(
                 f"{self.name}: table_bits must be in [1, {MAX_TABLE_BITS}], got {bits}"
@@ -773,9 +882,27 @@ class LookupOp(_ElementwiseOp):
     def get_out_scale(self) -> int:
         return self.out_scale.value.data
 
+    def set_table_range(self, lo: int, hi: int) -> None:
+        self.properties["table_range"] = DenseArrayBase.from_list(i64, [lo, hi])
+
+    def get_split(self) -> tuple[int, int] | None:
+        """(low_bits, frac_bits) of the layout search's split, if any."""
+        if self.split is None:
+            return None
+        return self.split.low_bits.data, self.split.frac_bits.data
+
+    def set_split(self, split: tuple[int, int] | None) -> None:
+        if split is None:
+            self.properties.pop("split", None)
+        else:
+            self.properties["split"] = SplitAttr(*split)
+
+    def gadget_kind(self) -> str:
+        return self.GADGET_KIND if self.split is None else "split_lookup"
+
     def gadget_params(self) -> dict[str, ParamValue]:
         in_scale, out_scale = self.get_in_scale(), self.get_out_scale()
-        return {
+        params: dict[str, ParamValue] = {
             "fn": self.fn.data,
             "table_bits": self.get_table_bits(),
             "scale": out_scale,
@@ -783,6 +910,11 @@ class LookupOp(_ElementwiseOp):
             "table_lo": None if self.table_range is None else _axes(self.table_range)[0],
             "table_hi": None if self.table_range is None else _axes(self.table_range)[1],
         }
+        split = self.get_split()
+        if split is not None:
+            del params["table_bits"]  # the range table's bits come from the layout
+            params["low_bits"], params["frac_bits"] = split
+        return params
 
 
 @irdl_op_definition
@@ -899,6 +1031,8 @@ GadgetDialect = Dialect(
         SubOp,
         MulOp,
         MaximumOp,
+        LessOp,
+        SelectOp,
         VarDivOp,
         SqrtOp,
         SquareOp,
@@ -910,5 +1044,5 @@ GadgetDialect = Dialect(
         RangeCheckOp,
         RewireOp,
     ],
-    [FeltType, LayoutAttr],
+    [FeltType, LayoutAttr, SplitAttr],
 )

@@ -13,6 +13,7 @@ Layouts follow ONNX: activations NCHW, convolution weights OIHW.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import (
@@ -24,8 +25,10 @@ from xdsl.dialects.builtin import (
     IntAttr,
     IntegerAttr,
     IntegerType,
+    StringAttr,
     TensorType,
     f64,
+    i1,
     i64,
 )
 from xdsl.ir import Attribute, Dialect, SSAValue, TypeAttribute
@@ -105,13 +108,35 @@ def is_numeric_element(ty: Attribute) -> bool:
     return isinstance(ty, FixedType | AnyFloat)
 
 
-def element_of(value: SSAValue, what: str, op_name: str) -> Attribute:
+BOOL = i1
+"""The element type of booleans (comparison results, masks): in the circuit each
+is a field element proven to be 0 or 1."""
+
+
+def is_integer_element(ty: Attribute) -> bool:
+    """i64: indices and other integers a model computes with (exact, scale 0)."""
+    return ty == i64
+
+
+def is_bool_element(ty: Attribute) -> bool:
+    return ty == BOOL
+
+
+def element_of(value: SSAValue, what: str, op_name: str, integers: bool = False) -> Attribute:
+    """The element type of a numeric operand: float or !ml.fixed, and with
+    `integers` also i64 (index arithmetic); booleans never."""
     el = tensor_type(value, what, op_name).element_type
-    if not is_numeric_element(el):
-        raise VerifyException(
-            f"{op_name}: {what} must hold floats or !ml.fixed values, got {el}"
-        )
+    if not is_numeric_element(el) and not (integers and is_integer_element(el)):
+        allowed = "floats, !ml.fixed or i64 values" if integers else "floats or !ml.fixed values"
+        raise VerifyException(f"{op_name}: {what} must hold {allowed}, got {el}")
     return el
+
+
+def bool_of(value: SSAValue, what: str, op_name: str) -> TensorType:
+    ty = tensor_type(value, what, op_name)
+    if not is_bool_element(ty.element_type):
+        raise VerifyException(f"{op_name}: {what} must hold booleans (i1), got {ty.element_type}")
+    return ty
 
 
 def product_element(lhs: Attribute, rhs: Attribute, op_name: str) -> Attribute:
@@ -207,6 +232,9 @@ class ConstantOp(IRDLOperation):
 class _ElementwiseBinaryOp(IRDLOperation):
     """Numpy-broadcasting binary op on operands of one element type."""
 
+    INTEGERS: ClassVar[bool] = False
+    """Whether the op also takes i64 operands (exact integer arithmetic)."""
+
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
     result = result_def(TensorType)
@@ -230,8 +258,8 @@ class _ElementwiseBinaryOp(IRDLOperation):
         return lhs
 
     def verify_(self) -> None:
-        lhs_el = element_of(self.lhs, "lhs", self.name)
-        rhs_el = element_of(self.rhs, "rhs", self.name)
+        lhs_el = element_of(self.lhs, "lhs", self.name, self.INTEGERS)
+        rhs_el = element_of(self.rhs, "rhs", self.name, self.INTEGERS)
         shape = broadcast_shapes(
             tensor_type(self.lhs, "lhs", self.name).get_shape(),
             tensor_type(self.rhs, "rhs", self.name).get_shape(),
@@ -247,11 +275,13 @@ class _ElementwiseBinaryOp(IRDLOperation):
 @irdl_op_definition
 class AddOp(_ElementwiseBinaryOp):
     name = "ml.add"
+    INTEGERS: ClassVar[bool] = True
 
 
 @irdl_op_definition
 class SubOp(_ElementwiseBinaryOp):
     name = "ml.sub"
+    INTEGERS: ClassVar[bool] = True
 
 
 @irdl_op_definition
@@ -259,6 +289,7 @@ class MulOp(_ElementwiseBinaryOp):
     """Elementwise product; fixed-point scales add up."""
 
     name = "ml.mul"
+    INTEGERS: ClassVar[bool] = True
 
     def expected_element(self, lhs: Attribute, rhs: Attribute) -> Attribute:
         return product_element(lhs, rhs, self.name)
@@ -421,6 +452,9 @@ class Conv2dOp(IRDLOperation):
 
 
 class _ElementwiseUnaryOp(IRDLOperation):
+    INTEGERS: ClassVar[bool] = False
+    """Whether the op also takes i64 operands."""
+
     input = operand_def(TensorType)
     result = result_def(TensorType)
 
@@ -434,7 +468,7 @@ class _ElementwiseUnaryOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        element_of(self.input, "input", self.name)
+        element_of(self.input, "input", self.name, self.INTEGERS)
         if self.input.type != self.result.type:
             raise VerifyException(
                 f"{self.name}: result type {self.result.type} must equal the input "
@@ -642,6 +676,7 @@ class ReciprocalOp(_ElementwiseUnaryOp):
 @irdl_op_definition
 class NegOp(_ElementwiseUnaryOp):
     name = "ml.neg"
+    INTEGERS: ClassVar[bool] = True
 
 
 @irdl_op_definition
@@ -649,6 +684,7 @@ class ClipOp(_ElementwiseUnaryOp):
     """Clamp to [min, max] (relu6 is clip 0..6); bounds are reals at any scale."""
 
     name = "ml.clip"
+    INTEGERS: ClassVar[bool] = True  # indices clamped to a table's rows
 
     min = prop_def(FloatAttr)
     max = prop_def(FloatAttr)
@@ -694,11 +730,13 @@ class DivOp(_ElementwiseBinaryOp):
 @irdl_op_definition
 class MaximumOp(_ElementwiseBinaryOp):
     name = "ml.maximum"
+    INTEGERS: ClassVar[bool] = True
 
 
 @irdl_op_definition
 class WhereOp(IRDLOperation):
-    """select(cond, x, y) elementwise with broadcasting; cond is an integer mask."""
+    """select(cond, x, y) elementwise with broadcasting; cond is a boolean (i1)
+    computed at run time, or an integer mask constant (non-zero: lhs)."""
 
     name = "ml.where"
 
@@ -731,6 +769,167 @@ class WhereOp(IRDLOperation):
         result = tensor_type(self.result, "result", self.name)
         expect_shape(result.get_shape(), shape, self.name)
         _same_element(a, result, self.name)
+
+
+# -- comparisons, booleans, casts ----------------------------------------------
+
+COMPARE_PREDICATES = ("lt", "le", "gt", "ge", "eq", "ne")
+"""ml.compare's predicates: ONNX Less, LessOrEqual, Greater, GreaterOrEqual, Equal
+and the negation of Equal."""
+
+
+@irdl_op_definition
+class CompareOp(IRDLOperation):
+    """lhs `predicate` rhs elementwise with broadcasting, a boolean (i1) tensor.
+
+    Operands share one element type (one scale in fixed point, so the integers
+    compare as the reals do); i64 operands compare as integers."""
+
+    name = "ml.compare"
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+    predicate = prop_def(StringAttr)
+
+    assembly_format = (
+        "$predicate `,` $lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` "
+        "`->` type($result)"
+    )
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(self, predicate: str, lhs: SSAValue, rhs: SSAValue, result_type: TensorType):
+        super().__init__(
+            operands=[lhs, rhs], result_types=[result_type], properties={"predicate": StringAttr(predicate)}
+        )
+
+    def get_predicate(self) -> str:
+        return self.predicate.data
+
+    def verify_(self) -> None:
+        if self.get_predicate() not in COMPARE_PREDICATES:
+            raise VerifyException(
+                f"{self.name}: predicate must be one of {', '.join(COMPARE_PREDICATES)}, "
+                f"got '{self.get_predicate()}'"
+            )
+        lhs = element_of(self.lhs, "lhs", self.name, integers=True)
+        rhs = element_of(self.rhs, "rhs", self.name, integers=True)
+        if lhs != rhs:
+            raise VerifyException(
+                f"{self.name}: operand element types differ ({lhs} vs {rhs}); "
+                "fixed-point operands must share a scale"
+            )
+        shape = broadcast_shapes(
+            tensor_type(self.lhs, "lhs", self.name).get_shape(),
+            tensor_type(self.rhs, "rhs", self.name).get_shape(),
+            self.name,
+        )
+        result = bool_of(self.result, "result", self.name)
+        expect_shape(result.get_shape(), shape, self.name)
+
+
+@irdl_op_definition
+class NotOp(IRDLOperation):
+    """Logical negation of a boolean tensor."""
+
+    name = "ml.not"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue):
+        super().__init__(operands=[input], result_types=[input.type])
+
+    def verify_(self) -> None:
+        src = bool_of(self.input, "input", self.name)
+        if self.result.type != src:
+            raise VerifyException(f"{self.name}: result type must equal the input type")
+
+
+class _LogicalOp(IRDLOperation):
+    """A broadcasting binary op on booleans, with a boolean result."""
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = (
+        "$lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($result)"
+    )
+    traits = traits_def(Pure())
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: TensorType):
+        super().__init__(operands=[lhs, rhs], result_types=[result_type])
+
+    def verify_(self) -> None:
+        shape = broadcast_shapes(
+            bool_of(self.lhs, "lhs", self.name).get_shape(),
+            bool_of(self.rhs, "rhs", self.name).get_shape(),
+            self.name,
+        )
+        expect_shape(bool_of(self.result, "result", self.name).get_shape(), shape, self.name)
+
+
+@irdl_op_definition
+class AndOp(_LogicalOp):
+    name = "ml.and"
+
+
+@irdl_op_definition
+class OrOp(_LogicalOp):
+    name = "ml.or"
+
+
+@irdl_op_definition
+class XorOp(_LogicalOp):
+    name = "ml.xor"
+
+
+@irdl_op_definition
+class CastOp(IRDLOperation):
+    """Convert between reals, integers and booleans, elementwise.
+
+    Allowed: integer or boolean -> real (exact: v becomes v * 2^s in fixed
+    point), real -> integer (truncation toward zero, ONNX's rule), real or
+    integer -> boolean (non-zero), boolean -> integer. Real -> real is no
+    conversion and fixed -> fixed is ml.rescale's job, so both are refused."""
+
+    name = "ml.cast"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, result_type: TensorType):
+        super().__init__(operands=[input], result_types=[result_type])
+
+    @staticmethod
+    def kind_of(el: Attribute) -> str | None:
+        """'real', 'int' or 'bool', None for element types a cast does not take."""
+        if is_numeric_element(el):
+            return "real"
+        if is_integer_element(el):
+            return "int"
+        if is_bool_element(el):
+            return "bool"
+        return None
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        dst = tensor_type(self.result, "result", self.name)
+        expect_shape(dst.get_shape(), src.get_shape(), self.name)
+        a, b = self.kind_of(src.element_type), self.kind_of(dst.element_type)
+        if a is None or b is None or a == b:
+            raise VerifyException(
+                f"{self.name}: cannot cast {src.element_type} to {dst.element_type} "
+                "(casts go between reals, i64 integers and i1 booleans)"
+            )
 
 
 # -- reductions ----------------------------------------------------------------
@@ -1195,6 +1394,63 @@ class GatherOp(IRDLOperation):
         _same_element(src, dst, self.name)
 
 
+@irdl_op_definition
+class ExpandOp(IRDLOperation):
+    """numpy.broadcast_to(input, result shape): ONNX Expand, wiring only."""
+
+    name = "ml.expand"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, result_type: TensorType):
+        super().__init__(operands=[input], result_types=[result_type])
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        dst = tensor_type(self.result, "result", self.name)
+        shape = broadcast_shapes(src.get_shape(), dst.get_shape(), self.name)
+        expect_shape(dst.get_shape(), shape, self.name)
+        _same_element(src, dst, self.name)
+
+
+@irdl_op_definition
+class TileOp(IRDLOperation):
+    """numpy.tile(input, repeats), one repeat count per dimension: ONNX Tile."""
+
+    name = "ml.tile"
+
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    repeats = prop_def(DenseArrayBase.constr(i64))
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, repeats: Sequence[int], result_type: TensorType):
+        super().__init__(
+            operands=[input], result_types=[result_type], properties={"repeats": _i64_array(repeats)}
+        )
+
+    def get_repeats(self) -> tuple[int, ...]:
+        return _int_list(self.repeats)
+
+    def verify_(self) -> None:
+        src = tensor_type(self.input, "input", self.name)
+        repeats = self.get_repeats()
+        if len(repeats) != src.get_num_dims() or min(repeats, default=1) < 1:
+            raise VerifyException(
+                f"{self.name}: needs {src.get_num_dims()} repeats >= 1, got {list(repeats)}"
+            )
+        dst = tensor_type(self.result, "result", self.name)
+        expect_shape(dst.get_shape(), [d * r for d, r in zip(src.get_shape(), repeats)], self.name)
+        _same_element(src, dst, self.name)
+
+
 MLDialect = Dialect(
     "ml",
     [
@@ -1221,6 +1477,12 @@ MLDialect = Dialect(
         NegOp,
         ClipOp,
         WhereOp,
+        CompareOp,
+        NotOp,
+        AndOp,
+        OrOp,
+        XorOp,
+        CastOp,
         ReduceSumOp,
         ReduceMaxOp,
         ReduceMeanOp,
@@ -1232,6 +1494,8 @@ MLDialect = Dialect(
         PadOp,
         SliceOp,
         GatherOp,
+        ExpandOp,
+        TileOp,
     ],
     [FixedType],
 )
@@ -1263,6 +1527,14 @@ __all__ = [
     "NegOp",
     "ClipOp",
     "WhereOp",
+    "CompareOp",
+    "NotOp",
+    "AndOp",
+    "OrOp",
+    "XorOp",
+    "CastOp",
+    "BOOL",
+    "COMPARE_PREDICATES",
     "ReduceSumOp",
     "ReduceMaxOp",
     "ReduceMeanOp",
@@ -1274,6 +1546,8 @@ __all__ = [
     "PadOp",
     "SliceOp",
     "GatherOp",
+    "ExpandOp",
+    "TileOp",
     "conv2d_output_shape",
     "pool2d_output_shape",
 ]

@@ -375,6 +375,9 @@ class LookupTableOp(IRDLOperation):
     input_range = opt_prop_def(DenseArrayBase.constr(i64))
     """[lo, hi]: a function table holding exactly the inputs lo..hi (else the
     signed `bits`-bit range)."""
+    segments = opt_prop_def(DenseArrayBase.constr(i64))
+    """[low_bits, frac_bits]: instead of (input, output), one row (h, T, a, B) per
+    segment of 2^low_bits inputs of input_range (zkir.gadgets.segments)."""
 
     assembly_format = "$sym_name attr-dict"
     irdl_options = (ParsePropInAttrDict(),)
@@ -390,6 +393,7 @@ class LookupTableOp(IRDLOperation):
         in_scale: int | None = None,
         data: Attribute | None = None,
         input_range: tuple[int, int] | None = None,
+        segments: tuple[int, int] | None = None,
     ):
         props: dict[str, Attribute] = {
             "sym_name": StringAttr(sym_name),
@@ -404,6 +408,8 @@ class LookupTableOp(IRDLOperation):
             props["data"] = data
         if input_range is not None:
             props["input_range"] = DenseArrayBase.from_list(i64, list(input_range))
+        if segments is not None:
+            props["segments"] = DenseArrayBase.from_list(i64, list(segments))
         super().__init__(properties=props)
 
     @property
@@ -427,10 +433,24 @@ class LookupTableOp(IRDLOperation):
             raise VerifyException(f"{self.name}: input_range must be [lo, hi], got {list(values)}")
         return values[0], values[1]
 
+    def get_segments(self) -> tuple[int, int] | None:
+        """(low_bits, frac_bits) of a segment table, else None."""
+        if self.segments is None:
+            return None
+        values = tuple(int(v) for v in cast(DenseArrayBase[IntegerType], self.segments).get_values())
+        if len(values) != 2 or not 1 <= values[0] <= 24 or not 0 <= values[1] <= 24:
+            raise VerifyException(f"{self.name}: segments must be [low_bits, frac_bits] in [1, 24], got {list(values)}")
+        return values[0], values[1]
+
     def get_size(self) -> int:
         """Rows the table fills: an embedding's entries, a ranged table's
-        hi - lo + 1 inputs, else 2^bits."""
+        hi - lo + 1 inputs (a segment table's one row per 2^low_bits of them),
+        else 2^bits."""
         ranged = self.get_input_range()
+        segments = self.get_segments()
+        if ranged is not None and segments is not None:  # from lo rounded down to 2^low_bits
+            origin = (ranged[0] >> segments[0]) << segments[0]
+            return -(-(ranged[1] - origin + 1) // (1 << segments[0]))
         if ranged is not None:
             return ranged[1] - ranged[0] + 1
         if self.data is None:
@@ -442,6 +462,10 @@ class LookupTableOp(IRDLOperation):
     def verify_(self) -> None:
         fn = self.fn.data
         expected = {"range": 2, "embedding": 4}.get(fn, 3)
+        if self.get_segments() is not None:
+            expected = 5
+            if self.get_input_range() is None:
+                raise VerifyException(f"{self.name}: a segment table needs the input_range it covers")
         if (fn == "embedding") != (self.data is not None):
             raise VerifyException(f"{self.name}: an 'embedding' table, and only it, holds data")
         if fn not in ("range", "embedding") and fn not in NONLINEARITY_NAMES:

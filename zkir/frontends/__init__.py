@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zkir.frontends.errors import ModelError
+from zkir.frontends.shapes import Notice
 
 if TYPE_CHECKING:  # the importers (and xdsl, onnx) load lazily
     from onnx import ModelProto
@@ -21,10 +22,12 @@ if TYPE_CHECKING:  # the importers (and xdsl, onnx) load lazily
 __all__ = ["ModelError", "load_model", "parse_mlir", "simplify_onnx"]
 
 
-def load_model(path: str | Path, input_shapes: InputShapes = None) -> ModuleOp:
+def load_model(path: str | Path, input_shapes: InputShapes = None, notice: Notice | None = None) -> ModuleOp:
     """Any supported model (.onnx, .tflite, .keras/.h5, a SavedModel directory,
     or ml-dialect .mlir) -> ModuleOp. input_shapes fills dynamic dimensions:
-    a list for a single input, or {input name: list}."""
+    a list for a single input, or {input name: list}; a dynamic batch alone
+    defaults to 1, said through `notice` (zkir.frontends.shapes), and other
+    dynamic dimensions are one error naming every such input."""
     path = Path(path)
     if not path.exists():
         raise ModelError(f"{path}: no such file or directory")
@@ -33,7 +36,7 @@ def load_model(path: str | Path, input_shapes: InputShapes = None) -> ModuleOp:
         if (path / "saved_model.pb").exists():
             from zkir.frontends.tflite import import_keras
 
-            return import_keras(path, input_shapes)
+            return import_keras(path, input_shapes, notice)
         raise ModelError(f"{path}: a directory that is not a SavedModel")
     if suffix == ".mlir":
         return parse_mlir(path)
@@ -47,32 +50,35 @@ def load_model(path: str | Path, input_shapes: InputShapes = None) -> ModuleOp:
             model = keras.models.load_model(path)
         except Exception as e:  # noqa: BLE001 - Keras raises many types on bad files
             raise ModelError(f"{path}: not a readable Keras model ({type(e).__name__})") from None
-        return import_keras(model, input_shapes)
+        return import_keras(model, input_shapes, notice)
     head = path.read_bytes()[:8]
     if suffix == ".tflite" or head[4:8] == b"TFL3":
         from zkir.frontends.tflite import import_tflite
 
-        return import_tflite(path, input_shapes)
+        return import_tflite(path, input_shapes, notice)
     if suffix in (".onnx", ".pb", ""):
         from zkir.frontends.onnx import import_onnx
 
-        return import_onnx(path, input_shapes)
+        return import_onnx(path, input_shapes, notice=notice)
     raise ModelError(
         f"{path}: not a model file zkir reads (.onnx, .tflite, .keras, SavedModel, .mlir)"
     )
 
 
-def simplify_onnx(path: str | Path, input_shapes: InputShapes = None) -> ModelProto:
-    """The ONNX model at `path` with static inputs and every subgraph that does
-    not depend on a run-time value folded (zkir.frontends.onnx_simplify), or a
-    one-line ModelError (SimplifierMissing names the extra to install)."""
-    from zkir.frontends.onnx import load_onnx
+def simplify_onnx(path: str | Path, input_shapes: InputShapes = None, notice: Notice | None = None) -> ModelProto:
+    """The ONNX model at `path` with static inputs (a dynamic batch alone set to
+    1, said through `notice`) and every subgraph that does not depend on a
+    run-time value folded (zkir.frontends.onnx_simplify), or a one-line
+    ModelError (SimplifierMissing names the extra to install)."""
+    from zkir.frontends.onnx import declared_inputs, load_onnx
     from zkir.frontends.onnx_simplify import simplified_model
+    from zkir.frontends.shapes import resolve_input_shapes
 
     path = Path(path)
     if path.is_dir() or path.suffix.lower() not in (".onnx", ".pb", ""):
         raise ModelError(f"{path}: --simplified reads ONNX models (.onnx) only")
-    return simplified_model(load_onnx(path), input_shapes)
+    model = load_onnx(path)
+    return simplified_model(model, resolve_input_shapes(declared_inputs(model), input_shapes, notice))
 
 
 def parse_mlir(path: str | Path) -> ModuleOp:

@@ -244,6 +244,16 @@ class MLBuilder:
             return np.clip(x, lo, hi)
         return self._emit(ml.ClipOp(x, lo, hi), hint)
 
+    def gelu_tanh(self, x: Value, hint: str | None = None) -> Value:
+        """GELU's tanh form, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as
+        products, sums and one tanh (ONNX approximate="tanh", TFLite approximate)."""
+        n = hint or "gelu"
+        x3 = self.binary("mul", self.binary("mul", x, x, f"{n}_x2"), x, f"{n}_x3")
+        inner = self.binary("add", x, self.binary("mul", x3, np.float32(0.044715), f"{n}_c"), f"{n}_in")
+        t = self.unary("tanh", self.binary("mul", inner, np.float32(np.sqrt(2 / np.pi)), f"{n}_s"), f"{n}_t")
+        half = self.binary("mul", x, np.float32(0.5), f"{n}_h")
+        return self.binary("mul", half, self.binary("add", t, np.float32(1.0), f"{n}_1"), hint)
+
     def hard_sigmoid(self, x: Value, alpha: float, beta: float, hint: str | None = None) -> Value:
         """max(0, min(1, alpha x + beta)): a product, a sum and a clip."""
         y = self.binary("mul", x, np.float32(alpha), f"{hint}_a")
@@ -266,6 +276,82 @@ class MLBuilder:
             ),
             hint,
         )
+
+    # -- comparisons, booleans, casts ---------------------------------------------
+
+    def compare(self, predicate: str, a: Operand, b: Operand, hint: str | None = None) -> Value:
+        """a `predicate` b (ml.COMPARE_PREDICATES), a boolean tensor."""
+        va, vb = _v(a), _v(b)
+        if isinstance(va, np.ndarray) and isinstance(vb, np.ndarray):
+            return kernels.COMPARE[predicate](va, vb)
+        like = va if isinstance(va, SSAValue) else vb
+        if not isinstance(va, SSAValue):
+            va = va.astype(np.float32 if is_float(like) else np.int64)
+        if not isinstance(vb, SSAValue):
+            vb = vb.astype(np.float32 if is_float(like) else np.int64)
+        shape = np.broadcast_shapes(shape_of(va), shape_of(vb))
+        return self._emit(
+            ml.CompareOp(
+                predicate,
+                self.materialise(va, f"{hint}_lhs"),
+                self.materialise(vb, f"{hint}_rhs"),
+                TensorType(ml.BOOL, list(shape)),
+            ),
+            hint,
+        )
+
+    def logical_not(self, x: Value, hint: str | None = None) -> Value:
+        if isinstance(x, np.ndarray):
+            return np.logical_not(x)
+        return self._emit(ml.NotOp(x), hint)
+
+    _LOGICAL: dict[str, tuple[type[ml.AndOp | ml.OrOp | ml.XorOp], Callable[[np.ndarray, np.ndarray], np.ndarray]]] = {
+        "and": (ml.AndOp, np.logical_and),
+        "or": (ml.OrOp, np.logical_or),
+        "xor": (ml.XorOp, np.logical_xor),
+    }
+
+    def logical(self, kind: str, a: Value, b: Value, hint: str | None = None) -> Value:
+        """and / or / xor of booleans. A constant operand that is all true or all
+        false folds away (x and 1 = x, x or 1 = 1, x xor 1 = not x, ...); a mixed
+        constant mask with a run-time operand is refused."""
+        op_cls, fn = self._LOGICAL[kind]
+        shape = tuple(np.broadcast_shapes(shape_of(a), shape_of(b)))
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+            return fn(a, b)
+        if isinstance(a, np.ndarray):
+            a, b = b, a
+        if isinstance(b, np.ndarray):
+            if b.size and b.all() != b.any():
+                raise NodeUnsupported(f"'{kind}' of a run-time boolean with a mixed constant mask")
+            const = bool(b.all()) if b.size else False
+            assert isinstance(a, SSAValue)
+            if kind == "and":
+                out: Value = a if const else np.zeros(shape, bool)
+            elif kind == "or":
+                out = np.ones(shape, bool) if const else a
+            else:
+                out = self.logical_not(a, hint) if const else a
+            return self.expand(out, shape, hint)
+        assert isinstance(a, SSAValue) and isinstance(b, SSAValue)
+        return self._emit(op_cls(a, b, TensorType(ml.BOOL, list(shape))), hint)
+
+    _CAST_ELEMENT: dict[str, Attribute] = {"real": f32, "int": i64, "bool": ml.BOOL}
+
+    def cast(self, x: Value, to: str, hint: str | None = None) -> Value:
+        """x as a 'real', 'int' or 'bool' tensor (ml.cast's rules: reals truncate
+        toward zero to integers; non-zero is true)."""
+        if isinstance(x, np.ndarray):
+            frm = "real" if x.dtype.kind == "f" else "bool" if x.dtype.kind == "b" else "int"
+            if frm == to:
+                return x
+            out = kernels.cast(x, frm, to, None)
+            return out.astype(np.float32) if to == "real" else out
+        ty = x.type
+        assert isinstance(ty, TensorType)
+        if ml.CastOp.kind_of(ty.element_type) == to:
+            return x
+        return self._emit(ml.CastOp(x, TensorType(self._CAST_ELEMENT[to], ty.get_shape())), hint)
 
     # -- linear algebra ----------------------------------------------------------
 
@@ -491,6 +577,24 @@ class MLBuilder:
             outs.append(self.slice(x, s, e, [1] * len(shape), f"{hint}_{i}"))
             start += size
         return outs
+
+    def expand(self, x: Value, shape: Sequence[int], hint: str | None = None) -> Value:
+        """numpy.broadcast_to(x, shape): wiring."""
+        shape = tuple(int(d) for d in shape)
+        if isinstance(x, np.ndarray):
+            return kernels.expand(x, shape)
+        if shape == shape_of(x):
+            return x
+        return self._emit(ml.ExpandOp(x, self._ty(x, shape)), hint)
+
+    def tile(self, x: Value, repeats: Sequence[int], hint: str | None = None) -> Value:
+        repeats = [int(r) for r in repeats]
+        if isinstance(x, np.ndarray):
+            return np.tile(x, repeats)
+        if all(r == 1 for r in repeats):
+            return x
+        shape = [d * r for d, r in zip(shape_of(x), repeats)]
+        return self._emit(ml.TileOp(x, repeats, self._ty(x, shape)), hint)
 
     def gather(self, data: Value, indices: Value, axis: int, hint: str | None = None) -> Value:
         rank = len(shape_of(data))

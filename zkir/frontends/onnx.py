@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, TensorType
 
 from zkir.frontends.builder import (
     Args,
@@ -36,6 +36,7 @@ from zkir.frontends.builder import (
     shape_of,
 )
 from zkir.frontends.errors import ModelError, Unsupported, UnsupportedModel
+from zkir.frontends.shapes import Dim, Notice, resolve_input_shapes
 
 if TYPE_CHECKING:  # onnx is imported lazily, where it is used
     from onnx import AttributeProto, ModelProto, NodeProto, ValueInfoProto
@@ -107,17 +108,22 @@ def import_onnx(
     input_shapes: InputShapes = None,
     frozen_inputs: Mapping[str, np.ndarray] | None = None,
     simplify: bool = True,
+    notice: Notice | None = None,
 ) -> ModuleOp:
     """ModelProto or path -> ModuleOp of ml ops.
 
     input_shapes: shapes for inputs with dynamic dimensions (a list when the
-    model has one input). frozen_inputs: input name -> array to bake in as a
-    constant (e.g. shape tensors fed as inputs). simplify: first fold every
+    model has one input); a dynamic batch alone defaults to 1, said through
+    `notice` (zkir.frontends.shapes). frozen_inputs: input name -> array to bake
+    in as a constant (e.g. shape tensors fed as inputs). simplify: first fold every
     subgraph that does not depend on a run-time value (zkir.frontends.onnx_simplify:
     onnxruntime's constant folding where it is installed, else ours).
     """
     if isinstance(model, str | Path):
         model = load_onnx(model)
+    _refuse_non_tensor_inputs(model, frozen_inputs)
+    # every input static before folding, so that shape arithmetic folds too
+    input_shapes = resolve_input_shapes(declared_inputs(model, frozen_inputs), input_shapes, notice)
     if simplify:
         from zkir.frontends.onnx_simplify import simplify as fold
         from zkir.frontends.onnx_simplify import with_static_inputs
@@ -126,6 +132,27 @@ def import_onnx(
         model, _ = fold(with_static_inputs(model, input_shapes, frozen_inputs))
         frozen_inputs = None  # now initializers
     return _Importer(model, input_shapes, dict(frozen_inputs or {})).run()
+
+
+def _refuse_non_tensor_inputs(model: ModelProto, frozen: Mapping[str, np.ndarray] | None) -> None:
+    """A sequence, optional or map input has no tensor shape to resolve: refused as unsupported."""
+    inits = {t.name for t in model.graph.initializer} | set(frozen or {})
+    odd = [inp for inp in model.graph.input if inp.name not in inits and not inp.type.HasField("tensor_type")]
+    if odd:
+        raise UnsupportedModel(
+            [Unsupported("input", inp.name, f"a {inp.type.WhichOneof('value') or 'typeless'} value, not a tensor") for inp in odd]
+        )
+
+
+def declared_inputs(model: ModelProto, frozen: Mapping[str, np.ndarray] | None = None) -> list[tuple[str, list[Dim]]]:
+    """(name, dims) of the model's run-time inputs (not initializers, not
+    frozen): a dim is its size, its dim_param name, or None."""
+    inits = {t.name for t in model.graph.initializer} | set(frozen or {})
+    return [(inp.name, _dims(inp)) for inp in model.graph.input if inp.name not in inits]
+
+
+def _dims(inp: ValueInfoProto) -> list[Dim]:
+    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in inp.type.tensor_type.shape.dim]
 
 
 # ---------------------------------------------------------------------------
@@ -213,22 +240,13 @@ class _Importer:
     def _inputs(self, graph_inputs: Sequence[ValueInfoProto]) -> None:
         from onnx import TensorProto
 
-        shapes = self.input_shapes
-        if shapes is not None and not isinstance(shapes, Mapping):
-            live = [i for i in graph_inputs if i.name not in self.frozen]
-            if len(live) != 1:
-                raise ModelError(
-                    "an input shape without a name needs a model with one input; "
-                    f"this one has {[i.name for i in live]}"
-                )
-            shapes = {live[0].name: list(shapes)}
-        shapes = dict(shapes or {})
+        declared = [(i.name, _dims(i)) for i in graph_inputs if i.name not in self.frozen]
+        shapes = resolve_input_shapes(declared, self.input_shapes)  # import_onnx said what it defaulted
         for inp in graph_inputs:
             if inp.name in self.frozen:
                 self.env[inp.name] = _canon(np.asarray(self.frozen[inp.name]))
                 continue
-            tt = inp.type.tensor_type
-            elem = tt.elem_type
+            elem = inp.type.tensor_type.elem_type
             dtype: type[np.generic]
             if elem == TensorProto.FLOAT:
                 dtype = np.float32
@@ -238,26 +256,7 @@ class _Importer:
                 raise UnsupportedModel(
                     [Unsupported("input", inp.name, f"element type {TensorProto.DataType.Name(elem)}")]
                 )
-            dims: list[int | None] = [
-                d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim
-            ]
-            if inp.name in shapes:
-                given = [int(d) for d in shapes[inp.name]]
-                if len(given) != len(dims) or any(
-                    d is not None and d != g for d, g in zip(dims, given)
-                ):
-                    raise ModelError(
-                        f"input shape {given} for '{inp.name}' does not fit the model's "
-                        f"{[d if d is not None else '?' for d in dims]}"
-                    )
-                dims = list(given)
-            static = [d for d in dims if d is not None and d >= 0]
-            if len(static) != len(dims):
-                raise ModelError(
-                    f"input '{inp.name}' has dynamic shape "
-                    f"{[d if d is not None else '?' for d in dims]}; give a static one with --input-shape"
-                )
-            self.env[inp.name] = self.b.add_input(inp.name, static, dtype)
+            self.env[inp.name] = self.b.add_input(inp.name, shapes[inp.name], dtype)
 
 
 def _ranks(model: ModelProto) -> dict[str, int]:
@@ -645,13 +644,7 @@ def _gelu(self: _Importer, node: NodeProto, args: Args) -> Value:
     x = required_input(args, 0)
     if approx == "none":
         return self.b.unary("gelu", x, node.name)
-    # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-    b, n = self.b, node.name
-    x3 = b.binary("mul", b.binary("mul", x, x, f"{n}_x2"), x, f"{n}_x3")
-    inner = b.binary("add", x, b.binary("mul", x3, np.float32(0.044715), f"{n}_c"), f"{n}_in")
-    t = b.unary("tanh", b.binary("mul", inner, np.float32(np.sqrt(2 / np.pi)), f"{n}_s"), f"{n}_t")
-    half = b.binary("mul", x, np.float32(0.5), f"{n}_h")
-    return b.binary("mul", half, b.binary("add", t, np.float32(1.0), f"{n}_1"), n)
+    return self.b.gelu_tanh(x, node.name)
 
 
 @handles("LeakyRelu", ["alpha"])
@@ -676,8 +669,9 @@ def _clip(self: _Importer, node: NodeProto, args: Args) -> Value:
     hi = min(hi, 3.0e38)
     x = required_input(args, 0)
     if isinstance(x, np.ndarray):
-        return np.clip(x, lo, hi) if lo <= hi else np.full_like(x, hi)
-    _float_only(x)
+        return np.clip(x, lo, hi).astype(x.dtype) if lo <= hi else np.full_like(x, hi)
+    if _value_kind(x) == "bool":
+        raise NodeUnsupported("clip of booleans")
     if lo > hi:
         raise NodeUnsupported("min greater than max")
     return self.b.clip(x, lo, hi, node.name)
@@ -1047,10 +1041,58 @@ def _split(self: _Importer, node: NodeProto, args: Args) -> list[Value]:
 
 @handles("Where")
 def _where(self: _Importer, node: NodeProto, args: Args) -> Value:
-    cond = args[0]
-    if not isinstance(cond, np.ndarray):
-        raise NodeUnsupported("a condition computed at run time (only constant masks)")
-    return self.b.where(cond, required_input(args, 1), required_input(args, 2), node.name)
+    return self.b.where(required_input(args, 0), required_input(args, 1), required_input(args, 2), node.name)
+
+
+def _compare(predicate: str) -> HandlerFn:
+    def fn(self: _Importer, node: NodeProto, args: Args) -> Value:
+        a, b = required_input(args, 0), required_input(args, 1)
+        if _value_kind(a) == "bool" or _value_kind(b) == "bool":  # Equal of booleans: not xor
+            if predicate != "eq":
+                raise NodeUnsupported("ordering of booleans")
+            return self.b.logical_not(self.b.logical("xor", a, b, f"{node.name}_xor"), node.name)
+        return self.b.compare(predicate, a, b, node.name)
+
+    return fn
+
+
+for _op, _pred in (
+    ("Less", "lt"),
+    ("LessOrEqual", "le"),
+    ("Greater", "gt"),
+    ("GreaterOrEqual", "ge"),
+    ("Equal", "eq"),
+):
+    handles(_op)(_compare(_pred))
+
+
+@handles("Not")
+def _not(self: _Importer, node: NodeProto, args: Args) -> Value:
+    return self.b.logical_not(required_input(args, 0), node.name)
+
+
+def _logical(kind: str) -> HandlerFn:
+    def fn(self: _Importer, node: NodeProto, args: Args) -> Value:
+        return self.b.logical(kind, required_input(args, 0), required_input(args, 1), node.name)
+
+    return fn
+
+
+for _op, _kind in (("And", "and"), ("Or", "or"), ("Xor", "xor")):
+    handles(_op)(_logical(_kind))
+
+
+def _value_kind(v: Value) -> str:
+    """'real', 'int' or 'bool': what an ONNX tensor holds, as ml.cast sees it."""
+    if isinstance(v, np.ndarray):
+        return "real" if v.dtype.kind == "f" else "bool" if v.dtype.kind == "b" else "int"
+    from zkir.dialects.ml import CastOp
+
+    ty = v.type
+    assert isinstance(ty, TensorType)
+    kind = CastOp.kind_of(ty.element_type)
+    assert kind is not None
+    return kind
 
 
 @handles("Identity")
@@ -1107,22 +1149,16 @@ def _check_cast(node: NodeProto, a: Attrs) -> list[str]:
 
 @handles("Cast", ["to", "saturate", "round_mode"], _check_cast)
 def _cast(self: _Importer, node: NodeProto, args: Args) -> Value:
+    """Run-time casts between reals, integers and booleans are ml.cast (int32 and
+    int64 are one integer type here: indices never reach 2^31)."""
     from onnx import TensorProto, helper
 
     to = _attrs(node)["to"]
     x = required_input(args, 0)
     if isinstance(x, np.ndarray):
         return _canon(x.astype(helper.tensor_dtype_to_np_dtype(to)))
-    if to == TensorProto.FLOAT and is_float(x):
-        return x
-    if to in (TensorProto.INT64, TensorProto.INT32) and not is_float(x):
-        return x
-    raise NodeUnsupported(f"cast of a run-time tensor to {TensorProto.DataType.Name(to)}")
-
-
-@handles("Equal")
-def _equal(self: _Importer, node: NodeProto, args: Args) -> Value:
-    return np.equal(constant_input(args[0], "A"), constant_input(args[1], "B"))
+    kind = {TensorProto.FLOAT: "real", TensorProto.BOOL: "bool"}.get(to, "int")
+    return self.b.cast(x, kind, node.name)
 
 
 @handles("Range")
@@ -1136,13 +1172,16 @@ def _range(self: _Importer, node: NodeProto, args: Args) -> Value:
 def _expand(self: _Importer, node: NodeProto, args: Args) -> Value:
     x = required_input(args, 0)
     shape = [int(v) for v in constant_input(args[1], "shape").ravel()]
-    out = np.broadcast_shapes(shape_of(x), tuple(shape))
-    if isinstance(x, np.ndarray):
-        return np.broadcast_to(x, out).copy()
-    if out == shape_of(x):
-        return x
-    zeros = np.zeros(out, np.float32 if is_float(x) else np.int64)
-    return self.b.binary("add", x, zeros, node.name)
+    return self.b.expand(x, np.broadcast_shapes(shape_of(x), tuple(shape)), node.name)
+
+
+@handles("Tile")
+def _tile(self: _Importer, node: NodeProto, args: Args) -> Value:
+    x = required_input(args, 0)
+    repeats = [int(v) for v in constant_input(args[1], "repeats").ravel()]
+    if len(repeats) != len(shape_of(x)) or min(repeats, default=1) < 1:
+        raise NodeUnsupported(f"repeats {repeats} (needs one count >= 1 per dimension)")
+    return self.b.tile(x, repeats, node.name)
 
 
 @handles("Trilu", ["upper"])
@@ -1162,9 +1201,7 @@ def _cast_like(self: _Importer, node: NodeProto, args: Args) -> Value:
             return x.astype(np.int64)
         if isinstance(like, np.ndarray):
             return _canon(x.astype(like.dtype))
-    if is_float(x) == is_float(like):
-        return x
-    raise NodeUnsupported("a cast between float and integer tensors at run time")
+    return self.b.cast(x, _value_kind(like), node.name)
 
 
 @handles("Sum")

@@ -38,6 +38,7 @@ from zkir.frontends.builder import (
     shape_of,
 )
 from zkir.frontends.errors import ModelError, Unsupported, UnsupportedModel
+from zkir.frontends.shapes import Dim, Notice, resolve_input_shapes
 
 # The flatbuffer schema's object API (ModelT, SubGraphT, TensorT, OperatorT and
 # the per-op options) is generated code loaded at run time by `schema()`, so it
@@ -104,8 +105,11 @@ def load_tflite(path: str | Path) -> bytes:
     return data
 
 
-def import_tflite(model: bytes | str | Path, input_shapes: InputShapes = None) -> ModuleOp:
-    """A .tflite file or flatbuffer bytes -> ModuleOp of ml ops."""
+def import_tflite(
+    model: bytes | str | Path, input_shapes: InputShapes = None, notice: Notice | None = None
+) -> ModuleOp:
+    """A .tflite file or flatbuffer bytes -> ModuleOp of ml ops. A dynamic batch
+    alone defaults to 1, said through `notice` (zkir.frontends.shapes)."""
     data = load_tflite(model) if isinstance(model, str | Path) else bytes(model)
     s = schema()
     try:
@@ -118,7 +122,7 @@ def import_tflite(model: bytes | str | Path, input_shapes: InputShapes = None) -
         raise ModelError(f"TFLite schema version {m.version} is not supported (zkir reads version 3)")
     if len(m.subgraphs) != 1:
         raise UnsupportedModel([Unsupported("model", "", f"{len(m.subgraphs)} subgraphs (control flow)")])
-    return _TFLiteImporter(m, s, input_shapes).run()
+    return _TFLiteImporter(m, s, input_shapes, notice).run()
 
 
 def import_tensorflow() -> ModuleType:
@@ -140,7 +144,7 @@ def import_tensorflow() -> ModuleType:
     return tf
 
 
-def import_keras(model: Any, input_shapes: InputShapes = None) -> ModuleOp:
+def import_keras(model: Any, input_shapes: InputShapes = None, notice: Notice | None = None) -> ModuleOp:
     """A Keras model object or a SavedModel directory, through the TFLite converter."""
     import contextlib
     import io
@@ -158,7 +162,7 @@ def import_keras(model: Any, input_shapes: InputShapes = None) -> ModuleOp:
             flat = converter.convert()
     except Exception as e:  # noqa: BLE001
         raise ModelError(f"the TFLite converter failed: {str(e).splitlines()[0]}") from None
-    return import_tflite(flat, input_shapes)
+    return import_tflite(flat, input_shapes, notice)
 
 
 # ---------------------------------------------------------------------------
@@ -201,6 +205,7 @@ class _TFLiteImporter:
     m: Model
     s: SchemaModule
     input_shapes: InputShapes
+    notice: Notice | None = None
     b: MLBuilder = field(default_factory=MLBuilder)
     env: dict[int, Value | _IndexWrap] = field(default_factory=dict)
 
@@ -286,28 +291,15 @@ class _TFLiteImporter:
         return names
 
     def _inputs(self, sg: SubGraph, names: dict[int, str]) -> None:
-        shapes = self.input_shapes
-        if shapes is not None and not isinstance(shapes, Mapping):
-            if len(sg.inputs) != 1:
-                raise ModelError("an input shape without a name needs a model with one input")
-            shapes = {names.get(sg.inputs[0], _name(sg.tensors[sg.inputs[0]])): list(shapes)}
-        shapes = dict(shapes or {})
+        declared: list[tuple[str, list[Dim]]] = []
         for i in sg.inputs:
             t = sg.tensors[i]
-            name = names.get(i, _name(t))
             sig = [int(d) for d in (t.shapeSignature if t.shapeSignature is not None else t.shape)]
-            dims: list[int | None] = [None if d < 0 else d for d in sig]
-            if name in shapes:
-                given = [int(d) for d in shapes[name]]
-                if len(given) != len(dims) or any(d is not None and d != g for d, g in zip(dims, given)):
-                    raise ModelError(f"input shape {given} for '{name}' does not fit the model's {[d if d is not None else '?' for d in dims]}")
-                dims = list(given)
-            static = [d for d in dims if d is not None]
-            if len(static) != len(dims):
-                raise ModelError(
-                    f"input '{name}' has dynamic shape {[d if d is not None else '?' for d in dims]}; "
-                    "give a static one with --input-shape"
-                )
+            declared.append((names.get(i, _name(t)), [None if d < 0 else d for d in sig]))
+        shapes = resolve_input_shapes(declared, self.input_shapes, self.notice)
+        for i, (name, _) in zip(sg.inputs, declared):
+            t = sg.tensors[i]
+            static = shapes[name]
             dtype: type[np.generic]
             if t.type == _FLOAT32:
                 dtype = np.float32
@@ -495,7 +487,7 @@ def _relu6(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value
 @handles("GELU")
 def _gelu(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     if o is not None and o.approximate:
-        raise NodeUnsupported("approximate=true")
+        return self.b.gelu_tanh(required_input(args, 0), _hint(op))
     return self.b.unary("gelu", required_input(args, 0), _hint(op))
 
 

@@ -49,7 +49,7 @@ def port_values(op: gadget.GadgetOpInterface, env: Mapping[SSAValue, np.ndarray]
 
 
 def evaluate_gadget_op(op: gadget.GadgetOpInterface, env: Mapping[SSAValue, np.ndarray]) -> np.ndarray | None:
-    cls = gadget_class(op.GADGET_KIND)
+    cls = gadget_class(op.gadget_kind())
     out = cls.evaluate(cls.Params.of_op(op.gadget_params()), port_values(op, env))
     return None if out is None or not op.results else np.asarray(out, dtype=np.int64).reshape(_shape(op.results[0]))
 

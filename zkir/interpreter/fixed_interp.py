@@ -3,8 +3,13 @@
 A tensor of type `!ml.fixed<bits, s>` holds the integers round(x * 2^s). Per op:
 
 * add, sub, max, neg, relu, clip (bounds rounded at s), pad (value rounded),
-  reshape, transpose, concat, slice, gather, where, max_pool, reduce_max,
-  reduce_sum: exact integer arithmetic on the stored integers.
+  reshape, transpose, concat, slice, gather, where, expand, tile, max_pool,
+  reduce_max, reduce_sum: exact integer arithmetic on the stored integers
+  (on i64 tensors, indices, the same at scale 0).
+* compare: the predicate on the stored integers (both operands at one scale),
+  a boolean; not, and, or, xor: logic on booleans.
+* cast: integer or boolean v -> v * 2^s (exact); fixed -> integer: truncation
+  of x / 2^s toward zero; -> boolean: x != 0; boolean -> integer: 0 or 1.
 * mul, matmul, conv2d: exact integer products; the result's scale is the sum of
   the operand scales (a conv2d bias is stored at that summed scale).
 * rescale: divide by 2^(s_in - s_out), rounding half up
@@ -36,6 +41,7 @@ from zkir.dialects import ml
 from zkir.dialects.ml import FixedType
 from zkir.errors import ModelError
 from zkir.interpreter import kernels as K
+from zkir.interpreter.float_interp import cast_kinds
 from zkir.interpreter.nonlinear import NONLINEARITIES
 from zkir.interpreter.program import Kernel, bind_inputs, execute, kernel_entry, main_function
 from zkir.interpreter.rounding import dequantize, div_round, quantize, quantize_attribute, rescale
@@ -222,6 +228,14 @@ FIXED_KERNELS: dict[type[Operation], Kernel] = dict(
         kernel_entry(ml.RescaleOp, _rescale),
         kernel_entry(ml.ClipOp, _clip),
         kernel_entry(ml.WhereOp, lambda op, a: K.where(*a)),
+        kernel_entry(ml.CompareOp, lambda op, a: K.COMPARE[op.get_predicate()](a[0], a[1])),
+        kernel_entry(ml.NotOp, lambda op, a: np.logical_not(a[0])),
+        kernel_entry(ml.AndOp, lambda op, a: np.logical_and(a[0], a[1])),
+        kernel_entry(ml.OrOp, lambda op, a: np.logical_or(a[0], a[1])),
+        kernel_entry(ml.XorOp, lambda op, a: np.logical_xor(a[0], a[1])),
+        kernel_entry(ml.CastOp, lambda op, a: K.cast(a[0], *cast_kinds(op), max(_scale(op.input), _scale(op.result)))),
+        kernel_entry(ml.ExpandOp, lambda op, a: K.expand(a[0], op.result.type.get_shape())),
+        kernel_entry(ml.TileOp, lambda op, a: np.tile(a[0], op.get_repeats())),
         kernel_entry(ml.ReduceSumOp, _reduce_sum),
         kernel_entry(
             ml.ReduceMaxOp, lambda op, a: K.reduce_max(a[0], _axes(op), op.get_keepdims())

@@ -84,6 +84,23 @@ def _conv(op: ml.Conv2dOp, args: list[np.ndarray]) -> np.ndarray:
     )
 
 
+def cast_kinds(op: ml.CastOp) -> tuple[str, str]:
+    """(from, to) of a cast: 'real', 'int' or 'bool' (the verifier allows no other)."""
+    frm = ml.CastOp.kind_of(op.input.type.element_type)  # type: ignore[attr-defined]
+    to = ml.CastOp.kind_of(op.result.type.element_type)
+    assert frm is not None and to is not None
+    return frm, to
+
+
+def _clip(op: ml.ClipOp, x: np.ndarray) -> np.ndarray:
+    lo, hi = op.get_min(), op.get_max()
+    if x.dtype.kind in "iu":  # integer bounds, saturated to int64
+        lo_i = int(max(np.ceil(lo), -(2.0**62)))
+        hi_i = int(min(np.floor(hi), 2.0**62))
+        return np.clip(x, lo_i, hi_i).astype(x.dtype)
+    return np.clip(x, np.float32(lo), np.float32(hi))
+
+
 def _pool_params(op: _Pool) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     return op.get_kernel(), op.get_strides(), op.get_pads()
 
@@ -98,11 +115,16 @@ FLOAT_KERNELS: dict[type[Operation], Kernel] = dict(
         kernel_entry(ml.MaximumOp, lambda op, a: np.maximum(a[0], a[1])),
         kernel_entry(ml.MatmulOp, lambda op, a: np.matmul(a[0], a[1])),
         kernel_entry(ml.Conv2dOp, _conv),
-        kernel_entry(
-            ml.ClipOp,
-            lambda op, a: np.clip(a[0], np.float32(op.get_min()), np.float32(op.get_max())),
-        ),
+        kernel_entry(ml.ClipOp, lambda op, a: _clip(op, a[0])),
         kernel_entry(ml.WhereOp, lambda op, a: K.where(*a)),
+        kernel_entry(ml.CompareOp, lambda op, a: K.COMPARE[op.get_predicate()](a[0], a[1])),
+        kernel_entry(ml.NotOp, lambda op, a: np.logical_not(a[0])),
+        kernel_entry(ml.AndOp, lambda op, a: np.logical_and(a[0], a[1])),
+        kernel_entry(ml.OrOp, lambda op, a: np.logical_or(a[0], a[1])),
+        kernel_entry(ml.XorOp, lambda op, a: np.logical_xor(a[0], a[1])),
+        kernel_entry(ml.CastOp, lambda op, a: K.cast(a[0], *cast_kinds(op), None)),
+        kernel_entry(ml.ExpandOp, lambda op, a: K.expand(a[0], op.result.type.get_shape())),
+        kernel_entry(ml.TileOp, lambda op, a: np.tile(a[0], op.get_repeats())),
         kernel_entry(
             ml.ReduceSumOp, lambda op, a: K.reduce_sum(a[0], _axes(op), op.get_keepdims())
         ),

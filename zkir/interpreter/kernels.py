@@ -10,7 +10,7 @@ einsum, never a Python loop per pixel.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -115,6 +115,40 @@ def gather(data: np.ndarray, indices: np.ndarray, axis: int) -> np.ndarray:
     if idx.size and (idx.min() < -dim or idx.max() >= dim):
         raise IndexError(f"ml.gather: an index is out of range for a dimension of {dim}")
     return np.take(data, np.where(idx < 0, idx + dim, idx), axis=axis)
+
+
+COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
+    "eq": np.equal,
+    "ne": np.not_equal,
+}
+"""ml.compare's predicates; fixed-point operands at one scale compare as their reals do."""
+
+
+def cast(x: np.ndarray, frm: str, to: str, scale: int | None) -> np.ndarray:
+    """ml.cast between 'real', 'int' and 'bool' values: on floats (scale None) or
+    fixed-point integers at `scale`. To a real exactly (v * 2^s in fixed point),
+    to an integer by truncation toward zero, to a boolean by non-zero."""
+    x = np.asarray(x)
+    if to == "bool":
+        return x != 0
+    if to == "real":
+        ints = x.astype(np.int64)
+        return ints.astype(np.float32) if scale is None else ints << np.int64(scale)
+    if frm == "bool":
+        return x.astype(np.int64)
+    if scale is None:
+        return np.trunc(x.astype(np.float64)).astype(np.int64)
+    ints = x.astype(np.int64)
+    return np.sign(ints) * (np.abs(ints) >> np.int64(scale))
+
+
+def expand(x: np.ndarray, shape: Sequence[int]) -> np.ndarray:
+    """numpy.broadcast_to as a new array (ONNX Expand)."""
+    return np.broadcast_to(x, tuple(shape)).copy()
 
 
 def where(cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

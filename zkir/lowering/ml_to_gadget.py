@@ -44,6 +44,8 @@ SHAPE_OPS = (
     ml.PadOp,
     ml.SliceOp,
     ml.GatherOp,
+    ml.ExpandOp,
+    ml.TileOp,
 )
 
 
@@ -54,8 +56,12 @@ def _shape(value: SSAValue) -> tuple[int, ...]:
 
 
 def _scale(value: SSAValue) -> int:
+    """A fixed-point value's scale; integers (indices) and booleans are at scale 0."""
     ty = value.type
-    assert isinstance(ty, TensorType) and isinstance(ty.element_type, ml.FixedType)
+    assert isinstance(ty, TensorType)
+    if isinstance(ty.element_type, IntegerType):
+        return 0
+    assert isinstance(ty.element_type, ml.FixedType)
     return ty.element_type.scale.data
 
 
@@ -188,7 +194,10 @@ def _constant(lw: _Lowering, op: ml.ConstantOp, args: list[SSAValue]) -> SSAValu
     ty = op.result.type
     assert isinstance(ty, TensorType)
     if isinstance(ty.element_type, IntegerType):
-        return None  # integer indices (gather): read statically by their user
+        # Integers are part of the circuit's definition: a fixed constant for
+        # users that compute with them (index arithmetic), dropped again (region_dce)
+        # when only read statically (gather indices, where masks).
+        return lw.fixed_constant(op.get_value(), _name(op))
     if not isinstance(ty.element_type, ml.FixedType):
         lw.unsupported.append(f"{op.name} of {ty.element_type} (run ml-quantize first)")
         return None
@@ -308,7 +317,10 @@ def _softmax(lw: _Lowering, op: ml.SoftmaxOp, args: list[SSAValue]) -> SSAValue:
     floor = lw.emit(gadget.ConstantOp(dense_attr(np.array([lo], dtype=np.int64), name + "_floor"), "fixed"))
     clamped = lw.emit(gadget.MaximumOp(d, lw.broadcast(floor, shape, name + "_floor"), gadget.felt_tensor(shape)))
     bits = (-lo).bit_length() + 1
-    e = lw.emit(gadget.LookupOp(clamped, "exp", bits, s, s))
+    exp = gadget.LookupOp(clamped, "exp", bits, s, s)
+    # d = x - max x <= 0 (the max is proven), so the table holds lo..0 only
+    exp.set_table_range(lo, 0)
+    e = lw.emit(exp)
     total = lw.emit(gadget.SumOp(e, [axis], gadget.felt_tensor(reduced), True))
     return lw.emit(gadget.VarDivOp(e, lw.broadcast(total, shape, name + "_sum"), s))
 
@@ -338,19 +350,119 @@ def _clip(lw: _Lowering, op: ml.ClipOp, args: list[SSAValue]) -> SSAValue:
 
 @_handles(ml.WhereOp)
 def _where(lw: _Lowering, op: ml.WhereOp, args: list[SSAValue]) -> SSAValue | None:
-    """where(cond, a, b) with a constant mask is wiring: each element from a or b."""
+    """where(cond, a, b): with a constant mask it is wiring (each element from a or
+    b); with a boolean computed at run time, a select gadget (which proves the
+    condition is 0 or 1)."""
+    name, out = _name(op), _shape(op.result)
+    lhs, rhs = lw.values[op.lhs], lw.values[op.rhs]
     cond = lw.constant_array(op.cond)
     if cond is None:
-        lw.unsupported.append(f"{op.name} '{_name(op)}' with a mask computed at run time")
-        return None
-    out = _shape(op.result)
+        if not ml.is_bool_element(op.cond.type.element_type):  # type: ignore[attr-defined]
+            lw.unsupported.append(f"{op.name} '{name}' with an integer mask computed at run time (needs i1)")
+            return None
+        c = lw.broadcast(lw.values[op.cond], out, name + "_cond")
+        x, y = lw.broadcast(lhs, out, name + "_lhs"), lw.broadcast(rhs, out, name + "_rhs")
+        return lw.emit(gadget.SelectOp(c, x, y, gadget.felt_tensor(out)))
     a, b = _shape(op.lhs), _shape(op.rhs)
     n_a = int(np.prod(a, dtype=np.int64))
     pick_a = broadcast_map(a, out)
     pick_b = n_a + broadcast_map(b, out)
     mask = np.broadcast_to(cond.astype(bool), out).ravel()
-    data = [v for v in args if _shape(v) in (a, b)][-2:]
-    return lw.rewire("where", data, out, np.where(mask, pick_a, pick_b), _name(op))
+    return lw.rewire("where", [lhs, rhs], out, np.where(mask, pick_a, pick_b), name)
+
+
+# -- comparisons and booleans --------------------------------------------------
+# Booleans are field elements 0 or 1: a comparison gadget proves its bit, and
+# every op below maps booleans to booleans by arithmetic (not = 1 - x, and = xy,
+# or = x + y - xy, xor = (x - y)^2), so no result needs another check.
+
+
+def _felt(shape: tuple[int, ...]) -> TensorType:
+    return gadget.felt_tensor(shape)
+
+
+def _constant_like(lw: _Lowering, value: int, shape: tuple[int, ...], name: str) -> SSAValue:
+    """A fixed constant broadcast to `shape` (one cell in the vk, wired to every use)."""
+    return lw.broadcast(lw.fixed_constant(np.array([value]), name), shape, name)
+
+
+def _not(lw: _Lowering, x: SSAValue, name: str) -> SSAValue:
+    shape = _shape(x)
+    return lw.emit(gadget.SubOp(_constant_like(lw, 1, shape, name + "_one"), x, _felt(shape)))
+
+
+def _less(lw: _Lowering, a: SSAValue, b: SSAValue) -> SSAValue:
+    return lw.emit(gadget.LessOp(a, b, _felt(_shape(a))))
+
+
+def _differ(lw: _Lowering, a: SSAValue, b: SSAValue) -> SSAValue:
+    """a != b as lt(a, b) + lt(b, a): the two bits exclude each other, so the sum is 0 or 1."""
+    return lw.emit(gadget.AddOp(_less(lw, a, b), _less(lw, b, a), _felt(_shape(a))))
+
+
+@_handles(ml.CompareOp)
+def _compare(lw: _Lowering, op: ml.CompareOp, args: list[SSAValue]) -> SSAValue:
+    """Every predicate from the one less-than gadget."""
+    name, out = _name(op), _shape(op.result)
+    a = lw.broadcast(lw.values[op.lhs], out, name + "_lhs")
+    b = lw.broadcast(lw.values[op.rhs], out, name + "_rhs")
+    predicate = op.get_predicate()
+    if predicate == "lt":
+        return _less(lw, a, b)
+    if predicate == "gt":
+        return _less(lw, b, a)
+    if predicate == "ge":
+        return _not(lw, _less(lw, a, b), name)
+    if predicate == "le":
+        return _not(lw, _less(lw, b, a), name)
+    differ = _differ(lw, a, b)
+    return differ if predicate == "ne" else _not(lw, differ, name)
+
+
+@_handles(ml.NotOp)
+def _logical_not(lw: _Lowering, op: ml.NotOp, args: list[SSAValue]) -> SSAValue:
+    return _not(lw, args[0], _name(op))
+
+
+@_handles(ml.AndOp, ml.OrOp, ml.XorOp)
+def _logical(lw: _Lowering, op: ml.AndOp | ml.OrOp | ml.XorOp, args: list[SSAValue]) -> SSAValue:
+    name, out = _name(op), _shape(op.result)
+    felt = _felt(out)
+    a = lw.broadcast(lw.values[op.lhs], out, name + "_lhs")
+    b = lw.broadcast(lw.values[op.rhs], out, name + "_rhs")
+    if isinstance(op, ml.AndOp):
+        return lw.emit(gadget.MulOp(a, b, felt))
+    if isinstance(op, ml.OrOp):
+        both = lw.emit(gadget.MulOp(a, b, felt))
+        return lw.emit(gadget.SubOp(lw.emit(gadget.AddOp(a, b, felt)), both, felt))
+    d = lw.emit(gadget.SubOp(a, b, felt))
+    return lw.emit(gadget.MulOp(d, d, felt))
+
+
+@_handles(ml.CastOp)
+def _cast(lw: _Lowering, op: ml.CastOp, args: list[SSAValue]) -> SSAValue:
+    """Casts as the fixed-point interpreter defines them: to a real, v * 2^s (a
+    product with a fixed constant, exact); boolean to integer, the same cells; to a
+    boolean, x != 0; a real to an integer, truncation toward zero: floor(x / 2^s)
+    for x >= 0 and -floor(-x / 2^s) below (two rescales and a select on x < 0)."""
+    name, shape = _name(op), _shape(op.result)
+    x, felt = args[0], _felt(shape)
+    frm = ml.CastOp.kind_of(op.input.type.element_type)  # type: ignore[attr-defined]
+    to = ml.CastOp.kind_of(op.result.type.element_type)
+    if to == "bool":
+        return _differ(lw, x, _constant_like(lw, 0, shape, name + "_zero"))
+    if to == "real":
+        s = _scale(op.result)
+        return x if s == 0 else lw.emit(gadget.MulOp(x, _constant_like(lw, 1 << s, shape, name + "_scale"), felt))
+    s = _scale(op.input)
+    if frm == "bool" or s == 0:
+        return x
+    down = _constant_like(lw, -(1 << (s - 1)), shape, name + "_floor")  # rescale rounds half up: this floors
+    floor = lw.emit(gadget.RescaleOp(x, 1 << s, down))
+    zero = _constant_like(lw, 0, shape, name + "_zero")
+    minus = lw.emit(gadget.SubOp(zero, x, felt))
+    ceil = lw.emit(gadget.SubOp(zero, lw.emit(gadget.RescaleOp(minus, 1 << s, down)), felt))
+    return lw.emit(gadget.SelectOp(_less(lw, x, zero), ceil, floor, felt))
 
 
 def _reduction_axes(op: ml.ReduceSumOp | ml.ReduceMeanOp) -> list[int]:
@@ -499,7 +611,10 @@ def _lower_function(fn: func.FuncOp, table_bits: int, weights: str) -> func.Func
     unsupported: list[str] = []
     arg_types: list[Attribute] = []
     for i, ty in enumerate(fn.function_type.inputs.data):
-        if isinstance(ty, TensorType) and isinstance(ty.element_type, IntegerType):
+        if isinstance(ty, TensorType) and ml.is_bool_element(ty.element_type):
+            unsupported.append(f"argument {i} of type {ty} (a boolean input is not proven 0 or 1)")
+            arg_types.append(gadget.felt_tensor(ty.get_shape()))
+        elif isinstance(ty, TensorType) and isinstance(ty.element_type, IntegerType):
             arg_types.append(gadget.felt_tensor(ty.get_shape()))  # indices, e.g. token ids
         elif not isinstance(ty, TensorType) or not isinstance(ty.element_type, ml.FixedType):
             unsupported.append(f"argument {i} of type {ty} (run ml-quantize first)")

@@ -13,7 +13,7 @@ the circuit the prover will get. The pick is written on each function as the
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from xdsl.context import Context
 from xdsl.dialects import func
@@ -21,7 +21,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from zkir.dialects import plonk
+from zkir.dialects import gadget, plonk
 from zkir.dialects.gadget import LayoutChoice, set_layout
 from zkir.cost.model import CircuitFeatures, CostModel
 from zkir.errors import ZkirError
@@ -45,21 +45,126 @@ class Candidate:
     memory_mb: float = 0.0
     rows: int = 0
     error: str = ""
+    ops: OpChoices = field(default_factory=lambda: OpChoices())
 
     @property
     def fits(self) -> bool:
         return self.features is not None
 
 
-def evaluate(fn: func.FuncOp, choice: LayoutChoice, model: CostModel, private_inputs: bool = False) -> Candidate:
-    """Lower `fn` with `choice` and predict its prove time and memory."""
+# ---------------------------------------------------------------------------
+# Per-op choices: every decision the search makes op by op lives here
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpChoices:
+    """The per-op part of a candidate (the LayoutChoice is the per-function part).
+
+    Today one decision: which `gadget.lookup`s are read through a table of
+    segments (`#gadget.split`, zkir.gadgets.segments) instead of one row per
+    input, keyed by the op's position in the function body (a clone keeps it).
+    A new per-op decision adds a field here, its options in `op_options`, and
+    its effect in `apply`.
+    """
+
+    splits: tuple[tuple[int, tuple[int, int]], ...] = ()
+    """(op position, (low_bits, frac_bits)) of every split lookup."""
+    newly_split_rows: int = field(default=0, compare=False)
+    """Rows of the direct table this option splits that the one before it in
+    `op_options` kept: unless that table could set k, the option cannot pay."""
+
+    def apply(self, fn: func.FuncOp) -> None:
+        """Record these choices on `fn`'s ops (clearing any other split)."""
+        chosen = dict(self.splits)
+        for i, op in enumerate(fn.body.block.ops):
+            if isinstance(op, gadget.LookupOp):
+                op.set_split(chosen.get(i))
+
+    def describe(self, fn: func.FuncOp | None = None) -> str:
+        if not self.splits:
+            return "-"
+        ops = list(fn.body.block.ops) if fn is not None else []
+        parts = []
+        for i, (low, _) in self.splits:
+            op = ops[i] if i < len(ops) else None
+            parts.append(f"{op.fn.data if isinstance(op, gadget.LookupOp) else i}/{1 << low}")
+        return ",".join(parts)
+
+
+def best_split(op: gadget.LookupOp, range_bits: int) -> tuple[int, int] | None:
+    """The split of `op`'s table with the fewest rows whose segments are exact
+    (zkir.gadgets.segments.segment_fit) with the range table's bits as the
+    fraction (one range check for r) and c's span within that table; None if
+    the op has no table_range or no split is exact. Every split costs the same
+    per item, so the widest exact segments win."""
+    from zkir.gadgets.segments import segment_fit
+
+    table = op.get_table_range()
+    if table is None:
+        return None
+    in_scale, scale = op.get_in_scale(), op.get_out_scale()
+    for low in range(min(range_bits, gadget.MAX_SPLIT_LOW_BITS), 0, -1):
+        fit = segment_fit(
+            op.fn.data, scale, None if in_scale == scale else in_scale, table[0], table[1], low, range_bits
+        )
+        if fit is not None and fit.c_max - fit.c_min < 1 << range_bits and fit.count < table[1] - table[0] + 1:
+            return low, range_bits
+    return None
+
+
+def op_options(fn: func.FuncOp, range_bits: int) -> list[OpChoices]:
+    """The per-op candidates: none split, then the largest table split, then the
+    two largest, ... (all lookups into one table together: they share it), only
+    tables with an exact split. Splitting a table shrinks what may set k and
+    costs gadget rows and lookups; which pays is the cost model's call."""
+    groups: dict[tuple[object, ...], list[tuple[int, tuple[int, int]]]] = {}
+    sizes: dict[tuple[object, ...], int] = {}
+    for i, op in enumerate(fn.body.block.ops):
+        if not isinstance(op, gadget.LookupOp):
+            continue
+        table = op.get_table_range()
+        split = best_split(op, range_bits)
+        if table is None or split is None:
+            continue
+        key: tuple[object, ...] = (op.fn.data, table, op.get_in_scale(), op.get_out_scale())
+        groups.setdefault(key, []).append((i, split))
+        sizes[key] = table[1] - table[0] + 1
+    options, chosen = [OpChoices()], []
+    for key in sorted(groups, key=lambda g: -sizes[g]):
+        chosen += groups[key]
+        options.append(OpChoices(tuple(chosen), sizes[key]))
+    return options
+
+
+def _may_set_k(previous: Candidate, table_rows: int) -> bool:
+    """Whether a table of `table_rows` could be what sets `previous`'s k: a
+    split only trades table rows for gadget rows and lookups, so it pays only
+    where the table would not fit in half the rows."""
+    if not previous.fits:
+        return True
+    return table_rows + 1 + plonk.DEFAULT_BLINDING_ROWS > 1 << (previous.choice.k - 1)
+
+
+def evaluate(
+    fn: func.FuncOp,
+    choice: LayoutChoice,
+    model: CostModel,
+    private_inputs: bool = False,
+    ops: OpChoices | None = None,
+) -> Candidate:
+    """Lower `fn` with `choice` (and the per-op `ops`, on a clone) and predict
+    its prove time and memory."""
     from zkir.backend_halo2.constraint_builder import build_constraint_system
 
+    ops = ops or OpChoices()
     try:
-        circuit = lower_function(fn.clone(), choice, private_inputs)
+        clone = fn.clone()
+        ops.apply(clone)
+        circuit = lower_function(clone, choice, private_inputs)
         built = build_constraint_system(circuit)
     except (PlonkLoweringError, ValueError) as e:
-        return Candidate(choice, None, error=str(e).splitlines()[0])
+        return Candidate(choice, None, error=str(e).splitlines()[0], ops=ops)
     k = circuit.get_k()
     features = CircuitFeatures.of(built.cs, k)
     rows = max(
@@ -71,6 +176,7 @@ def evaluate(fn: func.FuncOp, choice: LayoutChoice, model: CostModel, private_in
         model.prove_seconds(features),
         model.memory_bytes(features) / 2**20,
         rows,
+        ops=ops,
     )
 
 
@@ -93,9 +199,25 @@ def search(
     model: CostModel,
     memory_budget_mb: float = 0.0,
     private_inputs: bool = False,
+    split_tables: bool = False,
 ) -> tuple[Candidate, list[Candidate]]:
-    """(the best candidate within budget, every candidate in evaluation order)."""
-    candidates = [evaluate(fn, c, model, private_inputs) for c in choices]
+    """(the best candidate within budget, every candidate in evaluation order).
+
+    With `split_tables`, every layout choice is tried with the per-op options
+    of `op_options` for its range bits (jointly: the best band width differs
+    when the tables shrink), as long as the next table to split could still be
+    what sets k."""
+    options: dict[int, list[OpChoices]] = {}
+    candidates = []
+    for c in choices:
+        if split_tables and c.range_bits not in options:
+            options[c.range_bits] = op_options(fn, c.range_bits)
+        previous: Candidate | None = None
+        for ops in options.get(c.range_bits, [OpChoices()]):
+            if previous is not None and not _may_set_k(previous, ops.newly_split_rows):
+                break  # the tables still unsplit are smaller: no later option pays either
+            previous = evaluate(fn, c, model, private_inputs, ops)
+            candidates.append(previous)
     ok = [c for c in candidates if c.fits and (not memory_budget_mb or c.memory_mb <= memory_budget_mb)]
     if not ok:
         fitting = [c for c in candidates if c.fits]
@@ -109,11 +231,12 @@ def search(
     return min(ok, key=lambda c: c.seconds), candidates
 
 
-def format_table(candidates: list[Candidate], best: Candidate | None = None) -> str:
+def format_table(candidates: list[Candidate], best: Candidate | None = None, fn: func.FuncOp | None = None) -> str:
     """One line per candidate: the choice, its circuit and its prediction."""
+    split = any(c.ops.splits for c in candidates)
     lines = [
         f"{'':2}{'columns':>7} {'range':>5} {'items':>5} {'lookups':>8} {'k':>3} {'rows':>8} "
-        f"{'advice':>6} {'args':>5} {'predicted s':>11} {'memory MB':>9}"
+        f"{'advice':>6} {'args':>5} {'predicted s':>11} {'memory MB':>9}" + ("  split tables (fn/segment)" if split else "")
     ]
     for c in candidates:
         ch = c.choice
@@ -122,13 +245,14 @@ def format_table(candidates: list[Candidate], best: Candidate | None = None) -> 
             f"{mark}{ch.columns:>7} {ch.range_bits:>5} {ch.items_per_row or 'all':>5} "
             f"{'shared' if ch.share_lookups else 'gadget':>8}"
         )
+        tail = f"  {c.ops.describe(fn)}" if split else ""
         if not c.fits:
-            lines.append(f"{head}   -- {c.error}")
+            lines.append(f"{head}   -- {c.error}{tail}")
             continue
         f = c.features
         assert f is not None
         lines.append(
-            f"{head} {f.k:>3} {c.rows:>8} {f.advice:>6} {f.lookups:>5} {c.seconds:>11.2f} {c.memory_mb:>9.0f}"
+            f"{head} {f.k:>3} {c.rows:>8} {f.advice:>6} {f.lookups:>5} {c.seconds:>11.2f} {c.memory_mb:>9.0f}{tail}"
         )
     return "\n".join(lines)
 
@@ -151,6 +275,9 @@ class GadgetLayoutSearchPass(ModulePass):
     """Write every candidate and its prediction to this file ("-": stderr)."""
     inputs: str = "public"
     """As convert-gadget-to-plonk's option: where model inputs go."""
+    split_tables: bool = True
+    """Also try reading wide lookup tables through tables of segments
+    (zkir.gadgets.segments), wherever that is exact."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         model = CostModel.load(self.cost_model or None)
@@ -159,9 +286,12 @@ class GadgetLayoutSearchPass(ModulePass):
         for fn in op.ops:
             if not isinstance(fn, func.FuncOp):
                 continue
-            best, candidates = search(fn, choices, model, self.memory_budget, self.inputs == "private")
+            best, candidates = search(
+                fn, choices, model, self.memory_budget, self.inputs == "private", self.split_tables
+            )
             set_layout(fn, best.choice)
-            reports.append(f"@{fn.sym_name.data} (cost model: {model.source})\n{format_table(candidates, best)}")
+            best.ops.apply(fn)
+            reports.append(f"@{fn.sym_name.data} (cost model: {model.source})\n{format_table(candidates, best, fn)}")
         if self.table:
             text = "\n\n".join(reports) + "\n"
             if self.table == "-":

@@ -6,7 +6,10 @@ explicit `ml.rescale` inserted just before the first consumer that needs scale
 s, so a bias added to a product (a constant add right after a matmul, or a
 conv2d's bias operand) is quantized at 2s and added before the rescale.
 Division becomes a product: by a constant c, with the constant 1/c; by a value
-v, with `ml.reciprocal(v)`. Integer tensors (indices, masks) are unchanged.
+v, with `ml.reciprocal(v)`. Integer and boolean tensors (indices, masks,
+comparison results) are unchanged, and so is every op computing one (a
+comparison reads its real operands at scale s); a cast of an integer to a real
+becomes exact at scale s.
 The fixed-point meaning of every op is zkir.interpreter.fixed_interp's.
 """
 
@@ -202,7 +205,10 @@ class _FunctionQuantizer:
             self.consts[op.result] = op.get_value()
             return
         if res is not None and not _is_float_tensor(res.type):
-            raise QuantizeError(f"ml-quantize: {op.name} on integer tensors is not supported")
+            # integers and booleans (indices, comparisons, masks) keep their type and
+            # meaning; real operands (a comparison's) are read at scale s
+            self._same(op)
+            return
         rule = _RULES.get(type(op))
         if rule is None:
             raise QuantizeError(f"ml-quantize: no fixed-point rule for {op.name}")
@@ -309,6 +315,12 @@ class _FunctionQuantizer:
         )
         self.set(res, self.emit(new, res), self.s if _is_float_tensor(res_ty) else None)
 
+    @_rule(ml.CastOp)
+    def q_cast(self, op: ml.CastOp) -> None:
+        """An integer or boolean to a real: exact at scale s (v * 2^s)."""
+        new = ml.CastOp(self.scaled(op.input)[0], self.fixed(self._shape(op.result)))
+        self.set(op.result, self.emit(new, op.result), self.s)
+
     @_rule(ml.ConcatOp)
     def q_concat(self, op: ml.ConcatOp) -> None:
         res_ty = op.result.type
@@ -367,4 +379,5 @@ _rule(
     ml.ReluOp, ml.SigmoidOp, ml.TanhOp, ml.GeluOp, ml.ErfOp, ml.ExpOp, ml.ReciprocalOp, ml.NegOp,
     ml.ClipOp, ml.MaximumOp, ml.ReduceMaxOp, ml.SoftmaxOp, ml.MaxPoolOp, ml.AvgPoolOp,
     ml.ReshapeOp, ml.TransposeOp, ml.PadOp, ml.SliceOp, ml.LayerNormOp, ml.GatherOp, ml.WhereOp,
+    ml.ExpandOp, ml.TileOp,
 )(_FunctionQuantizer._same)

@@ -12,7 +12,7 @@ Round structure (each commitment is absorbed by the Blake2b transcript):
 from __future__ import annotations
 
 import time
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,11 @@ from .randomness import OsRandom, RandomBytes
 from .transcript import TranscriptWriter
 
 P = F.P
+
+PhaseHook = Callable[[str, str], None]
+"""on_phase(phase, detail), called as each phase of prove starts, e.g.
+("commitments", "49 advice columns"): the layer above shows progress; this
+layer never prints."""
 
 
 def _instance_bytes(inst: list[np.ndarray]) -> bytes:
@@ -135,17 +140,20 @@ def _quotient_numerator(pk: ProvingKey, ext: dict, theta: int, beta: int, gamma:
 
 
 def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[npt.ArrayLike] = (), *,
-          check: bool = True, seed: int | None = None, timings: dict | None = None) -> bytes:
+          check: bool = True, seed: int | None = None, timings: dict | None = None,
+          on_phase: PhaseHook | None = None) -> bytes:
     """Prove that `advice` satisfies the circuit of `pk` with public `instance`.
 
     advice/instance: one integer array (or field vector) per column, at most
     `usable` rows each.  check=True runs the mock prover first and raises
     SynthesisError on a violated constraint; check=False proves anyway (the
     proof will then be rejected) — used by soundness tests.
-    seed: make the blinding deterministic (tests only)."""
+    seed: make the blinding deterministic (tests only).
+    on_phase: told as each phase starts (PhaseHook)."""
+    phase: PhaseHook = on_phase or (lambda _phase, _detail: None)
     t_start = time.perf_counter()
     tm = {"witness": 0.0, "commitments": 0.0, "lookups": 0.0, "permutation": 0.0,
-          "quotient": 0.0, "openings": 0.0}
+          "quotient": 0.0, "openings": 0.0, "key_expansion": 0.0}
     vk = pk.vk
     cs = vk.cs
     dom = vk.domain
@@ -162,6 +170,7 @@ def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[np
     if check:
         from .mock import MockProver
 
+        phase("witness", f"checking {cs.num_advice} advice columns against every constraint")
         mp = MockProver(cs, vk.k, adv, pk.fixed_values, inst_full, pk.permutation, field_input=True)
         fails = mp.verify()
         if fails:
@@ -176,6 +185,7 @@ def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[np
     mono = pk.monomial_points
 
     # ---- advice
+    phase("commitments", f"{len(adv)} advice columns")
     t0 = time.perf_counter()
     advice_commitments = msm_batch(lag, adv)
     for c in advice_commitments:
@@ -192,6 +202,7 @@ def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[np
         return np.roll(src, -q.rotation, axis=0) if q.rotation else src
 
     # ---- lookups: multiplicities
+    phase("lookups", f"{len(cs.lookups)} lookup arguments")
     t0 = time.perf_counter()
     ms, f_lag, t_lag = [], [], []
     for i, lkp in enumerate(cs.lookups):
@@ -213,6 +224,7 @@ def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[np
     gamma = tr.challenge()
 
     # ---- permutation
+    phase("permutation", f"{len(cs.equality)} equality columns")
     t0 = time.perf_counter()
     eq_vals = [lag_resolve(Query(c, 0)) for c in cs.equality]
     zs = perm.grand_products(eq_vals, pk.sigma_values, n, u, dom.omega, beta, gamma,
@@ -238,6 +250,12 @@ def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[np
     y = tr.challenge()
 
     # ---- quotient
+    if not pk.expanded:
+        phase("key expansion", f"{cs.num_fixed + len(cs.equality) + 3} fixed and permutation columns")
+        t0 = time.perf_counter()
+        pk.expand()
+        tm["key_expansion"] = time.perf_counter() - t0
+    phase("quotient", f"{len(adv) + len(inst_full) + len(zs) + len(ms) + len(phis)} columns on 2^{dom.ext_k} coset points")
     t0 = time.perf_counter()
     coeffs: dict[tuple, np.ndarray] = {}
     ext: dict[tuple, np.ndarray] = {}
@@ -272,6 +290,7 @@ def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[np
     x = tr.challenge()
 
     # ---- evaluations and GWC opening
+    phase("openings", f"{len(protocol.opening_plan(cs, u))} evaluations")
     t0 = time.perf_counter()
     xn = pow(x, n, P)
     hcomb = F.zeros(n)

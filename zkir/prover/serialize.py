@@ -42,6 +42,14 @@ class Reader:
         self.pos += n
         return b
 
+    def view(self, n: int) -> memoryview:
+        """The next n bytes without copying them (for big arrays: np.frombuffer)."""
+        if n < 0 or self.pos + n > len(self.d):
+            raise ProofFormatError(f"{self.what} truncated at byte {self.pos}")
+        v = self.d[self.pos:self.pos + n]
+        self.pos += n
+        return v
+
     def u8(self) -> int:
         return self.take(1)[0]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from zkir.tools.cli_common import (  # re-exported: zkir.tools.cli.CliError etc.
     SUBCOMMANDS,
     CliError,
     Runner,
+    close_progress,
     input_arrays,
     parse_input_shapes,
     read_inputs,
@@ -41,12 +42,18 @@ USAGE_ERROR = 2
 # ---------------------------------------------------------------------------
 
 
-def load_model(path: str | Path, input_shapes: Any = None) -> ModuleOp:
+def load_model(path: str | Path, input_shapes: Any = None, command: str = "import") -> ModuleOp:
     """Any supported model file (or .mlir) -> ml-dialect ModuleOp (see zkir.frontends),
-    refusing --input-shape names the model does not have."""
+    refusing --input-shape names the model does not have; a defaulted batch
+    dimension is said on stderr."""
     from zkir.workflow import import_model
 
-    return import_model(path, input_shapes)
+    return import_model(path, input_shapes, notice_to_stderr(command))
+
+
+def notice_to_stderr(command: str) -> Callable[[str], None]:
+    """What an importer assumed, as one line on stderr (`zkir CMD: note: ...`)."""
+    return lambda msg: print(f"zkir {command}: note: {msg}", file=sys.stderr, flush=True)
 
 
 def parse_mlir(path: Path) -> ModuleOp:
@@ -91,7 +98,7 @@ def _import_cmd(p: argparse.ArgumentParser) -> Runner:
             from zkir.frontends import simplify_onnx
             from zkir.frontends.onnx import import_onnx
 
-            folded = simplify_onnx(args.model, shapes)
+            folded = simplify_onnx(args.model, shapes, notice_to_stderr("import"))
             write_atomic(args.simplified, folded.SerializeToString())
             module = import_onnx(folded, shapes, simplify=False)
         else:
@@ -173,17 +180,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     from zkir.errors import ModelError, ZkirError
 
     if args.debug:
-        return args._run(args)
+        try:
+            return args._run(args)
+        finally:
+            close_progress()
     try:
         return args._run(args)
     except (CliError, ModelError, ZkirError, DiagnosticException, OverflowError, ValueError) as e:
         # ZkirError: every zkir error, e.g. a witness that violates the circuit in prove;
         # ValueError: zkir's lowering, layout, workflow and proof-format errors
+        close_progress()
         print(f"zkir {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return USAGE_ERROR
     except OSError as e:
+        close_progress()
         print(f"zkir {args.command}: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
         return USAGE_ERROR
+    finally:
+        close_progress()  # also on KeyboardInterrupt: leave the terminal clean
 
 
 __all__ = [

@@ -51,6 +51,77 @@ def subcommand(name: str, help: str) -> Callable[[Configure], Configure]:
 
 
 # ---------------------------------------------------------------------------
+# Progress of the long commands
+# ---------------------------------------------------------------------------
+
+_OPEN: list[PhaseProgress] = []
+"""Progress displays not yet closed: main() closes them before it prints an error."""
+
+
+class PhaseProgress:
+    """Shows each progress message of a long command (setup, prove) as a phase,
+    with the time since the command started: on a terminal a rich display (a
+    spinner on the running phase, each finished phase with its duration), else
+    one plain line a phase on stderr. Messages starting with "warning:" show
+    even when quiet; nothing else does.
+
+    Why rich and not print: a phase of a large prove runs for minutes, and a
+    ticking clock on it says the prover is working, not hung."""
+
+    def __init__(self, command: str, quiet: bool = False, terminal: bool | None = None):
+        import sys
+        import time
+
+        self.command, self.quiet = command, quiet
+        self.start = time.perf_counter()
+        self.terminal = sys.stderr.isatty() if terminal is None else terminal
+        self._rich: Any = None
+        self._task: Any = None
+
+    def __call__(self, message: str) -> None:
+        import sys
+        import time
+
+        if self.quiet and not message.startswith("warning:"):
+            return
+        elapsed = time.perf_counter() - self.start
+        if not self.terminal or message.startswith("warning:"):
+            self._finish_task()
+            print(f"zkir {self.command}: {message} [{elapsed:.1f} s]", file=sys.stderr, flush=True)
+            return
+        if self._rich is None:
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._rich = Progress(SpinnerColumn(finished_text="[green]done"), TimeElapsedColumn(),
+                                  TextColumn("{task.description}"), console=Console(stderr=True))
+            self._rich.start()
+            _OPEN.append(self)
+        self._finish_task()
+        self._task = self._rich.add_task(f"{self.command}: {message}", total=None)
+
+    def _finish_task(self) -> None:
+        if self._rich is not None and self._task is not None:
+            self._rich.update(self._task, total=1, completed=1)
+            self._task = None
+
+    def close(self) -> None:
+        """Stop the display (a no-op for plain lines); the last phase is done."""
+        if self._rich is not None:
+            self._finish_task()
+            self._rich.stop()
+            self._rich = None
+        if self in _OPEN:
+            _OPEN.remove(self)
+
+
+def close_progress() -> None:
+    """Close every open progress display (before a result or an error is printed)."""
+    for progress in list(_OPEN):
+        progress.close()
+
+
+# ---------------------------------------------------------------------------
 # Shared helpers: shapes, inputs
 # ---------------------------------------------------------------------------
 

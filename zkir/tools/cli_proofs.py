@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 from zkir.tools.cli_common import (
     CliError,
+    PhaseProgress,
     Runner,
+    close_progress,
     input_arrays,
     parse_input_shapes,
     read_inputs,
@@ -32,12 +34,21 @@ REJECTED = 1
 
 
 def _progress(args: argparse.Namespace) -> Callable[[str], None]:
-    if getattr(args, "quiet", False):
-        return lambda _msg: None
-    return lambda msg: print(f"zkir {args.command}: {msg}", file=sys.stderr, flush=True)
+    """Messages to stderr; setup and prove show them as timed phases (PhaseProgress).
+    Warnings show even with -q."""
+    quiet = getattr(args, "quiet", False)
+    if args.command in ("setup", "prove"):
+        return PhaseProgress(args.command, quiet)
+
+    def show(msg: str) -> None:
+        if not quiet or msg.startswith("warning:"):
+            print(f"zkir {args.command}: {msg}", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _emit(args: argparse.Namespace, human: str, record: dict[str, Any]) -> None:
+    close_progress()  # the result goes below a finished progress display
     if args.json:
         print(json.dumps(record))
     else:
@@ -65,6 +76,19 @@ def _fmt_public(inputs: dict[str, dict[str, Any]], private: list[str]) -> str:
                          " (zkir verify --input FILE checks it)")
     lines += [f"  {name}: private (not shown)" for name in private]
     return "\n".join(lines)
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("bytes", "KiB", "MiB"):
+        if nbytes < 1024:
+            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+    return f"{nbytes:.2f} GiB"
+
+
+def _force(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument("--force", action="store_true",
+                   help=f"{verb} even when the cost model predicts more memory than this machine has")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -190,43 +214,93 @@ def _setup_cmd(p: argparse.ArgumentParser) -> Runner:
         help="tests and benchmarks only: the seeded SRS whose secret is public (anyone can forge); "
         "its keys are marked and zkir verify refuses them without --allow-insecure-srs",
     )
+    _force(p, "set up")
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
         from zkir.workflow import setup
 
-        times = setup(args.build, args.srs, _progress(args), insecure_test_srs=args.insecure_test_srs)
+        times = setup(args.build, args.srs, _progress(args), insecure_test_srs=args.insecure_test_srs,
+                      force=args.force)
         _emit(
             args,
             f"keys written to {args.build}/pk.bin and {args.build}/vk.bin "
-            f"(srs {times['srs']:.2f} s, keygen {times['keygen']:.2f} s)",
-            {"build": args.build, "srs_s": times["srs"], "keygen_s": times["keygen"]},
+            f"(srs {times['srs']:.2f} s, keygen {times['keygen']:.2f} s); pk.bin is {_size(times['pk_bytes'])}, "
+            f"{times['pk_bytes'] / max(times['weight_bytes'], 1):.0f}x the model's weights "
+            f"({_size(times['weight_bytes'])} as float32)",
+            {"build": args.build, "srs_s": times["srs"], "keygen_s": times["keygen"],
+             "pk_bytes": int(times["pk_bytes"]), "weight_bytes": int(times["weight_bytes"])},
         )
         return 0
 
     return run
 
 
-@subcommand("prove", "prove the model's output on input.json; prints the output it proves")
+@subcommand("prove", "prove the model's output on input.json (or on each of several); prints the output it proves")
 def _prove_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument("build", help="build directory after zkir setup")
-    p.add_argument("--input", required=True, help='JSON: {"name": nested list} or a bare nested list')
-    p.add_argument("-o", "--output", default="proof.bin", help="proof file (default: proof.bin)")
+    given = p.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "--input",
+        action="append",
+        metavar="INPUT.json",
+        help='JSON: {"name": nested list} or a bare nested list; repeat for one proof per input '
+        "(the keys are loaded once)",
+    )
+    given.add_argument("--samples", metavar="SAMPLES", help=f"one proof per sample: {SAMPLES_HELP}")
+    p.add_argument(
+        "-o",
+        "--output",
+        default="proof.bin",
+        help="proof file (default: proof.bin). With several inputs: a directory (an existing one, or a "
+        "name without a suffix) gets DIR/proof-0.bin, DIR/proof-1.bin, ...; a file name such as "
+        "proof.bin gets proof-0.bin, proof-1.bin, ... beside it, numbered in input order",
+    )
+    _force(p, "prove")
     _common(p)
+    p.epilog = "With --json: one JSON object per proof, one a line, in input order."
 
     def run(args: argparse.Namespace) -> int:
-        from zkir.workflow import prove
+        from zkir.workflow import prove_batch
 
-        r = prove(args.build, input_arrays(read_inputs(args.input)), args.output, _progress(args))
-        _emit(
-            args,
-            f"proof written to {r.proof} ({r.proof_bytes} bytes, {r.timings['prove']:.2f} s); outputs:\n"
-            + _fmt_outputs(r.outputs),
-            {"proof": str(r.proof), "proof_bytes": r.proof_bytes, "outputs": r.outputs, "timings": r.timings},
-        )
+        inputs = _prove_inputs(args)
+        paths = proof_paths(args.output, len(inputs))
+        for r in prove_batch(args.build, inputs, paths, _progress(args), force=args.force):
+            _emit(
+                args,
+                f"proof written to {r.proof} ({r.proof_bytes} bytes, {r.timings['prove']:.2f} s); outputs:\n"
+                + _fmt_outputs(r.outputs),
+                {"proof": str(r.proof), "proof_bytes": r.proof_bytes, "outputs": r.outputs, "timings": r.timings},
+            )
         return 0
 
     return run
+
+
+def _prove_inputs(args: argparse.Namespace) -> list[Any]:
+    """The inputs `zkir prove` was given: each --input file, or each sample."""
+    if args.input:
+        return [input_arrays(read_inputs(path)) for path in args.input]
+    from pathlib import Path
+
+    from zkir.calibration import load_samples
+    from zkir.workflow import Settings
+
+    names = [i.name for i in Settings.load(Path(args.build)).inputs]
+    return [dict(sample) for sample in load_samples(args.samples, names)]
+
+
+def proof_paths(output: str, n: int) -> list[str]:
+    """Where `zkir prove -o OUTPUT` writes n proofs (see its --help)."""
+    from pathlib import Path
+
+    out = Path(output)
+    if n == 1:
+        return [output]
+    if out.is_dir() or output.endswith(("/", "\\")) or not out.suffix:
+        out.mkdir(parents=True, exist_ok=True)
+        return [str(out / f"proof-{i}.bin") for i in range(n)]
+    return [str(out.with_name(f"{out.stem}-{i}{out.suffix}")) for i in range(n)]
 
 
 @subcommand("verify", "verify a proof; exit 0 if it holds, 1 if it is rejected")
@@ -295,17 +369,28 @@ def _mock_cmd(p: argparse.ArgumentParser) -> Runner:
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
-        from zkir.workflow import mock
+        from zkir.workflow import float_error, mock
 
-        failures = mock(args.build, input_arrays(read_inputs(args.input)))
+        inputs = input_arrays(read_inputs(args.input))
+        outputs: dict[str, dict[str, Any]] = {}
+        failures = mock(args.build, inputs, outputs=outputs)
+        errors = float_error(args.build, inputs, outputs)
         human = "all constraints hold" if not failures else "\n".join(str(f) for f in failures[:20])
-        _emit(args, human, {"satisfied": not failures, "failures": [f.__dict__ for f in failures[:100]]})
+        human += "\nfixed point vs the float model on this input (max |error|): " + ", ".join(
+            f"{name} {e:.4g}" for name, e in errors.items()
+        )
+        _emit(
+            args,
+            human,
+            {"satisfied": not failures, "failures": [f.__dict__ for f in failures[:100]], "outputs": outputs,
+             "float_error": errors},
+        )
         return 0 if not failures else REJECTED
 
     return run
 
 
-@subcommand("report", "per layer: gadget, rows, lookups and share of the circuit")
+@subcommand("report", "explain the circuit: per layer rows, lookups and share, what sets k, predicted cost, hints")
 def _report_cmd(p: argparse.ArgumentParser) -> Runner:
     p.add_argument("build", help="build directory from zkir compile")
     p.add_argument(
@@ -314,29 +399,47 @@ def _report_cmd(p: argparse.ArgumentParser) -> Runner:
         help="also draw rows per layer (and, when compiled with --calibration, error per layer) to this PNG "
         "(needs the plot extra: pip install 'zkir[plot]')",
     )
+    p.add_argument(
+        "--no-hints",
+        action="store_true",
+        help="skip the hints (each re-plans the model with one flag changed: seconds on small models, "
+        "longer on large ones)",
+    )
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
-        from zkir.workflow import Settings, circuit_report
+        from zkir.workflow import explain
 
-        rows, k_reason = circuit_report(args.build)
-        s = Settings.load(__import__("pathlib").Path(args.build))
+        r = explain(args.build, hints=not args.no_hints, progress=_progress(args))
+        s, now, rows = r["settings"], r["predicted"], r["layers"]
         lines = [
             f"k={s.k} ({1 << s.k} rows, {s.rows} used), {s.advice_columns} advice and "
             f"{s.fixed_columns} fixed columns, {s.lookups} lookup arguments",
-            f"what sets k: {k_reason}",
+            f"what sets k: {r['what_sets_k']}",
+            f"predicted proving: {now.prove_seconds:.3g} s, peak memory {now.memory_bytes / 2**30:.2f} GiB "
+            f"(cost model: {now.cost_model}; zkir tune fits it to this machine)",
+            "",
             f"{'placement':28s} {'gadget':10s} {'column':9s} {'rows':>7s} {'lookup rows':>11s} {'share':>7s}",
         ]
         lines += [
-            f"{r['placement'][:28]:28s} {r['gadget']:10s} {r['columns']:9s} {r['rows']:7d} "
-            f"{r['lookups']:11d} {100 * r['share']:6.1f}%"
-            for r in rows
+            f"{row['placement'][:28]:28s} {row['gadget']:10s} {row['columns']:9s} {row['rows']:7d} "
+            f"{row['lookups']:11d} {100 * row['share']:6.1f}%"
+            for row in rows
         ]
-        data: dict[str, Any] = {"k": s.k, "rows": s.rows, "what_sets_k": k_reason, "layers": rows}
-        accuracy = read_accuracy(args.build)
+        lines.append("(share: of the advice cells the placements fill; lookup rows: tuples looked up in a table)")
+        data: dict[str, Any] = {
+            "k": s.k, "rows": s.rows, "what_sets_k": r["what_sets_k"], "layers": rows,
+            "predicted": {"prove_seconds": now.prove_seconds, "memory_bytes": now.memory_bytes,
+                          "cost_model": now.cost_model},
+            "hints": [h.to_json() for h in r["hints"]],
+        }
+        accuracy = r["accuracy"]
         if accuracy is not None:
             lines += ["", accuracy.format()]
             data["accuracy"] = accuracy.to_json()
+        if r["hints"]:
+            lines += ["", "hints (each found by compiling the model again with the flag):"]
+            lines += [f"  {h.format(now)}" for h in r["hints"]]
         if args.plot:
             from zkir.calibration import plot_layers
 

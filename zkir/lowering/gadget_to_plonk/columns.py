@@ -3,7 +3,7 @@
 Bands are `a.<i>` (gadget advice), `w.<i>` (private weights), `f.<i>` (fixed
 weights), `instance.0` and `zero.0`; a gadget's selectors are `<gadget key>.<role>`
 and a table's columns `<table>.<part>`. Selector roles (q, chain, c<j>) and table
-parts (tag, in, out, row, col, value) never coincide, and placement names never
+parts (tag, in, out, row, col, value, seg, base, offset, slope) never coincide, and placement names never
 hold a dot, so no column can be named like another column or a placement.
 """
 
@@ -27,7 +27,10 @@ def selector_column(key: str, role: str) -> str:
 
 def table_columns(name: str, width: int) -> list[str]:
     """The fixed columns tabulating table `name` (tag first)."""
-    parts = ("tag", "row", "col", "value") if width == 4 else ("tag", "in", "out")[:width]
+    if width == 5:  # a table of segments (zkir.gadgets.segments)
+        parts: tuple[str, ...] = ("tag", "seg", "base", "offset", "slope")
+    else:
+        parts = ("tag", "row", "col", "value") if width == 4 else ("tag", "in", "out")[:width]
     return [f"{name}.{part}" for part in parts]
 
 

@@ -31,6 +31,7 @@ from zkir.errors import ZkirError
 from zkir.gadgets.base import Gadget, GadgetParams
 from zkir.gadgets.io import IO_KINDS, IORole
 from zkir.gadgets.registry import gadget_class, gadget_for
+from zkir.gadgets.segments import SegmentTable
 from zkir.gadgets.tables import TableClashError, TableRegistry, TableSpec
 from zkir.lowering.gadget_to_plonk.columns import (
     ADVICE_BAND,
@@ -162,7 +163,7 @@ class _Lowering:
         self.backings[op.result] = self.wiring.source(name, "out", shape)
 
     def gadget_op(self, op: GadgetOpInterface, hint: str) -> None:
-        kind = op.GADGET_KIND
+        kind = op.gadget_kind()
         cls = gadget_class(kind)
         try:
             params = cls.Params.of_op(op.gadget_params(), self.choice)
@@ -262,11 +263,15 @@ def _assemble(name: str, lw: _Lowering, k: int) -> plonk.CircuitOp:
         names = table_columns(table.name, table.width)
         columns += [plonk.ColumnOp(c, "fixed") for c in names]
         data = getattr(table, "data_attr", None)
-        ranged = None
-        if isinstance(table, TableSpec) and table.lo is not None and table.hi is not None:
+        ranged, segments = None, None
+        if isinstance(table, TableSpec | SegmentTable) and table.lo is not None and table.hi is not None:
             ranged = (table.lo, table.hi)
+        if isinstance(table, SegmentTable):
+            segments = table.segments
         tables.append(
-            plonk.LookupTableOp(table.name, table.fn, table.bits, names, table.scale, table.in_scale, data, ranged)
+            plonk.LookupTableOp(
+                table.name, table.fn, table.bits, names, table.scale, table.in_scale, data, ranged, segments
+            )
         )
     body = Block([*columns, *tables, *lw.constraints.ops, *lw.placements, *lw.wiring.copies])
     return plonk.CircuitOp(name, k, Region(body), blinding)
