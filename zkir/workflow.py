@@ -25,7 +25,6 @@ from zkir.files import FileFormatError, parse_json, read_json, staged_writes, wr
 from zkir.gadgets.io import IO_KINDS, IORole
 
 if TYPE_CHECKING:
-    import numpy.typing as npt
     from xdsl.dialects.builtin import ModuleOp
     from xdsl.dialects.func import FuncOp
     from xdsl.ir import Attribute
@@ -63,6 +62,9 @@ class CompileOptions:
     share_lookups: bool = True
     memory_budget_mb: int = 0
     """The layout search's limit on predicted prover memory (0: none)."""
+    randomize: bool = True
+    """Let the layout search prove matrix products by a random linear combination
+    (gadget.randomized_dot, a second prover phase) where that is cheaper."""
     table_bits: int = 16
     """Input bits of nonlinearity lookup tables (ReLU after a rescale needs none)."""
     range_bits: int | None = None
@@ -155,6 +157,7 @@ _OPTION_TYPES: dict[str, Callable[[Any], bool]] = {
     "items_per_row": _is_int,
     "share_lookups": lambda v: isinstance(v, bool),
     "memory_budget_mb": _is_int,
+    "randomize": lambda v: isinstance(v, bool),
     "table_bits": _is_int,
     "range_bits": lambda v: v is None or _is_int(v),
     "weights": lambda v: v in ("private", "fixed", "public"),
@@ -258,6 +261,7 @@ def _layout_passes(options: CompileOptions, range_bits: int, build: Path) -> tup
             memory_budget=options.memory_budget_mb,
             table=str(build / LAYOUT_TABLE),
             inputs=inputs,
+            randomize=options.randomize,
         )
         return search, ConvertGadgetToPlonkPass(inputs=inputs), PlonkVerifyLayoutPass()
     lower = ConvertGadgetToPlonkPass(
@@ -808,7 +812,8 @@ def prove(
     progress(f"proving (k={settings.k})")
     phases: dict[str, float] = {}
     t = time.perf_counter()
-    proof = prove_circuit(pk, witness.advice, witness.instance, timings=phases,
+    late = witness.late_advice if witness.late_columns else None
+    proof = prove_circuit(pk, witness.advice, witness.instance, late_advice=late, timings=phases,
                           on_phase=lambda phase, detail: progress(f"{phase}: {detail}"))
     timings["prove"] = time.perf_counter() - t
     timings.update({f"prove_{k}": v for k, v in phases.items() if k != "total"})
@@ -1131,8 +1136,7 @@ def mock(
     `tamper(witness)` may change the witness first (the soundness tests use it).
     `outputs`, when given, receives the circuit's outputs (as `prove` reports them).
     """
-    from zkir.backend_halo2.witness import compute_witness
-    from zkir.prover import MockProver
+    from zkir.backend_halo2.witness import compute_witness, mock_prover
 
     build = Path(build)
     settings = Settings.load(build)
@@ -1142,11 +1146,7 @@ def mock(
         outputs.update(_tensors(settings.outputs, witness.outputs))
     if tamper is not None:
         tamper(witness)
-    pinned: dict[int, npt.ArrayLike] = dict(plan.pinned_advice())  # dict is invariant: MockProver wants this type
-    failures = MockProver(
-        plan.cs, plan.k, witness.advice, plan.fixed_columns(), witness.instance, copies=plan.copy_constraints(),
-        pinned=pinned,
-    ).verify()
+    failures = mock_prover(plan, witness, plan.pinned_advice()).verify()
     out = []
     for f in failures:
         place = _weight_placement(plan, f.name, f.row) if f.kind == "pinned" else plan.placement_at(f.row)

@@ -185,14 +185,24 @@ class CircuitPlan:
 
     def _place(self, op: plonk.PlaceOp) -> Placed:
         params = {k: _python(v) for k, v in (op.params.data.items() if op.params else [])}
-        width = len(op.columns.data)
+        columns = [self.built.columns[name] for name in op.column_names]
+        # the gadget's band is its phase-0 columns; its phase-1 (late) slots come after them
+        late = [c.kind == "advice" and self.cs.advice_phase[c.index] == 1 for c in columns]
+        width = len(columns) - sum(late)
+        if any(late[:width]):
+            raise BackendError(f"placement @{op.sym_name.data}: phase-1 columns must come after its phase-0 ones")
         g = gadget_for(op.gadget.data, width, params)
+        if g.late_slots != sum(late):
+            raise BackendError(
+                f"placement @{op.sym_name.data}: gadget '{op.gadget.data}' has {g.late_slots} phase-1 slots, "
+                f"the layout gave it {sum(late)} phase-1 columns"
+            )
         shapes = op.port_shapes()
         if op.gadget.data in IO_KINDS:
             port = IORole(op.gadget.data).port
             inputs = {port: np.zeros(shapes[port], dtype=np.int64)}
         else:
-            skip = {"out", *g.padding_ports}
+            skip = {"out", *g.padding_ports, *g.internal_wires.keys(), *g.internal_wires.values()}
             inputs = g.structure_inputs({p: s for p, s in shapes.items() if p not in skip})
         structure = g.assign(inputs)
         if structure.rows != op.get_rows():
@@ -200,7 +210,6 @@ class CircuitPlan:
                 f"placement @{op.sym_name.data}: gadget '{op.gadget.data}' fills "
                 f"{structure.rows} rows, the layout gave it {op.get_rows()}"
             )
-        columns = [self.built.columns[name] for name in op.column_names]
         return Placed(op, g, structure, columns)
 
     def io_places(self) -> list[Placed]:

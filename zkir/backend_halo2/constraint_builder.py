@@ -13,7 +13,7 @@ from xdsl.ir import Block, SSAValue
 from zkir.dialects import plonk
 from zkir.errors import ZkirError
 from zkir.prover import Column, ConstraintSystem, Expression
-from zkir.prover.expression import Constant
+from zkir.prover.expression import Challenge, Constant
 
 
 class BackendError(ZkirError, ValueError):
@@ -35,6 +35,8 @@ def _expressions(block: Block, columns: dict[str, Column]) -> list[Expression]:
             values[op.result] = columns[op.column.root_reference.data].query(op.rotation.data)
         elif isinstance(op, plonk.ConstOp):
             values[op.result] = Constant(op.value.data)
+        elif isinstance(op, plonk.ChallengeOp):
+            values[op.result] = Challenge(op.index.data)
         elif isinstance(op, plonk.AddOp):
             values[op.result] = values[op.lhs] + values[op.rhs]
         elif isinstance(op, plonk.SubOp):
@@ -53,7 +55,11 @@ def build_constraint_system(circuit: plonk.CircuitOp) -> BuiltCircuit:
     columns: dict[str, Column] = {}
     makers = {"advice": cs.advice_column, "fixed": cs.fixed_column, "instance": cs.instance_column}
     for col in circuit.columns():
-        columns[col.sym_name.data] = makers[col.kind.data](col.sym_name.data)
+        name = col.sym_name.data
+        columns[name] = cs.advice_column(name, col.get_phase()) if col.kind.data == "advice" else makers[col.kind.data](name)
+    used = [op.index.data for op in circuit.walk() if isinstance(op, plonk.ChallengeOp)]
+    for i in range(max(used, default=-1) + 1):
+        cs.challenge(f"challenge{i}")
     cs.enable_equality(*[columns[c.sym_name.data] for c in circuit.columns() if c.equality is not None])
     tables = {op.sym_name.data: op for op in circuit.body.ops if isinstance(op, plonk.LookupTableOp)}
     for op in circuit.body.ops:

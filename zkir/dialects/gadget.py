@@ -99,6 +99,13 @@ class LayoutChoice:
     share_lookups: bool = True
     """One lookup argument per table slot, shared by every gadget using that
     table (their selectors never overlap), instead of one per gadget slot."""
+    challenge_columns: int = 0
+    """Width of the phase-1 advice band (committed after the challenge) that
+    randomized products (gadget.randomized_dot) use; 0: the default for the
+    band width, columns // 2 + 1, should the function hold one."""
+
+    def late_band_width(self) -> int:
+        return self.challenge_columns or self.columns // 2 + 1
 
 
 LAYOUT_ATTR = "gadget.layout"
@@ -117,6 +124,7 @@ class LayoutAttr(ParametrizedAttribute):
     k: IntAttr
     items_per_row: IntAttr
     share_lookups: IntAttr
+    challenge_columns: IntAttr
 
     def __init__(self, choice: LayoutChoice):
         super().__init__(*(IntAttr(int(getattr(choice, f.name))) for f in fields(LayoutChoice)))
@@ -129,6 +137,7 @@ class LayoutAttr(ParametrizedAttribute):
             self.k.data,
             self.items_per_row.data,
             bool(self.share_lookups.data),
+            self.challenge_columns.data,
         )
 
     def verify(self) -> None:
@@ -138,6 +147,7 @@ class LayoutAttr(ParametrizedAttribute):
             ("k", self.k.data, 0, 28),
             ("items_per_row", self.items_per_row.data, 0, 1 << 10),
             ("share_lookups", self.share_lookups.data, 0, 1),
+            ("challenge_columns", self.challenge_columns.data, 0, 1 << 10),
         )
         for what, value, lo, hi in checks:
             if not lo <= value <= hi:
@@ -146,7 +156,9 @@ class LayoutAttr(ParametrizedAttribute):
     def print_parameters(self, printer: Printer) -> None:
         choice = self.choice
         parts = [
-            f"{f.name} = {str(getattr(choice, f.name)).lower()}" for f in fields(LayoutChoice)
+            f"{f.name} = {str(getattr(choice, f.name)).lower()}"
+            for f in fields(LayoutChoice)
+            if f.name != "challenge_columns" or choice.challenge_columns  # absent: 0
         ]
         printer.print_string(f"<{', '.join(parts)}>")
 
@@ -403,6 +415,57 @@ class DotOp(IRDLOperation, GadgetOpInterface):
         if self.bias is not None:
             ports["bias"] = InputPort.broadcast(self.bias, _result_shape(self))
         return ports
+
+
+@irdl_op_definition
+class RandomizedDotOp(IRDLOperation, GadgetOpInterface):
+    """out = lhs @ rhs, exact in the field like gadget.dot, proven by a random
+    linear combination (Freivalds): the prover commits out, then the challenge r
+    is drawn and lhs @ (rhs @ v) = out @ v is checked for v = (1, r, r^2, ..):
+    rows proportional to |lhs| + |rhs| + |out|, not to the multiply-adds.
+    gadget-layout-search puts it in place of a gadget.dot where it is cheaper.
+
+    A 2-D rhs (or one whose batch dimensions are all 1) is shared by every batch
+    of lhs, so rhs @ v is computed once; else rhs is broadcast to lhs's batch."""
+
+    name = "gadget.randomized_dot"
+    GADGET_KIND: ClassVar[str] = "randomized_dot"
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($result)"
+    traits = traits_def(Pure())
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute):
+        super().__init__(operands=[lhs, rhs], result_types=[result_type])
+
+    def verify_(self) -> None:
+        shape = matmul_shape(
+            _felt_tensor(self.lhs, "lhs", self.name).get_shape(),
+            _felt_tensor(self.rhs, "rhs", self.name).get_shape(),
+            self.name,
+        )
+        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
+
+    def input_ports(self) -> dict[str, InputPort]:
+        lhs = _felt_tensor(self.lhs, "lhs", self.name).get_shape()
+        rhs = _felt_tensor(self.rhs, "rhs", self.name).get_shape()
+        d, m = rhs[-2:]
+        g = self.rhs_batches(lhs, rhs)
+        if g == 1:
+            rhs_port = InputPort(self.rhs, (1, d, m), np.arange(d * m, dtype=np.int64))
+        else:
+            rhs_port = InputPort(self.rhs, (g, d, m), InputPort.broadcast(self.rhs, (*lhs[:-2], d, m)).index)
+        return {"lhs": InputPort.broadcast(self.lhs, lhs), "rhs": rhs_port}
+
+    @staticmethod
+    def rhs_batches(lhs: Sequence[int], rhs: Sequence[int]) -> int:
+        """1 when one rhs serves every batch of lhs, else lhs's batch count."""
+        if int(np.prod(rhs[:-2], dtype=np.int64)) == 1:
+            return 1
+        return int(np.prod(lhs[:-2], dtype=np.int64))
 
 
 class _BinaryOp(IRDLOperation, GadgetOpInterface):
@@ -1027,6 +1090,7 @@ GadgetDialect = Dialect(
     [
         ConstantOp,
         DotOp,
+        RandomizedDotOp,
         AddOp,
         SubOp,
         MulOp,

@@ -72,6 +72,7 @@ from zkir.dialects.resources import to_numpy
 
 COLUMN_KINDS = ("advice", "fixed", "instance")
 MAX_K = 28
+MAX_CHALLENGES = 4
 DEFAULT_BLINDING_ROWS = 5
 
 
@@ -185,24 +186,37 @@ class ColumnOp(IRDLOperation):
     sym_name = prop_def(SymbolNameConstraint())
     kind = prop_def(StringAttr)
     equality = opt_prop_def(UnitAttr)
+    phase = opt_prop_def(IntegerAttr[I64])
+    """Advice only: 1 for a column the prover commits after the challenges are
+    drawn (its values may depend on them); absent for phase 0."""
 
-    assembly_format = "$sym_name $kind (`equality` $equality^)? attr-dict"
+    assembly_format = "$sym_name $kind (`equality` $equality^)? (`phase` $phase^)? attr-dict"
     traits = lazy_traits_def(lambda: (SymbolOpInterface(), HasParent(CircuitOp)))
 
-    def __init__(self, sym_name: str, kind: str, equality: bool = False):
+    def __init__(self, sym_name: str, kind: str, equality: bool = False, phase: int = 0):
         props: dict[str, Attribute] = {
             "sym_name": StringAttr(sym_name),
             "kind": StringAttr(kind),
         }
         if equality:
             props["equality"] = UnitAttr()
+        if phase:
+            props["phase"] = _i64(phase)
         super().__init__(properties=props)
+
+    def get_phase(self) -> int:
+        return 0 if self.phase is None else self.phase.value.data
 
     def verify_(self) -> None:
         if self.kind.data not in COLUMN_KINDS:
             raise VerifyException(
                 f"{self.name}: column @{self.sym_name.data} has kind "
                 f"'{self.kind.data}', expected one of {', '.join(COLUMN_KINDS)}"
+            )
+        if self.phase is not None and (self.kind.data != "advice" or self.get_phase() != 1):
+            raise VerifyException(
+                f"{self.name}: column @{self.sym_name.data}: only advice columns have a phase, "
+                f"and it is 1 (absent: 0), got {self.kind.data} phase {self.get_phase()}"
             )
 
 
@@ -285,6 +299,35 @@ class ConstOp(IRDLOperation):
     @classmethod
     def parse(cls, parser: Parser) -> ConstOp:
         return cls(parser.parse_integer(allow_boolean=False))
+
+
+@irdl_op_definition
+class ChallengeOp(IRDLOperation):
+    """The value of the circuit's challenge `index`: drawn from the transcript
+    after every phase-0 advice column is committed (zkir/prover/PROTOCOL.md), so
+    a gate may check phase-0 values against it and phase-1 columns may hold
+    values computed from it."""
+
+    name = "plonk.challenge"
+
+    index = prop_def(IntAttr)
+    result = result_def(ExprType)
+
+    traits = traits_def(Pure())
+
+    def __init__(self, index: int):
+        super().__init__(properties={"index": IntAttr(index)}, result_types=[ExprType()])
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f" {self.index.data}")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ChallengeOp:
+        return cls(parser.parse_integer(allow_boolean=False))
+
+    def verify_(self) -> None:
+        if not 0 <= self.index.data < MAX_CHALLENGES:
+            raise VerifyException(f"{self.name}: index must be in [0, {MAX_CHALLENGES}), got {self.index.data}")
 
 
 class _ExprBinaryOp(IRDLOperation):
@@ -747,6 +790,7 @@ PlonkDialect = Dialect(
         ColumnOp,
         QueryOp,
         ConstOp,
+        ChallengeOp,
         AddOp,
         SubOp,
         MulOp,

@@ -29,7 +29,11 @@ from zkir.dialects.gadget import LayoutChoice
 from zkir.gadgets.tables import Table, TableSpec
 
 CellFn = Callable[[int, int], Any]
-"""cell(slot, rotation) -> an algebra value for advice slot `slot` of the band."""
+"""cell(slot, rotation) -> an algebra value for advice slot `slot` of the band
+(slots past `columns` are the gadget's `late_slots`, in the phase-1 band)."""
+LateCells = Callable[[np.ndarray, int], np.ndarray]
+"""(the phase-0 cells as committed, the challenge) -> the (rows, late_slots, 4)
+field cells (zkir.prover.field vectors, Montgomery form) of a gadget's phase-1 slots."""
 SelectorFn = Callable[[str], Any]
 """selector(role) -> the algebra value of the gadget's selector column `role`."""
 
@@ -81,6 +85,9 @@ class Assignment:
     ports: dict[str, PortCells]
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     """Output tensors the gadget computed (also readable from the cells)."""
+    late: LateCells | None = None
+    """The phase-1 cells, computed once the challenge is drawn (gadgets with
+    `late_slots` only): they may depend on it, the phase-0 `cells` may not."""
 
     @property
     def rows(self) -> int:
@@ -114,7 +121,8 @@ class GadgetParams:
         for f in fields(cls):
             source = f.metadata.get("layout")
             if source and layout is not None and f.name not in merged:
-                merged[f.name] = getattr(layout, source)
+                value = getattr(layout, source)
+                merged[f.name] = value() if callable(value) else value  # a field, or a rule over fields
         return cls.from_values(merged)
 
     @classmethod
@@ -179,6 +187,9 @@ class Gadget(ABC):
     """Its selector columns (a class default; a gadget may have one per slot)."""
     padding_ports: ClassVar[tuple[str, ...]] = ()
     """Ports of cells that must hold zero (padding), wired to the zero cell."""
+    internal_wires: ClassVar[Mapping[str, str]] = {}
+    """use port -> defining port of the same gadget: the lowering wires each use
+    cell to its defining cell (a value a gadget computes and reads again)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -226,6 +237,15 @@ class Gadget(ABC):
     @abstractmethod
     def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
         """(gate name, polynomials that vanish on every row)."""
+
+    @property
+    def late_slots(self) -> int:
+        """Slots in the phase-1 band (committed after the challenge), past `columns`."""
+        return 0
+
+    def late_gates(self, cell: CellFn, selector: SelectorFn, challenge: Any) -> list[tuple[str, list[Any]]]:
+        """Gates that read the circuit's challenge (an algebra value), as `gates`."""
+        return []
 
     def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
         return []
@@ -305,11 +325,9 @@ class _Degree:
 class _DegreeCounter:
     @staticmethod
     def of_gates(gadget: Gadget) -> list[int]:
-        polys = [
-            p
-            for _, ps in gadget.gates(lambda s, r: _Degree(1), lambda n: _Degree(1))
-            for p in ps
-        ]
+        cell, selector = (lambda s, r: _Degree(1)), (lambda n: _Degree(1))
+        gates = gadget.gates(cell, selector) + gadget.late_gates(cell, selector, _Degree(0))
+        polys = [p for _, ps in gates for p in ps]
         return [p.d if isinstance(p, _Degree) else 0 for p in polys]
 
 

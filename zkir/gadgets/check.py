@@ -32,7 +32,12 @@ def _shifted(column: np.ndarray, rotation: int) -> np.ndarray:
 
 
 def check_assignment(gadget: Gadget, assignment: Assignment, limit: int = 10) -> list[CellFailure]:
-    """Failing (gate or lookup, row) pairs, at most `limit` of them."""
+    """Failing (gate or lookup, row) pairs, at most `limit` of them.
+
+    Phase-0 gadgets only: cells that depend on the challenge are field elements,
+    checked by the mock prover (which draws one)."""
+    if gadget.late_slots:
+        raise ValueError(f"gadget '{gadget.kind}' has phase-1 cells: check it with the mock prover")
     cells = assignment.cells
 
     def cell(slot: int, rotation: int) -> np.ndarray:

@@ -27,9 +27,15 @@ from zkir.cost.model import CircuitFeatures, CostModel
 from zkir.errors import ZkirError
 from zkir.files import write_atomic
 from zkir.lowering.gadget_to_plonk import PlonkLoweringError, lower_function
+from zkir.passes.randomize_products import randomize_products, would_randomize
 
 COLUMNS = (6, 8, 12, 16, 24, 32, 48, 64)
 ITEMS_PER_ROW = (0, 1, 2)
+
+
+def challenge_widths(columns: int) -> tuple[int, ...]:
+    """Phase-1 band widths tried beside a gadget band: half its terms a row, or all."""
+    return tuple(sorted({columns // 2 + 1, columns + 1}))
 
 
 class LayoutSearchError(ZkirError, PassFailedException, ValueError):
@@ -154,13 +160,16 @@ def evaluate(
     ops: OpChoices | None = None,
 ) -> Candidate:
     """Lower `fn` with `choice` (and the per-op `ops`, on a clone) and predict
-    its prove time and memory."""
+    its prove time and memory (a choice with challenge columns has its
+    cheaper-randomized products rewritten first)."""
     from zkir.backend_halo2.constraint_builder import build_constraint_system
 
     ops = ops or OpChoices()
     try:
         clone = fn.clone()
         ops.apply(clone)
+        if choice.challenge_columns:
+            randomize_products(clone, choice)
         circuit = lower_function(clone, choice, private_inputs)
         built = build_constraint_system(circuit)
     except (PlonkLoweringError, ValueError) as e:
@@ -181,16 +190,27 @@ def evaluate(
 
 
 def enumerate_choices(
-    columns: tuple[int, ...], range_bits: tuple[int, ...], items: tuple[int, ...] = ITEMS_PER_ROW
+    columns: tuple[int, ...], range_bits: tuple[int, ...], items: tuple[int, ...] = ITEMS_PER_ROW,
+    fn: func.FuncOp | None = None,
 ) -> list[LayoutChoice]:
     """Every combination; per-gadget lookup arguments only with unlimited packing
-    (capping items only matters when lookups are shared)."""
+    (capping items only matters when lookups are shared). With `fn`, each choice
+    at a band width where some product of `fn` is cheaper randomized also comes
+    with a phase-1 band (challenge_widths), those products randomized."""
     out = []
     for c, rb, cap in itertools.product(columns, range_bits, items):
         out.append(LayoutChoice(columns=c, range_bits=rb, items_per_row=cap, share_lookups=True))
         if cap == 0:
             out.append(LayoutChoice(columns=c, range_bits=rb, items_per_row=0, share_lookups=False))
-    return out
+    if fn is None:
+        return out
+    randomized = []
+    for c in columns:
+        for late in challenge_widths(c):
+            probe = LayoutChoice(columns=c, challenge_columns=late)
+            if would_randomize(fn, probe):
+                randomized += [replace(ch, challenge_columns=late) for ch in out if ch.columns == c]
+    return out + randomized
 
 
 def search(
@@ -235,14 +255,14 @@ def format_table(candidates: list[Candidate], best: Candidate | None = None, fn:
     """One line per candidate: the choice, its circuit and its prediction."""
     split = any(c.ops.splits for c in candidates)
     lines = [
-        f"{'':2}{'columns':>7} {'range':>5} {'items':>5} {'lookups':>8} {'k':>3} {'rows':>8} "
+        f"{'':2}{'columns':>7} {'late':>4} {'range':>5} {'items':>5} {'lookups':>8} {'k':>3} {'rows':>8} "
         f"{'advice':>6} {'args':>5} {'predicted s':>11} {'memory MB':>9}" + ("  split tables (fn/segment)" if split else "")
     ]
     for c in candidates:
         ch = c.choice
         mark = "* " if c is best else "  "
         head = (
-            f"{mark}{ch.columns:>7} {ch.range_bits:>5} {ch.items_per_row or 'all':>5} "
+            f"{mark}{ch.columns:>7} {ch.challenge_columns or '-':>4} {ch.range_bits:>5} {ch.items_per_row or 'all':>5} "
             f"{'shared' if ch.share_lookups else 'gadget':>8}"
         )
         tail = f"  {c.ops.describe(fn)}" if split else ""
@@ -278,17 +298,23 @@ class GadgetLayoutSearchPass(ModulePass):
     split_tables: bool = True
     """Also try reading wide lookup tables through tables of segments
     (zkir.gadgets.segments), wherever that is exact."""
+    randomize: bool = True
+    """Also try layouts whose cheaper products are randomized (gadget-randomize-products)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         model = CostModel.load(self.cost_model or None)
-        choices = enumerate_choices(tuple(self.columns) or COLUMNS, tuple(self.range_bits) or (8,))
         reports = []
         for fn in op.ops:
             if not isinstance(fn, func.FuncOp):
                 continue
-            best, candidates = search(
-                fn, choices, model, self.memory_budget, self.inputs == "private", self.split_tables
+            fn_choices = enumerate_choices(
+                tuple(self.columns) or COLUMNS, tuple(self.range_bits) or (8,), fn=fn if self.randomize else None
             )
+            best, candidates = search(
+                fn, fn_choices, model, self.memory_budget, self.inputs == "private", self.split_tables
+            )
+            if best.choice.challenge_columns:
+                randomize_products(fn, best.choice)
             set_layout(fn, best.choice)
             best.ops.apply(fn)
             reports.append(f"@{fn.sym_name.data} (cost model: {model.source})\n{format_table(candidates, best, fn)}")

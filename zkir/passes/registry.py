@@ -20,6 +20,7 @@ _PASSES: dict[str, str] = {
     "convert-ml-to-gadget": "zkir.lowering.ml_to_gadget:ConvertMLToGadgetPass",
     "convert-gadget-to-plonk": "zkir.lowering.gadget_to_plonk:ConvertGadgetToPlonkPass",
     "gadget-layout-search": "zkir.passes.layout_search:GadgetLayoutSearchPass",
+    "gadget-randomize-products": "zkir.passes.randomize_products:GadgetRandomizeProductsPass",
     "plonk-verify-layout": "zkir.passes.plonk_verify_layout:PlonkVerifyLayoutPass",
 }
 

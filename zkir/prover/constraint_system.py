@@ -7,11 +7,11 @@ argument is chunked) derived in one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass, field as dc_field, replace
 from typing import Iterable, Sequence
 
 from .errors import CircuitError
-from .expression import ADVICE, FIXED, INSTANCE, Column, ExprLike, Expression, Query, _lift
+from .expression import ADVICE, FIXED, INSTANCE, Challenge, Column, ExprLike, Expression, Query, _lift, bind, challenges_of
 
 
 @dataclass
@@ -36,13 +36,56 @@ class ConstraintSystem:
     gates: list[Gate] = dc_field(default_factory=list)
     lookups: list[Lookup] = dc_field(default_factory=list)
     equality: list[Column] = dc_field(default_factory=list)
+    advice_phase: list[int] = dc_field(default_factory=list)
+    """Per advice column: 0, committed first, or 1, committed after the challenges."""
+    challenge_names: list[str] = dc_field(default_factory=list)
+    """The challenges, drawn from the transcript once phase-0 advice is committed."""
+    bound: bool = False
+    """True in a `with_challenges` copy: its expressions hold the drawn values."""
 
     # -- columns ----------------------------------------------------------------
-    def advice_column(self, name: str | None = None) -> Column:
+    def advice_column(self, name: str | None = None, phase: int = 0) -> Column:
+        """phase 1: the column's values may depend on the challenges (see `challenge`)."""
+        if phase not in (0, 1):
+            raise CircuitError(f"advice column phase must be 0 or 1, not {phase}")
         c = Column(ADVICE, self.num_advice)
         self.num_advice += 1
+        self.advice_phase.append(phase)
         self.names[c] = name or f"advice{c.index}"
         return c
+
+    def challenge(self, name: str | None = None) -> Challenge:
+        """A verifier challenge for gates and lookups: drawn after every phase-0
+        advice column is committed, before any phase-1 column is. A constraint
+        that multiplies phase-0 values by it checks them against a random point
+        the prover could not know when it committed them."""
+        self.challenge_names.append(name or f"challenge{len(self.challenge_names)}")
+        return Challenge(len(self.challenge_names) - 1)
+
+    @property
+    def num_challenges(self) -> int:
+        return len(self.challenge_names)
+
+    def phase_columns(self, phase: int) -> list[int]:
+        """The advice column indices of one phase, in index order (commitment order)."""
+        return [i for i, p in enumerate(self.advice_phase) if p == phase]
+
+    def with_challenges(self, values: Sequence[int]) -> ConstraintSystem:
+        """A copy whose gates and lookups have the challenges replaced by their
+        drawn values: what the quotient, the mock prover and the verifier evaluate."""
+        if len(values) != self.num_challenges:
+            raise CircuitError(f"expected {self.num_challenges} challenge values, got {len(values)}")
+        if not self.num_challenges or self.bound:
+            return self
+
+        def b(e: Expression) -> Expression:
+            return bind(e, values) if challenges_of(e) else e
+
+        out = replace(self, names=dict(self.names), equality=list(self.equality),
+                      advice_phase=list(self.advice_phase), challenge_names=list(self.challenge_names), bound=True)
+        out.gates = [Gate(g.name, [b(p) for p in g.polys]) for g in self.gates]
+        out.lookups = [Lookup(lk.name, [b(e) for e in lk.inputs], [b(e) for e in lk.table]) for lk in self.lookups]
+        return out
 
     def fixed_column(self, name: str | None = None) -> Column:
         c = Column(FIXED, self.num_fixed)
@@ -71,6 +114,11 @@ class ConstraintSystem:
         if not 0 <= c.index < limit:
             raise CircuitError(f"column {c!r} does not exist in this constraint system")
 
+    def _check_challenges(self, e: Expression) -> None:
+        for i in challenges_of(e):
+            if not 0 <= i < self.num_challenges:
+                raise CircuitError(f"challenge {i} does not exist in this constraint system")
+
     # -- constraints -------------------------------------------------------------
     def create_gate(self, name: str, polys: Expression | Iterable[ExprLike]) -> Gate:
         if isinstance(polys, Expression):
@@ -79,6 +127,7 @@ class ConstraintSystem:
         for p in exprs:
             for q in p.queries():
                 self._check_col(q.column)
+            self._check_challenges(p)
         g = Gate(name, exprs)
         self.gates.append(g)
         return g
@@ -96,9 +145,13 @@ class ConstraintSystem:
             for q in t.queries():
                 if q.column.kind != FIXED or q.rotation != 0:
                     raise CircuitError(f"lookup {name!r}: table may only query fixed columns at rotation 0")
+        for t in tab:
+            if challenges_of(t):
+                raise CircuitError(f"lookup {name!r}: a table may not depend on a challenge")
         for e in ins + tab:
             for q in e.queries():
                 self._check_col(q.column)
+            self._check_challenges(e)
         lk = Lookup(name, ins, tab)
         self.lookups.append(lk)
         return lk

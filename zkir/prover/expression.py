@@ -9,7 +9,7 @@ whole row vectors (mock prover, lookup witnesses) and at a single point
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol, Union
+from typing import Callable, Protocol, Sequence, Union
 
 import numpy as np
 
@@ -110,6 +110,22 @@ class Query(Expression):
         return f"{self.column!r}@{self.rotation}"
 
 
+@dataclass(frozen=True, eq=True)
+class Challenge(Expression):
+    """A verifier challenge drawn after the first phase's advice is committed
+    (halo2's challenge API): a constant of the proof, unknown to the prover when
+    it commits phase-0 advice. Expressions holding one are evaluated only after
+    `bind` replaces it by its value, so no evaluator can read a stale one."""
+
+    index: int
+
+    def degree(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return f"challenge[{self.index}]"
+
+
 @dataclass(frozen=True, eq=False)
 class Sum(Expression):
     a: Expression
@@ -146,6 +162,38 @@ class Neg(Expression):
 
     def degree(self) -> int:
         return self.a.degree()
+
+
+def challenges_of(e: Expression) -> set[int]:
+    """The challenge indices an expression reads."""
+    out: set[int] = set()
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Challenge):
+            out.add(x.index)
+        elif isinstance(x, (Sum, Product)):
+            stack += [x.a, x.b]
+        elif isinstance(x, (Scaled, Neg)):
+            stack.append(x.a)
+    return out
+
+
+def bind(e: Expression, values: Sequence[int]) -> Expression:
+    """e with every Challenge replaced by its value (a Constant)."""
+    if isinstance(e, Challenge):
+        if not 0 <= e.index < len(values):
+            raise ValueError(f"challenge {e.index} has no value ({len(values)} drawn)")
+        return Constant(values[e.index])
+    if isinstance(e, Sum):
+        return Sum(bind(e.a, values), bind(e.b, values))
+    if isinstance(e, Product):
+        return Product(bind(e.a, values), bind(e.b, values))
+    if isinstance(e, Scaled):
+        return Scaled(bind(e.a, values), e.factor)
+    if isinstance(e, Neg):
+        return Neg(bind(e.a, values))
+    return e
 
 
 def _collect(e: Expression, out: set[Query]) -> None:
@@ -210,6 +258,8 @@ def _ev(e: Expression, resolve: Callable[[Query], np.ndarray], cache: dict[Query
         if isinstance(a, int):
             return (-a) % P
         return F.neg(a)
+    if isinstance(e, Challenge):
+        raise ValueError(f"{e!r} is not bound: bind the drawn challenges first")
     raise TypeError(f"not an expression: {e!r}")
 
 
@@ -227,11 +277,13 @@ def evaluate_point(e: Expression, resolve: Callable[[Query], int]) -> int:
         return evaluate_point(e.a, resolve) * e.factor % P
     if isinstance(e, Neg):
         return (-evaluate_point(e.a, resolve)) % P
+    if isinstance(e, Challenge):
+        raise ValueError(f"{e!r} is not bound: bind the drawn challenges first")
     raise TypeError(f"not an expression: {e!r}")
 
 
 # ---------------------------------------------------------------- encoding
-_T_CONST, _T_QUERY, _T_SUM, _T_PROD, _T_SCALED, _T_NEG = range(1, 7)
+_T_CONST, _T_QUERY, _T_SUM, _T_PROD, _T_SCALED, _T_NEG, _T_CHALLENGE = range(1, 8)
 _KIND_CODE = {ADVICE: 0, FIXED: 1, INSTANCE: 2}
 _CODE_KIND = {v: k for k, v in _KIND_CODE.items()}
 
@@ -256,6 +308,9 @@ def encode(e: Expression, out: bytearray) -> None:
     elif isinstance(e, Neg):
         out.append(_T_NEG)
         encode(e.a, out)
+    elif isinstance(e, Challenge):
+        out.append(_T_CHALLENGE)
+        out += e.index.to_bytes(4, "little")
     else:
         raise TypeError(f"not an expression: {e!r}")
 
@@ -294,4 +349,6 @@ def decode(r: ExprReader, depth: int = 0) -> Expression:
         return Scaled(decode(r, depth + 1), f)
     if t == _T_NEG:
         return Neg(decode(r, depth + 1))
+    if t == _T_CHALLENGE:
+        return Challenge(r.u32())
     raise ProofFormatError(f"bad expression tag {t}")

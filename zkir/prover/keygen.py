@@ -34,7 +34,8 @@ from .serialize import Reader, cs_from_reader, cs_to_bytes, file_checksum, open_
 P = F.P
 VK_MAGIC = b"ZKIRVK\x00"
 PK_MAGIC = b"ZKIRPK\x00"
-VK_VERSION = 4  # 2: pinned advice commitments; 3: hiding pins, SRS mark, statement; 4: checksum
+VK_VERSION = 5  # 2: pinned advice commitments; 3: hiding pins, SRS mark, statement; 4: checksum;
+# 5: advice phases and challenges in the constraint system
 PK_VERSION = 4  # 2: the pinned columns' secret blinding; 3: checksum; 4: compact columns, raw limbs
 
 
@@ -224,6 +225,9 @@ def keygen(srs: SRS, cs: ConstraintSystem, fixed: Sequence[npt.ArrayLike], copie
     for index, values in sorted((pinned or {}).items()):
         if not 0 <= index < cs.num_advice:
             raise CircuitError(f"pinned column {index}: no such advice column")
+        if cs.advice_phase[index]:
+            # a weight committed after the challenges could be chosen to fit them
+            raise CircuitError(f"pinned column {cs.name_of(Column(ADVICE, index))} must be a phase-0 column")
         column = as_field_column(values, n, u, f"pinned advice column {cs.name_of(Column(ADVICE, index))}")
         commitment, blinding[index] = hiding_commitment(lag, column, u, rng)
         pinned_c.append((index, commitment))
@@ -292,7 +296,7 @@ def _read_vk(r: Reader) -> VerifyingKey:
     pinned: list[tuple[int, G1Point]] = []
     for _ in range(r.count(4 + 48)):
         index = r.u32()
-        if index >= cs.num_advice or any(index == i for i, _ in pinned):
+        if index >= cs.num_advice or any(index == i for i, _ in pinned) or cs.advice_phase[index]:
             raise ProofFormatError(f"{r.what}: bad pinned advice column {index}")
         pinned.append((index, r.g1()))
     blind_points = [r.g1() for _ in range(r.count(48))]

@@ -29,6 +29,14 @@ P = F.P
 MAX_ROWS_PER_CONSTRAINT = 64
 
 
+def random_challenges(cs: ConstraintSystem) -> list[int]:
+    """Challenge values as a verifier draws them: uniform in the field, from the
+    OS CSPRNG, so a witness that only holds for some challenges is caught."""
+    import secrets
+
+    return [secrets.randbelow(P) for _ in range(cs.num_challenges)]
+
+
 def _signed(x: int) -> int:
     return x - P if x > P // 2 else x
 
@@ -49,9 +57,17 @@ class MockProver:
     def __init__(self, cs: ConstraintSystem, k: int, advice: Sequence[npt.ArrayLike], fixed: Sequence[npt.ArrayLike],
                  instance: Sequence[npt.ArrayLike] = (), permutation: np.ndarray | None = None,
                  copies: Iterable[Copy] = (), field_input: bool = False, seed: int = 0,
-                 pinned: dict[int, npt.ArrayLike] | None = None) -> None:
+                 pinned: dict[int, npt.ArrayLike] | None = None, challenges: Sequence[int] | None = None) -> None:
         """pinned: advice column -> the values the verifying key pins there (the
-        model's private weights); other values are failures, as the verifier says."""
+        model's private weights); other values are failures, as the verifier says.
+        challenges: the values of the circuit's challenges, which the phase-1
+        advice was computed from (`random_challenges` draws them as a verifier
+        would); needed when the circuit has challenges, and already bound when
+        `cs` comes from the prover."""
+        if cs.num_challenges and not cs.bound and challenges is None:
+            raise CircuitError(f"the circuit has {cs.num_challenges} challenges: pass their values")
+        if challenges is not None and not cs.bound:
+            cs = cs.with_challenges(challenges)
         self.cs = cs
         self.k = k
         n = self.n = 1 << k

@@ -1,8 +1,10 @@
 """The prover: witness -> commitments -> quotient -> GWC multi-point opening.
 
 Round structure (each commitment is absorbed by the Blake2b transcript):
-  vk digest, instance  ->  advice commitments  -> links of the pinned columns
-  to the key (R_j, then z_j for the link's own challenge c; pinned.py) -> rho, theta
+  vk digest, instance  ->  phase-0 advice commitments  -> links of the pinned
+  columns to the key (R_j, then z_j for the link's own challenge c; pinned.py)
+  -> the circuit's challenges -> phase-1 advice commitments (values computed from
+  the challenges by the caller's `late_advice`) -> rho, theta
   -> lookup multiplicities m  -> beta, gamma
   -> permutation products z, lookup running sums phi  -> y
   -> quotient pieces h_i  -> x  -> evaluations  -> v  -> one witness W per
@@ -56,18 +58,43 @@ def prepare_instance(cs: ConstraintSystem, instance: Sequence[npt.ArrayLike], us
     return out
 
 
-def prepare_advice(cs: ConstraintSystem, advice: Sequence[npt.ArrayLike], n: int, usable: int, rng: RandomBytes
-                   ) -> list[np.ndarray]:
+LateAdvice = Callable[[list[int]], Sequence[npt.ArrayLike]]
+"""challenges -> the values of the phase-1 advice columns, in index order."""
+
+
+def prepare_advice(cs: ConstraintSystem, advice: Sequence[npt.ArrayLike | None], n: int, usable: int,
+                   rng: RandomBytes, columns: Sequence[int] | None = None) -> dict[int, np.ndarray]:
     """Advice as field columns with fresh random blinding rows (pinned ones too:
-    their link to the key's commitment is proven separately, see pinned.py)."""
-    if len(advice) != cs.num_advice:
-        raise CircuitError(f"expected {cs.num_advice} advice columns, got {len(advice)}")
-    out = []
-    for i, v in enumerate(advice):
+    their link to the key's commitment is proven separately, see pinned.py).
+
+    columns: the column indices `advice` holds, in order (default: the phase-0
+    columns when `advice` holds one entry per column, phase-1 entries ignored)."""
+    if columns is None:
+        if len(advice) != cs.num_advice:
+            raise CircuitError(f"expected {cs.num_advice} advice columns, got {len(advice)}")
+        columns = cs.phase_columns(0)
+        advice = [advice[i] for i in columns]
+    elif len(advice) != len(columns):
+        raise CircuitError(f"expected {len(columns)} phase-1 advice columns, got {len(advice)}")
+    out = {}
+    for i, v in zip(columns, advice):
+        if v is None:
+            raise CircuitError(f"advice column {cs.name_of(Column('advice', i))} has no values")
         col = as_field_column(v, n, usable, f"advice column {cs.name_of(Column('advice', i))}")
         col[usable:] = perm.random_field(n - usable, rng)
-        out.append(col)
+        out[i] = col
     return out
+
+
+def _check_witness(cs: ConstraintSystem, pk: ProvingKey, adv: list[np.ndarray], inst_full: list[np.ndarray]
+                   ) -> None:
+    from .mock import MockProver
+
+    mp = MockProver(cs, pk.vk.k, adv, pk.fixed_values, inst_full, pk.permutation, field_input=True)
+    fails = mp.verify()
+    if fails:
+        raise SynthesisError(f"witness violates the circuit: {fails[0]}"
+                             + (f" (and {len(fails) - 1} more)" if len(fails) > 1 else ""))
 
 
 def _window(vec: np.ndarray, lo: int, hi: int, shift: int) -> np.ndarray:
@@ -79,12 +106,13 @@ def _window(vec: np.ndarray, lo: int, hi: int, shift: int) -> np.ndarray:
     return np.take(vec, np.arange(a, b) % N, axis=0)
 
 
-def _quotient_numerator(pk: ProvingKey, ext: dict, theta: int, beta: int, gamma: int, y: int
+def _quotient_numerator(pk: ProvingKey, cs: ConstraintSystem, ext: dict, theta: int, beta: int, gamma: int, y: int
                         ) -> np.ndarray:
     """sum_i y^(K-1-i) C_i on the extended coset, evaluated in row blocks on
-    parallel threads (each block sees rotations as cyclic windows)."""
+    parallel threads (each block sees rotations as cyclic windows); `cs` has
+    its challenges bound."""
     vk = pk.vk
-    cs, dom, u = vk.cs, vk.domain, vk.usable
+    dom, u = vk.domain, vk.usable
     N, ef = dom.ext_n, dom.ext_factor
     # set by ProvingKey.__post_init__
     assert pk.l0_ext is not None and pk.llast_ext is not None and pk.lactive_ext is not None
@@ -139,16 +167,18 @@ def _quotient_numerator(pk: ProvingKey, ext: dict, theta: int, beta: int, gamma:
     return np.concatenate(parts)
 
 
-def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[npt.ArrayLike] = (), *,
-          check: bool = True, seed: int | None = None, timings: dict | None = None,
-          on_phase: PhaseHook | None = None) -> bytes:
+def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike | None], instance: Sequence[npt.ArrayLike] = (), *,
+          late_advice: LateAdvice | None = None, check: bool = True, seed: int | None = None,
+          timings: dict | None = None, on_phase: PhaseHook | None = None) -> bytes:
     """Prove that `advice` satisfies the circuit of `pk` with public `instance`.
 
     advice/instance: one integer array (or field vector) per column, at most
-    `usable` rows each.  check=True runs the mock prover first and raises
-    SynthesisError on a violated constraint; check=False proves anyway (the
-    proof will then be rejected) — used by soundness tests.
-    seed: make the blinding deterministic (tests only).
+    `usable` rows each; the entries of phase-1 columns are ignored (None is fine):
+    late_advice(challenges) gives them once the challenges are drawn, which is
+    after every phase-0 column is committed.  check=True runs the mock prover
+    (with the drawn challenges) and raises SynthesisError on a violated
+    constraint; check=False proves anyway (the proof will then be rejected) —
+    used by soundness tests.  seed: make the blinding deterministic (tests only).
     on_phase: told as each phase starts (PhaseHook)."""
     phase: PhaseHook = on_phase or (lambda _phase, _detail: None)
     t_start = time.perf_counter()
@@ -160,22 +190,19 @@ def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[np
     n, u = dom.n, vk.usable
     # blinding randomness: the OS CSPRNG unless a test fixes the seed
     rng: RandomBytes = np.random.default_rng(seed) if seed is not None else OsRandom()
+    phase0, phase1 = cs.phase_columns(0), cs.phase_columns(1)
+    if phase1 and late_advice is None:
+        raise CircuitError(f"the circuit has {len(phase1)} phase-1 advice columns: pass late_advice")
     inst = prepare_instance(cs, instance, u)
-    adv = prepare_advice(cs, advice, n, u, rng)
+    columns = prepare_advice(cs, advice, n, u, rng)
     inst_full = []
     for iv in inst:
         col = F.zeros(n)
         col[: iv.shape[0]] = iv
         inst_full.append(col)
-    if check:
-        from .mock import MockProver
-
+    if check and not phase1 and not cs.num_challenges:
         phase("witness", f"checking {cs.num_advice} advice columns against every constraint")
-        mp = MockProver(cs, vk.k, adv, pk.fixed_values, inst_full, pk.permutation, field_input=True)
-        fails = mp.verify()
-        if fails:
-            raise SynthesisError(f"witness violates the circuit: {fails[0]}"
-                                 + (f" (and {len(fails) - 1} more)" if len(fails) > 1 else ""))
+        _check_witness(cs, pk, [columns[i] for i in range(cs.num_advice)], inst_full)
     tm["witness"] += time.perf_counter() - t_start
 
     tr = TranscriptWriter(b"zkir-plonk")
@@ -184,17 +211,34 @@ def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[np
     lag = pk.lagrange_points
     mono = pk.monomial_points
 
-    # ---- advice
-    phase("commitments", f"{len(adv)} advice columns")
+    # ---- advice, phase 0
+    phase("commitments", f"{len(phase0)} advice columns" + (f" (then {len(phase1)} after the challenge)" if phase1 else ""))
     t0 = time.perf_counter()
-    advice_commitments = msm_batch(lag, adv)
-    for c in advice_commitments:
-        tr.write_point(c)
+    advice_commitments = dict(zip(phase0, msm_batch(lag, [columns[i] for i in phase0])))
+    for i in phase0:
+        tr.write_point(advice_commitments[i])
     # pinned columns: prove each differs from the key's commitment only in the blinding rows
-    blindings = [F.sub(adv[i][u:], pk.pinned_blinding[i]) for i, _ in vk.pinned]
+    blindings = [F.sub(columns[i][u:], pk.pinned_blinding[i]) for i, _ in vk.pinned]
     pinned.prove_links(tr, vk.digest, [advice_commitments[i] for i, _ in vk.pinned], vk.blind_points,
                        blindings, rng)
     tm["commitments"] += time.perf_counter() - t0
+    # ---- the challenges, then phase-1 advice computed from them
+    challenges = [tr.challenge() for _ in range(cs.num_challenges)]
+    if phase1:
+        assert late_advice is not None
+        t0 = time.perf_counter()
+        columns.update(prepare_advice(cs, late_advice(list(challenges)), n, u, rng, phase1))
+        tm["witness"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for c in msm_batch(lag, [columns[i] for i in phase1]):
+            tr.write_point(c)
+        tm["commitments"] += time.perf_counter() - t0
+    adv = [columns[i] for i in range(cs.num_advice)]
+    del columns
+    cs = cs.with_challenges(challenges)
+    if check and (phase1 or cs.num_challenges):
+        phase("witness", f"checking {cs.num_advice} advice columns against every constraint")
+        _check_witness(cs, pk, adv, inst_full)
     theta = tr.challenge()
 
     def lag_resolve(q: Query) -> np.ndarray:
@@ -275,7 +319,7 @@ def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike], instance: Sequence[np
     for j in range(len(cs.equality)):
         coeffs[("sigma", j)] = pk.sigma_coeffs[j]
 
-    acc = _quotient_numerator(pk, ext, theta, beta, gamma, y)
+    acc = _quotient_numerator(pk, cs, ext, theta, beta, gamma, y)
     h = dom.extended_to_coeff(dom.divide_by_vanishing(acc))
     del acc, ext
     pieces = protocol.num_quotient_pieces(cs)

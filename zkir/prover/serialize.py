@@ -115,6 +115,10 @@ def cs_to_bytes(cs: ConstraintSystem) -> bytes:
                                         ("instance", cs.num_instance)) for i in range(num)]
     for c in cols:
         out += str_bytes(cs.name_of(c))
+    out += bytes(cs.advice_phase)
+    out += u32_bytes(cs.num_challenges)
+    for name in cs.challenge_names:
+        out += str_bytes(name)
     out += u32_bytes(len(cs.gates))
     for g in cs.gates:
         out += str_bytes(g.name) + u32_bytes(len(g.polys))
@@ -136,12 +140,18 @@ def cs_from_reader(r: Reader) -> ConstraintSystem:
     na, nf, ni = r.count(4), r.count(4), r.count(4)
     if na + nf + ni > 1 << 16:
         raise ProofFormatError(f"{r.what}: implausible number of columns")
-    for _ in range(na):
-        cs.advice_column(r.string())
+    names = [r.string() for _ in range(na)]
     for _ in range(nf):
         cs.fixed_column(r.string())
     for _ in range(ni):
         cs.instance_column(r.string())
+    phases = r.take(na)
+    if any(p > 1 for p in phases):
+        raise ProofFormatError(f"{r.what}: bad advice column phase {max(phases)}")
+    for name, phase in zip(names, phases):
+        cs.advice_column(name, phase)
+    for _ in range(r.count(4)):
+        cs.challenge(r.string())
     for _ in range(r.count(5)):
         name = r.string()
         polys = [decode(r) for _ in range(r.count())]

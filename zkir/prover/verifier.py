@@ -93,10 +93,15 @@ def replay(vk: VerifyingKey, instance: Sequence[npt.ArrayLike], proof: bytes) ->
     tr.absorb(b"instance", _instance_bytes(inst))
 
     comm: dict[tuple, G1Point] = {}
-    for i in range(cs.num_advice):
+    for i in cs.phase_columns(0):
         comm[("advice", i)] = tr.read_point(f"advice commitment {i}")
     pinned.verify_links(tr, vk.digest, vk.blind_points, vk.pinned, {i: comm[("advice", i)] for i, _ in vk.pinned},
                         lambda i: cs.name_of(Column("advice", i)))
+    # the challenges depend on every phase-0 commitment; phase-1 ones come after
+    challenges = [tr.challenge() for _ in range(cs.num_challenges)]
+    for i in cs.phase_columns(1):
+        comm[("advice", i)] = tr.read_point(f"phase-1 advice commitment {i}")
+    cs = cs.with_challenges(challenges)
     theta = tr.challenge()
     for i in range(len(cs.lookups)):
         comm[("m", i)] = tr.read_point(f"lookup multiplicity commitment {i}")

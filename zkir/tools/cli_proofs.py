@@ -126,6 +126,12 @@ def _compile_arguments(p: argparse.ArgumentParser) -> None:
         help="with --no-layout-search: one lookup argument per table slot shared by all gadgets (default), or per gadget",
     )
     p.add_argument(
+        "--no-randomize",
+        action="store_true",
+        help="prove every matrix product multiply-add by multiply-add (gadget.dot); by default the layout search "
+        "checks products at a random point (Freivalds, a second prover phase) where that takes fewer rows",
+    )
+    p.add_argument(
         "--memory-budget",
         type=int,
         default=0,
@@ -164,6 +170,7 @@ def _compile_options(args: argparse.Namespace, calibration: str | None) -> Compi
         items_per_row=args.items_per_row,
         share_lookups=args.lookups == "shared",
         memory_budget_mb=args.memory_budget,
+        randomize=not args.no_randomize,
         table_bits=args.table_bits,
         range_bits=args.range_bits,
         weights=args.weights,

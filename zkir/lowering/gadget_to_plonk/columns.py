@@ -1,6 +1,7 @@
 """Column names, one scheme: every column is `<owner>.<member>`.
 
-Bands are `a.<i>` (gadget advice), `w.<i>` (private weights), `f.<i>` (fixed
+Bands are `a.<i>` (gadget advice), `c.<i>` (phase-1 advice, committed after
+the challenge: randomized products), `w.<i>` (private weights), `f.<i>` (fixed
 weights), `instance.0` and `zero.0`; a gadget's selectors are `<gadget key>.<role>`
 and a table's columns `<table>.<part>`. Selector roles (q, chain, c<j>) and table
 parts (tag, in, out, row, col, value, seg, base, offset, slope) never coincide, and placement names never
@@ -10,6 +11,7 @@ hold a dot, so no column can be named like another column or a placement.
 from __future__ import annotations
 
 ADVICE_BAND = "a"
+CHALLENGE_BAND = "c"
 WEIGHT_BAND = "w"
 FIXED_BAND = "f"
 INSTANCE = "instance.0"
@@ -18,6 +20,14 @@ ZERO = "zero.0"
 
 def band_column(band: str, index: int) -> str:
     return f"{band}.{index}"
+
+
+def slot_column(columns: int, slot: int) -> str:
+    """The band column of a gadget's cell slot: its first `columns` slots are in
+    the gadget band, the rest (its late slots) in the phase-1 band."""
+    if slot < columns:
+        return band_column(ADVICE_BAND, slot)
+    return band_column(CHALLENGE_BAND, slot - columns)
 
 
 def selector_column(key: str, role: str) -> str:

@@ -22,10 +22,11 @@ from xdsl.transforms.dead_code_elimination import region_dce
 
 from zkir.dialects import plonk
 from zkir.gadgets.base import Gadget
-from zkir.lowering.gadget_to_plonk.columns import ADVICE_BAND, band_column, selector_column
+from zkir.lowering.gadget_to_plonk.columns import selector_column, slot_column
 from zkir.lowering.plonk_builder import ExprBuilder
 
-ExpressionsFn = Callable[[Callable[[int, int], Any], Callable[[str], Any]], list[Any]]
+ExpressionsFn = Callable[[Callable[[int, int], Any], Callable[[str], Any], Any], list[Any]]
+"""(cell, selector, challenge) -> the expressions a body constrains."""
 
 
 def _nothing(slot: int, rotation: int) -> int:
@@ -51,8 +52,8 @@ class Constraints:
         self.keys.add(g.key)
         for role in g.selector_roles:
             self.selector_columns.append(selector_column(g.key, role))
-        if any(polys for _, polys in g.gates(_nothing, _no_selector)):
-            body = _constraint_region([(g, lambda cell, sel: [p for _, ps in g.gates(cell, sel) for p in ps])])
+        if any(polys for _, polys in g.gates(_nothing, _no_selector) + g.late_gates(_nothing, _no_selector, 0)):
+            body = _constraint_region([(g, lambda cell, sel, r: [p for _, ps in g.gates(cell, sel) + g.late_gates(cell, sel, r) for p in ps])])
             self.ops.append(plonk.GateOp(g.key, body))
         if self.share_lookups:
             self.lookup_users.append(g)
@@ -83,7 +84,7 @@ def _selector(b: ExprBuilder, key: str, role: str) -> Any:
 
 
 def _lookup_inputs(g: Gadget, index: int) -> ExpressionsFn:
-    return lambda cell, selector: g.lookups(cell, selector)[index].inputs
+    return lambda cell, selector, challenge: g.lookups(cell, selector)[index].inputs
 
 
 def _constraint_region(terms: list[tuple[Gadget, ExpressionsFn]]) -> Region:
@@ -92,11 +93,12 @@ def _constraint_region(terms: list[tuple[Gadget, ExpressionsFn]]) -> Region:
     block = Block()
     b = ExprBuilder(block)
     total: list[Any] = []
-    def cell(slot: int, rotation: int) -> Any:
-        return b.query(band_column(ADVICE_BAND, slot), rotation)
-
+    challenge = b.emit(plonk.ChallengeOp(0))  # dead-code eliminated below unless read
     for g, expressions in terms:
-        exprs = expressions(cell, functools.partial(_selector, b, g.key))
+        def cell(slot: int, rotation: int, g: Gadget = g) -> Any:
+            return b.query(slot_column(g.columns, slot), rotation)
+
+        exprs = expressions(cell, functools.partial(_selector, b, g.key), challenge)
         total = list(exprs) if not total else [t + e for t, e in zip(total, exprs)]
     b.constrain(total)
     body = Region(block)

@@ -35,6 +35,7 @@ from zkir.gadgets.segments import SegmentTable
 from zkir.gadgets.tables import TableClashError, TableRegistry, TableSpec
 from zkir.lowering.gadget_to_plonk.columns import (
     ADVICE_BAND,
+    CHALLENGE_BAND,
     FIXED_BAND,
     INSTANCE,
     WEIGHT_BAND,
@@ -67,6 +68,8 @@ class _Lowering:
     def __init__(self, choice: LayoutChoice):
         self.choice = choice
         self.gadgets = Band(ADVICE_BAND, "advice", choice.columns)
+        self.late = Band(CHALLENGE_BAND, "advice", 0)
+        """Phase-1 columns beside the gadget band, in the rows of the gadgets that use them."""
         self.weights = Band(WEIGHT_BAND, "advice", 0)
         self.fixed = Band(FIXED_BAND, "fixed", 0)
         self.instance = Band("instance", "instance", 1)
@@ -110,6 +113,9 @@ class _Lowering:
         """Place a gadget instance named `name` (already unique) in `band`."""
         rows = g.rows(shapes)
         row, columns = band.allocate(rows, g.columns if band is self.gadgets else None)
+        if g.late_slots:
+            self.late.width = max(self.late.width, g.late_slots)
+            columns += self.late.columns(g.late_slots)
         for table in g.tables().values():
             # every placement's tables, not only a key's first: a second gadget of
             # a seen key reuses the first one's lookups, so its tables must be the same
@@ -122,6 +128,8 @@ class _Lowering:
         self.placements.append(plonk.PlaceOp(name, kind, row, rows, columns, shapes, params, selectors))
         if kind not in IO_KINDS:
             self.constraints.add(g)
+        for use, definition in g.internal_wires.items():
+            self.wiring.copies.append(plonk.CopyOp(name, definition, name, use, None))
         return name
 
     def hold(self, hint: str, role: IORole, shape: tuple[int, ...], band: Band, params: dict[str, Attribute] | None = None) -> str:
@@ -182,7 +190,7 @@ class _Lowering:
                 f"convert-gadget-to-plonk: {op.name} has an operand for port '{unknown[0]}', "
                 f"which the {kind} gadget does not take (not laid out yet)"
             )
-        for port in g.padding_ports:
+        for port in (*g.padding_ports, *g.internal_wires.keys(), *g.internal_wires.values()):
             if port in structure.ports:
                 shapes[port] = structure.ports[port].shape
         # an op without a result only constrains its inputs: a check
@@ -250,6 +258,7 @@ def _assemble(name: str, lw: _Lowering, k: int) -> plonk.CircuitOp:
         )
     k = k or smallest
     columns: list[Operation] = [plonk.ColumnOp(c, "advice", equality=True) for c in lw.gadgets.columns()]
+    columns += [plonk.ColumnOp(c, "advice", equality=True, phase=1) for c in lw.late.columns()]
     if lw.weights.rows:
         columns += [plonk.ColumnOp(c, "advice", equality=True) for c in lw.weights.columns()]
     columns.append(plonk.ColumnOp(INSTANCE, "instance", equality=True))
