@@ -20,7 +20,7 @@ calibrate_settings(target="resources") - and the one with the faster prove is
 compared. EZKL's pk.key is deleted after proving (GBs at k=21).
 
 Usage: python benchmarks/vs_ezkl.py [--models mlp,cnn_small] [--skip-ezkl] [--no-calibration]
-       [--skip-zkir] [--ezkl-variants default,resources] [--work DIR]
+       [--skip-zkir] [--zkir-products rand|dot|both] [--ezkl-variants default,resources] [--work DIR]
        [--json OUT] [--timeout S]
 """
 
@@ -206,17 +206,23 @@ def zkir_cli() -> list[str]:
 
 
 def run_zkir(
-    name: str, model: Path, input_json: Path, want: np.ndarray, work: Path, timeout: float, samples: Path | None = None
+    name: str, model: Path, input_json: Path, want: np.ndarray, work: Path, timeout: float, samples: Path | None = None,
+    randomize: bool = True,
 ) -> ToolResult:
-    """compile (weights fixed; calibrated on `samples` if given) -> setup -> prove -> verify, one process each."""
-    build = work / "zkir" / name
+    """compile (weights fixed; calibrated on `samples` if given; every product a dot
+    unless `randomize`) -> setup -> prove -> verify, one process each."""
+    label = "zkir" if randomize else "zkir-dot"
+    build = work / label / name
     shutil.rmtree(build, ignore_errors=True)
     proof = build / "proof.bin"
-    res = ToolResult("zkir", note="prove s = zkir's timings.prove (excludes key loading)")
-    pipe = Pipeline(res, work / "logs" / "zkir" / name, timeout, f"{name} zkir")
+    res = ToolResult(label, note="prove s = zkir's timings.prove (excludes key loading)"
+                     + ("" if randomize else "; --no-randomize: every matrix product a multiply-add dot"))
+    pipe = Pipeline(res, work / "logs" / label / name, timeout, f"{name} {label}")
     cli, flags = zkir_cli(), ["--json", "-q"]
     calibration = ["--calibration", str(samples)] if samples else []
-    if run := pipe.step("compile", cli + ["compile", str(model), "-o", str(build), "--weights", "fixed", *calibration, *flags]):
+    products = [] if randomize else ["--no-randomize"]
+    if run := pipe.step("compile", cli + ["compile", str(model), "-o", str(build), "--weights", "fixed", *calibration,
+                                          *products, *flags]):
         res.k, res.rows = (run.report or {}).get("k"), (run.report or {}).get("rows")
         res.scale_bits = json.loads((build / "settings.json").read_text()).get("options", {}).get("scale_bits")
     pipe.step("setup", cli + ["setup", str(build), *flags])
@@ -385,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-calibration", action="store_true",
                     help="compile zkir without the models' calibration samples (tables sized to saturation ranges only)")
     ap.add_argument("--ezkl-variants", default=",".join(EZKL_VARIANTS), help="comma list of default, resources")
+    ap.add_argument("--zkir-products", choices=("rand", "dot", "both"), default="rand",
+                    help="zkir with randomized products allowed (default), dots only (--no-randomize), or both")
     ap.add_argument("--work", type=Path, default=Path("build/vs_ezkl"), help="work dir (models, builds, SRS cache)")
     ap.add_argument("--json", type=Path, help="save every number here")
     ap.add_argument("--timeout", type=float, default=3600.0, help="per-step timeout, seconds")
@@ -409,15 +417,23 @@ def main(argv: list[str] | None = None) -> int:
         model = paths[name]
         want = reference_output(model, sample_input(name))
         samples = None if args.no_calibration else model_dir / f"{name}.samples.json"
-        zk = None if args.skip_zkir else run_zkir(
-            name, model, model_dir / f"{name}.input.json", want, work, args.timeout, samples)
+        zk_all = [] if args.skip_zkir else [
+            run_zkir(name, model, model_dir / f"{name}.input.json", want, work, args.timeout, samples, randomize)
+            for randomize in {"rand": (True,), "dot": (False,), "both": (False, True)}[args.zkir_products]]
+        zk = zk_all[-1] if zk_all else None
         ez_all = [run_ezkl_variant(name, v, model, model_dir / f"{name}.ezkl_input.json", want, work, args.timeout)
                   for v in variants] if use_ezkl else []
         ez = best_variant(ez_all)
         print_model(name, zk, ez, ez_all)
+        if len(zk_all) == 2:
+            d, r = zk_all
+            print(f"  zkir-dot (before randomized products): k={d.k} rows={d.rows} prove {_fmt(d.prove_s, 2)} s, "
+                  f"peak RSS {_fmt(d.peak_rss_mb, 0)} MB; zkir/zkir-dot prove {_ratio(r.prove_s, d.prove_s)}, "
+                  f"rows {_ratio(r.rows, d.rows)}")
         results[name] = {
             "float_output": want.tolist(),
             "zkir": asdict(zk) if zk else None,
+            "zkir_dot": asdict(zk_all[0]) if len(zk_all) == 2 else None,
             "ezkl": {c.tool: asdict(c) for c in ez_all},
             "ezkl_chosen": ez.tool if ez else None,
         }

@@ -16,5 +16,5 @@ func.func @main(%x: tensor<1x4x!gadget.felt>) -> tensor<1x6x!gadget.felt> {
 // PLONK-NOT:     plonk.column @a.9
 
 // TABLE:      @main (cost model:
-// TABLE-NEXT: columns range items  lookups   k     rows advice  args predicted s memory MB
-// TABLE:      * 9 4
+// TABLE-NEXT: columns late range items  lookups   k     rows advice  args predicted s memory MB
+// TABLE:      * 9 - 4

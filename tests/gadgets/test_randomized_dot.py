@@ -38,16 +38,34 @@ func.func @main(%x: tensor<4x6x!gadget.felt>) -> tensor<4x5x!gadget.felt> {{
 """
 
 
-@pytest.mark.parametrize("columns, late", [(6, 4), (2, 8), (5, 2)])
+@pytest.mark.parametrize("columns, late", [(6, 3), (2, 5), (5, 4)])
 def test_assignment_is_the_product_and_its_rows_are_proportional_to_the_operands(columns, late):
-    g = RandomizedDotGadget(columns, late)
     a, b = rng.integers(-99, 99, (3, 7, 9)), rng.integers(-99, 99, (1, 9, 4))
+    g = RandomizedDotGadget(columns, 4, late)
     asg = g.assign({"lhs": a, "rhs": b})
     np.testing.assert_array_equal(asg.outputs["out"], a @ b[0])
     np.testing.assert_array_equal(RandomizedDotGadget.evaluate(None, {"lhs": a, "rhs": b}), a @ b[0])
-    q = g.columns
-    assert asg.rows == g.rows({"lhs": a.shape, "rhs": b.shape}) == 9 * -(-4 // q) + 21 * (-(-4 // q) + -(-9 // q))
-    assert asg.late is not None and asg.late(asg.cells, 5).shape == (asg.rows, q + 1, 4)
+    q, pairs = columns, (late - 1) // 2
+    up = lambda n, k: -(-n // k)  # noqa: E731
+    expected = 9 * up(4, q) + 3 * (up(7 * 4, q) + 9 * up(7, q) + up(9, pairs))
+    assert asg.rows == g.rows({"lhs": a.shape, "rhs": b.shape}) == expected
+    assert asg.late is not None and asg.late(asg.cells, 5).shape == (asg.rows, late, 4)
+
+
+def test_the_chains_compute_the_two_sided_combination():
+    """At the challenge r, the final sum equals u . out . v, the check's left side."""
+    a, b = rng.integers(-99, 99, (2, 3, 5)), rng.integers(-99, 99, (2, 5, 4))
+    g = RandomizedDotGadget(3, 4, 3)
+    asg = g.assign({"lhs": a, "rhs": b})
+    r = 1234567
+    late = asg.late(asg.cells, r)
+    s = pow(r, 4, F.P)
+    for batch in range(2):
+        c = (a[batch] @ b[batch]).tolist()
+        want = sum(c[i][j] * pow(s, 2 - i, F.P) * pow(r, 3 - j, F.P) for i in range(3) for j in range(4)) % F.P
+        for port in ("uot", "total"):
+            row = int(asg.ports[port].row[batch])
+            assert F.to_ints(late[row : row + 1, 0])[0] == want, port
 
 
 def _plan(batched: bool = False):
@@ -86,7 +104,7 @@ def _rdot(plan):
 
 def test_a_wrong_product_entry_is_caught_for_a_random_challenge():
     """The prover commits a wrong out[i, j] and computes phase 1 honestly from it:
-    the check item of row i cannot close (the `end` gate)."""
+    the out chain's result no longer equals the final sum, which its copy demands."""
     plan = _plan()
     witness = compute_witness(plan, _inputs(False))
     placed = _rdot(plan)
@@ -94,16 +112,21 @@ def test_a_wrong_product_entry_is_caught_for_a_random_challenge():
     column = placed.columns[int(port.slot[7])].index
     witness.advice[column][placed.row + int(port.row[7])] += 1
     failures = mock_prover(plan, witness).verify()
-    assert any(f.name.startswith("randomized_dot") for f in failures), failures
+    assert failures and all(f.kind == "copy" for f in failures), failures
+    total, uot = (placed.structure.ports[p] for p in ("total", "uot"))
+    rows = {placed.row + int(total.row[0]), placed.row + int(uot.row[0])}
+    assert rows & {f.row for f in failures}, failures  # (the output's own copy to the instance fails too)
 
 
-def test_a_wrong_compression_or_power_is_caught():
+def test_a_wrong_chain_value_is_caught():
+    """A phase-1 accumulator changed anywhere (a Horner step, a chain's result, a
+    final-sum copy) breaks a gate or a copy."""
     plan = _plan()
     witness = compute_witness(plan, _inputs(False))
     placed = _rdot(plan)
     q = placed.gadget.columns
-    nbr = placed.structure.ports["nbr"]
-    for slot, row in ((2 * q, int(nbr.row[1])), (q + 1, 0)):  # an nbr accumulator, a power of r
+    ports = placed.structure.ports
+    for slot, row in ((q, int(ports["rb"].row[1]) - 1), (q, int(ports["sa"].row[2])), (q + 1, int(ports["sa_uses"].row[0]))):
         mp = mock_prover(plan, witness)
         column = placed.columns[slot].index
         cell = slice(placed.row + row, placed.row + row + 1)

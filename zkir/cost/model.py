@@ -61,11 +61,16 @@ class CircuitFeatures:
     openings: int
     gate_ops: int
     lookup_ops: int
+    late_advice: int = 0
+    """Of `advice`, the phase-1 columns: their cells are full-size field elements
+    (computed from a challenge), committed at a full MSM's cost."""
 
     @classmethod
     def of(cls, cs: ConstraintSystem, k: int) -> CircuitFeatures:
         u = cs.usable_rows(k)
         plan = protocol.opening_plan(cs, u)
+        # challenges are constants to the prover: count the ops left once they are folded in
+        cs = cs.with_challenges([2] * cs.num_challenges)
         return cls(
             k=k,
             ext_log=ext_log_for(cs.degree()),
@@ -80,6 +85,7 @@ class CircuitFeatures:
             openings=len(plan),
             gate_ops=sum(_ops(p) for g in cs.gates for p in g.polys),
             lookup_ops=sum(_ops(e) for lk in cs.lookups for e in [*lk.inputs, *lk.table]),
+            late_advice=len(cs.phase_columns(1)),
         )
 
     # -- derived work counts ------------------------------------------------------
@@ -105,8 +111,8 @@ class CircuitFeatures:
         return {
             "witness": {"check": n * (self.gate_ops + self.lookup_ops + self.advice)},
             "commitments": {
-                "small_msm": self.msm(self.advice + self.lookups),
-                "full_msm": self.msm(self.chunks + self.lookups + 1 + self.pieces),
+                "small_msm": self.msm(self.advice - self.late_advice + self.lookups),
+                "full_msm": self.msm(self.chunks + self.lookups + 1 + self.pieces + self.late_advice),
             },
             "lookups": {"lookup_rows": n * self.lookups, "lookup_ops": n * self.lookup_ops},
             "permutation": {"perm_rows": n * (self.equality + self.chunks)},

@@ -101,11 +101,11 @@ class LayoutChoice:
     table (their selectors never overlap), instead of one per gadget slot."""
     challenge_columns: int = 0
     """Width of the phase-1 advice band (committed after the challenge) that
-    randomized products (gadget.randomized_dot) use; 0: the default for the
-    band width, columns // 2 + 1, should the function hold one."""
+    randomized products (gadget.randomized_dot) use; 0: the default, 3, should
+    the function hold one."""
 
     def late_band_width(self) -> int:
-        return self.challenge_columns or self.columns // 2 + 1
+        return self.challenge_columns or 3
 
 
 LAYOUT_ATTR = "gadget.layout"
@@ -367,6 +367,17 @@ class ConstantOp(IRDLOperation):
             )
 
 
+def _verify_matmul(op: DotOp | RandomizedDotOp) -> tuple[int, ...]:
+    """Felt operands whose numpy matmul has the result's shape; that shape."""
+    shape = matmul_shape(
+        _felt_tensor(op.lhs, "lhs", op.name).get_shape(),
+        _felt_tensor(op.rhs, "rhs", op.name).get_shape(),
+        op.name,
+    )
+    expect_shape(_felt_tensor(op.result, "result", op.name).get_shape(), shape, op.name)
+    return tuple(shape)
+
+
 @irdl_op_definition
 class DotOp(IRDLOperation, GadgetOpInterface):
     """A whole matmul: out = lhs @ rhs (+ bias), exact in the field, no rescale."""
@@ -394,12 +405,7 @@ class DotOp(IRDLOperation, GadgetOpInterface):
         )
 
     def verify_(self) -> None:
-        shape = matmul_shape(
-            _felt_tensor(self.lhs, "lhs", self.name).get_shape(),
-            _felt_tensor(self.rhs, "rhs", self.name).get_shape(),
-            self.name,
-        )
-        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
+        shape = _verify_matmul(self)
         if self.bias is not None:
             bias = _felt_tensor(self.bias, "bias", self.name).get_shape()
             if broadcast_shapes(shape, bias, self.name) != tuple(shape):
@@ -421,8 +427,9 @@ class DotOp(IRDLOperation, GadgetOpInterface):
 class RandomizedDotOp(IRDLOperation, GadgetOpInterface):
     """out = lhs @ rhs, exact in the field like gadget.dot, proven by a random
     linear combination (Freivalds): the prover commits out, then the challenge r
-    is drawn and lhs @ (rhs @ v) = out @ v is checked for v = (1, r, r^2, ..):
-    rows proportional to |lhs| + |rhs| + |out|, not to the multiply-adds.
+    is drawn and u @ out @ v = (u @ lhs) @ (rhs @ v) is checked for v = (r^(m-1),
+    .., r, 1) and u = (s^(t-1), .., s, 1), s = r^m: rows proportional to |lhs| +
+    |rhs| + |out|, not to the multiply-adds.
     gadget-layout-search puts it in place of a gadget.dot where it is cheaper.
 
     A 2-D rhs (or one whose batch dimensions are all 1) is shared by every batch
@@ -442,12 +449,10 @@ class RandomizedDotOp(IRDLOperation, GadgetOpInterface):
         super().__init__(operands=[lhs, rhs], result_types=[result_type])
 
     def verify_(self) -> None:
-        shape = matmul_shape(
-            _felt_tensor(self.lhs, "lhs", self.name).get_shape(),
-            _felt_tensor(self.rhs, "rhs", self.name).get_shape(),
-            self.name,
-        )
-        expect_shape(_felt_tensor(self.result, "result", self.name).get_shape(), shape, self.name)
+        _verify_matmul(self)
+
+    def gadget_params(self) -> dict[str, ParamValue]:
+        return {"width": _felt_tensor(self.rhs, "rhs", self.name).get_shape()[-1]}
 
     def input_ports(self) -> dict[str, InputPort]:
         lhs = _felt_tensor(self.lhs, "lhs", self.name).get_shape()

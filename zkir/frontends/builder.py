@@ -9,6 +9,7 @@ Concat, Reshape chains of exported models) never reaches the IR.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
@@ -170,7 +171,7 @@ class MLBuilder:
         self.block.add_op(op)
         result = op.results[0]
         if hint:
-            result.name_hint = _hint(hint)
+            result.name_hint = _keep_suffix(_hint(hint))
         return result
 
     def materialise(self, v: Value, name: str = "const") -> SSAValue:
@@ -625,6 +626,15 @@ UNARY_OPS: dict[str, _UnaryOpClass] = {
     "reciprocal": ml.ReciprocalOp,
     "neg": ml.NegOp,
 }
+
+
+def _keep_suffix(name: str | None) -> str | None:
+    """xDSL drops a trailing `_<digits>` from a name hint (its printer's own
+    uniquifying suffix), which would turn layer `dense_1` into `dense`: such a
+    name keeps its digits as `dense.1` (a placement reads it as `dense_1`)."""
+    if name and (m := re.search(r"_(\d+)$", name)):
+        return f"{name[: m.start()]}.{m.group(1)}"
+    return name
 
 
 def _hint(name: str) -> str | None:

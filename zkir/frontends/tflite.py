@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,10 +107,15 @@ def load_tflite(path: str | Path) -> bytes:
 
 
 def import_tflite(
-    model: bytes | str | Path, input_shapes: InputShapes = None, notice: Notice | None = None
+    model: bytes | str | Path,
+    input_shapes: InputShapes = None,
+    notice: Notice | None = None,
+    layer_names: Sequence[str] | None = None,
 ) -> ModuleOp:
-    """A .tflite file or flatbuffer bytes -> ModuleOp of ml ops. A dynamic batch
-    alone defaults to 1, said through `notice` (zkir.frontends.shapes)."""
+    """A .tflite file or flatbuffer bytes -> ModuleOp of ml ops, each value named
+    after its Keras layer (`keras_scope`; `layer_names`, the model's layers when
+    known, undo the exporter's scope suffixes). A dynamic batch alone defaults to
+    1, said through `notice` (zkir.frontends.shapes)."""
     data = load_tflite(model) if isinstance(model, str | Path) else bytes(model)
     s = schema()
     try:
@@ -122,7 +128,7 @@ def import_tflite(
         raise ModelError(f"TFLite schema version {m.version} is not supported (zkir reads version 3)")
     if len(m.subgraphs) != 1:
         raise UnsupportedModel([Unsupported("model", "", f"{len(m.subgraphs)} subgraphs (control flow)")])
-    return _TFLiteImporter(m, s, input_shapes, notice).run()
+    return _TFLiteImporter(m, s, input_shapes, notice, layer_names).run()
 
 
 def import_tensorflow() -> ModuleType:
@@ -162,7 +168,8 @@ def import_keras(model: Any, input_shapes: InputShapes = None, notice: Notice | 
             flat = converter.convert()
     except Exception as e:  # noqa: BLE001
         raise ModelError(f"the TFLite converter failed: {str(e).splitlines()[0]}") from None
-    return import_tflite(flat, input_shapes, notice)
+    layers = None if isinstance(model, str | Path) else [layer.name for layer in getattr(model, "layers", [])]
+    return import_tflite(flat, input_shapes, notice, layers)
 
 
 # ---------------------------------------------------------------------------
@@ -206,8 +213,47 @@ class _TFLiteImporter:
     s: SchemaModule
     input_shapes: InputShapes
     notice: Notice | None = None
+    layer_names: Sequence[str] | None = None
     b: MLBuilder = field(default_factory=MLBuilder)
     env: dict[int, Value | _IndexWrap] = field(default_factory=dict)
+    hints: dict[int, str] = field(default_factory=dict)
+    layers: dict[int, str] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+
+    def hint(self, op: Operator) -> str:
+        """The name of op's values: `_claim`ed, else its layer, else `t<tensor id>`."""
+        t = int(op.outputs[0])
+        return self.hints.get(t) or self.layers.get(t) or f"t{t}"
+
+    def _name_ops(self, sg: SubGraph, ops: Sequence[tuple[str, str, Operator]]) -> None:
+        """Find each op's Keras layer (`keras_scope` of its output's name, else of
+        its constant inputs', the weights, which a model output's name lacks)."""
+        def scope_of(op: Operator) -> str | None:
+            found = keras_scope(_name(sg.tensors[op.outputs[0]]))
+            for i in op.inputs[1:]:
+                if found is None and i >= 0 and i in self.env:
+                    found = keras_scope(_name(sg.tensors[i]))
+            return found
+
+        scopes = {int(op.outputs[0]): scope_of(op) for _, _, op in ops if len(op.outputs)}
+        known = sorted({sc for sc in scopes.values() if sc})
+        if self.layer_names:
+            layer = resolve_layers(known, self.layer_names)
+        else:
+            layer = _guess_keras3(known, [_name(t) for t in sg.tensors])
+        self.layers = {t: layer[sc] for t, sc in scopes.items() if sc}
+
+    def _claim(self, kind: str, op: Operator) -> None:
+        """Give op (one that reaches the IR) its layer's name, or `<layer>_<op>`
+        (`norm_sub`) for the layer's second op, so names stay one per op and
+        calibration can pair float and fixed-point values by name."""
+        t = int(op.outputs[0])
+        base = self.layers.get(t) or kind.lower()
+        for cand in (base, f"{base}_{kind.lower()}", f"{base}_t{t}"):
+            if cand not in self.used:
+                self.used.add(cand)
+                self.hints[t] = cand
+                return
 
     def run(self) -> ModuleOp:
         s, m = self.s, self.m
@@ -239,6 +285,7 @@ class _TFLiteImporter:
                 arr: np.ndarray = np.frombuffer(bytes(np.asarray(buf.data, np.uint8)), dtype=dtype)
                 self.env[idx] = _canon(arr.reshape([int(d) for d in t.shape]))
         self._inputs(sg, names)
+        self._name_ops(sg, ops)
         poisoned: set[int] = set()  # outputs of ops that could not be imported
         for name, node, op in ops:
             if any(i in poisoned for i in op.inputs):
@@ -252,7 +299,11 @@ class _TFLiteImporter:
                     plain: Args = [a for a in args if not isinstance(a, _IndexWrap)]
                     if len(plain) != len(args):
                         raise NodeUnsupported("run-time integer arithmetic")
+                    if len(op.outputs) and any(isinstance(a, SSAValue) for a in plain):
+                        self._claim(name, op)
                     out = HANDLERS[name](self, op, plain, op.builtinOptions)
+                    if len(op.outputs) and not any(isinstance(v, SSAValue) for v in (out if isinstance(out, list) else [out])):
+                        self.used.discard(self.hints.pop(int(op.outputs[0]), ""))  # folded (Shape): no IR value
             except NodeUnsupported as e:
                 problems.append(Unsupported(name, node, str(e)))  # keep listing
                 poisoned.update(int(t) for t in op.outputs)
@@ -388,8 +439,63 @@ def _same_pads(
     return begin + end
 
 
-def _hint(op: Operator, sg: SubGraph | None = None) -> str:
-    return f"t{op.outputs[0]}"
+# The TF op inside a Keras layer that is the layer's own computation: in a fused
+# TFLite op (conv + batch norm + ReLU) it names the layer, not the folded ones.
+_MAIN_TF_OPS = frozenset(
+    {"convolution", "Conv2D", "Conv1D", "depthwise", "DepthwiseConv2dNative", "MatMul", "BatchMatMulV2", "Tensordot", "einsum", "Einsum"}
+)
+
+
+def keras_scope(tensor_name: str) -> str | None:
+    """The Keras layer a TFLite tensor comes from, read off its name, or None.
+
+    The converter names a tensor after the TF ops it fuses, `;`-joined, each a
+    path `model/layer/.../Op` (`sequential/dense_1/MatMul;sequential/dense_1/Relu`).
+    The layer is the path component after the model's scope; of a fused name,
+    that of the part whose op is the layer's own computation (a convolution or
+    MatMul, `_MAIN_TF_OPS`), else of the first part that has one. A name
+    without a layer path (`StatefulPartitionedCall:0`) gives None.
+
+    Keras 3's exporter adds TF's uniquifying suffix to every scope (layer
+    `dense` runs as `dense_1`, `dense_1` as `dense_1_2`): `resolve_layers`
+    undoes it when the layer names are known (a Keras model, not a .tflite file).
+    """
+    layers: list[tuple[str, str]] = []
+    for part in tensor_name.split(";"):
+        comps = part.split("/")
+        if len(comps) >= 3 and comps[1]:
+            layers.append((comps[1], comps[-1].rstrip("0123456789")))
+    if not layers:
+        return None
+    main = [layer for layer, op in layers if op in _MAIN_TF_OPS]
+    return (main or [layers[0][0]])[0]
+
+
+def _guess_keras3(scopes: Sequence[str], tensor_names: Sequence[str]) -> dict[str, str]:
+    """Scope -> layer for a .tflite file (layer names unknown): Keras 3's export
+    suffixes every scope, the model's too (`digits_cnn_1/conv2d_1/...` for layer
+    `conv2d` of model `digits_cnn`); when the model scope and every layer scope
+    end in `_<n>` and dropping it keeps them distinct, drop it. A heuristic: a
+    tf.keras model whose scopes all happen to end in digits loses them."""
+    models = {n.split("/")[0] for name in tensor_names for n in name.split(";") if n.count("/") >= 2}
+    suffixed = re.compile(r"_\d+$")
+    stripped = {sc: suffixed.sub("", sc) for sc in scopes}
+    if models and all(suffixed.search(m) for m in models) and all(stripped[sc] != sc for sc in scopes) and len(set(stripped.values())) == len(scopes):
+        return stripped
+    return {sc: sc for sc in scopes}
+
+
+def resolve_layers(scopes: Sequence[str], layer_names: Sequence[str]) -> dict[str, str]:
+    """Scope -> Keras layer name: the scope itself when every scope is a layer
+    name (tf.keras), else the scope less one `_<n>` suffix when that makes every
+    scope a layer name (Keras 3's export), else unchanged."""
+    names = set(layer_names)
+    if all(sc in names for sc in scopes):
+        return {sc: sc for sc in scopes}
+    stripped = {sc: re.sub(r"_\d+$", "", sc) for sc in scopes}
+    if all(st != sc and st in names for sc, st in stripped.items()):
+        return stripped
+    return {sc: sc for sc in scopes}
 
 
 @handles("CONV_2D", "DEPTHWISE_CONV_2D")
@@ -397,7 +503,7 @@ def _conv(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     x, w = required_input(args, 0), constant_input(args[1], "filter")
     bias = args[2] if len(args) > 2 else None
     depthwise = isinstance(o, self.s.DepthwiseConv2DOptionsT)
-    h = _hint(op)
+    h = self.hint(op)
     if depthwise:
         c = shape_of(x)[3]
         w_oihw = np.transpose(w, (3, 0, 1, 2))  # [1,H,W,C*M] -> [C*M,1,H,W]
@@ -417,7 +523,7 @@ def _conv(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
 @handles("MAX_POOL_2D", "AVERAGE_POOL_2D")
 def _pool(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     x = required_input(args, 0)
-    h = _hint(op)
+    h = self.hint(op)
     kernel = [o.filterHeight, o.filterWidth]
     strides = [o.strideH, o.strideW]
     pads = _same_pads(shape_of(x)[1:3], kernel, strides, [1, 1]) if o.padding == 0 else [0, 0, 0, 0]
@@ -435,7 +541,7 @@ def _pool(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
 def _fc(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     x, w = required_input(args, 0), required_input(args, 1)
     bias = args[2] if len(args) > 2 else None
-    h = _hint(op)
+    h = self.hint(op)
     if o is not None and o.weightsFormat != 0:
         raise NodeUnsupported("shuffled weights format")
     n_in = shape_of(w)[1]
@@ -450,8 +556,8 @@ def _fc(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
 
 def _binary(kind: str) -> Handler:
     def fn(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
-        y = self.b.binary(kind, required_input(args, 0), required_input(args, 1), _hint(op))
-        return self.activation(y, getattr(o, "fusedActivationFunction", 0) if o is not None else 0, f"{_hint(op)}_act")
+        y = self.b.binary(kind, required_input(args, 0), required_input(args, 1), self.hint(op))
+        return self.activation(y, getattr(o, "fusedActivationFunction", 0) if o is not None else 0, f"{self.hint(op)}_act")
 
     return fn
 
@@ -462,7 +568,7 @@ for _n, _k in (("ADD", "add"), ("SUB", "sub"), ("MUL", "mul"), ("DIV", "div"), (
 
 def _unary(kind: str) -> Handler:
     def fn(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
-        return self.b.unary(kind, required_input(args, 0), _hint(op))
+        return self.b.unary(kind, required_input(args, 0), self.hint(op))
 
     return fn
 
@@ -481,28 +587,28 @@ for _n, _k in (
 
 @handles("RELU6")
 def _relu6(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
-    return self.b.clip(required_input(args, 0), 0.0, 6.0, _hint(op))
+    return self.b.clip(required_input(args, 0), 0.0, 6.0, self.hint(op))
 
 
 @handles("GELU")
 def _gelu(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     if o is not None and o.approximate:
-        return self.b.gelu_tanh(required_input(args, 0), _hint(op))
-    return self.b.unary("gelu", required_input(args, 0), _hint(op))
+        return self.b.gelu_tanh(required_input(args, 0), self.hint(op))
+    return self.b.unary("gelu", required_input(args, 0), self.hint(op))
 
 
 @handles("SOFTMAX")
 def _softmax(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     x = required_input(args, 0)
     if o is not None and o.beta != 1.0:
-        x = self.b.binary("mul", x, np.float32(o.beta), f"{_hint(op)}_beta")
-    return self.b.softmax(x, len(shape_of(x)) - 1, _hint(op))
+        x = self.b.binary("mul", x, np.float32(o.beta), f"{self.hint(op)}_beta")
+    return self.b.softmax(x, len(shape_of(x)) - 1, self.hint(op))
 
 
 def _reduce(kind: str) -> Handler:
     def fn(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
         axes = [int(a) for a in constant_input(args[1], "axis").ravel()]
-        return self.b.reduce(kind, required_input(args, 0), axes, bool(o.keepDims) if o is not None else False, _hint(op))
+        return self.b.reduce(kind, required_input(args, 0), axes, bool(o.keepDims) if o is not None else False, self.hint(op))
 
     return fn
 
@@ -521,7 +627,7 @@ def _reshape(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Val
     if -1 in target:
         known = int(np.prod([d for d in target if d != -1]))
         target[target.index(-1)] = int(np.prod(shape_of(x))) // known
-    return self.b.reshape(x, target, _hint(op))
+    return self.b.reshape(x, target, self.hint(op))
 
 
 @handles("SQUEEZE")
@@ -531,7 +637,7 @@ def _squeeze(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Val
     dims = [d + len(shape) if d < 0 else d for d in (o.squeezeDims if o is not None and o.squeezeDims is not None else [])]
     if not dims:
         dims = [i for i, d in enumerate(shape) if d == 1]
-    return self.b.reshape(x, [d for i, d in enumerate(shape) if i not in dims], _hint(op))
+    return self.b.reshape(x, [d for i, d in enumerate(shape) if i not in dims], self.hint(op))
 
 
 @handles("EXPAND_DIMS")
@@ -541,25 +647,25 @@ def _expand_dims(self: _TFLiteImporter, op: Operator, args: Args, o: Options) ->
     ax = int(constant_input(args[1], "axis").ravel()[0])
     ax = ax + len(shape) + 1 if ax < 0 else ax
     shape.insert(ax, 1)
-    return self.b.reshape(x, shape, _hint(op))
+    return self.b.reshape(x, shape, self.hint(op))
 
 
 @handles("TRANSPOSE")
 def _transpose(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
-    return self.b.transpose(required_input(args, 0), [int(p) for p in constant_input(args[1], "perm").ravel()], _hint(op))
+    return self.b.transpose(required_input(args, 0), [int(p) for p in constant_input(args[1], "perm").ravel()], self.hint(op))
 
 
 @handles("CONCATENATION")
 def _concat(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
-    y = self.b.concat(required_inputs(args), o.axis, _hint(op))
-    return self.activation(y, o.fusedActivationFunction, f"{_hint(op)}_act")
+    y = self.b.concat(required_inputs(args), o.axis, self.hint(op))
+    return self.activation(y, o.fusedActivationFunction, f"{self.hint(op)}_act")
 
 
 @handles("PAD", "PADV2")
 def _pad(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     p = constant_input(args[1], "paddings").astype(np.int64)
     value = float(constant_input(args[2], "constant_values").ravel()[0]) if len(args) > 2 else 0.0
-    return self.b.pad(required_input(args, 0), list(p[:, 0]) + list(p[:, 1]), value, _hint(op))
+    return self.b.pad(required_input(args, 0), list(p[:, 0]) + list(p[:, 1]), value, self.hint(op))
 
 
 @handles("SLICE")
@@ -569,7 +675,7 @@ def _slice(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value
     x = required_input(args, 0)
     shape = shape_of(x)
     end = [d if s_ == -1 else b + s_ for b, s_, d in zip(begin, size, shape)]
-    return self.b.slice(x, begin, end, [1] * len(shape), _hint(op))
+    return self.b.slice(x, begin, end, [1] * len(shape), self.hint(op))
 
 
 @handles("STRIDED_SLICE")
@@ -601,16 +707,16 @@ def _strided_slice(self: _TFLiteImporter, op: Operator, args: Args, o: Options) 
         s_.append(b)
         e_.append(e)
         c_.append(st)
-    y = self.b.slice(x, s_, e_, c_, _hint(op))
+    y = self.b.slice(x, s_, e_, c_, self.hint(op))
     keep = [d for i, d in enumerate(shape_of(y)) if not (i < len(begin) and o.shrinkAxisMask >> i & 1)]
-    return self.b.reshape(y, keep, f"{_hint(op)}_shrink")
+    return self.b.reshape(y, keep, f"{self.hint(op)}_shrink")
 
 
 @handles("GATHER")
 def _gather(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     if o is not None and o.batchDims:
         raise NodeUnsupported("batch_dims")
-    return self.b.gather(required_input(args, 0), required_input(args, 1), o.axis if o is not None else 0, _hint(op))
+    return self.b.gather(required_input(args, 0), required_input(args, 1), o.axis if o is not None else 0, self.hint(op))
 
 
 @handles("PACK")
@@ -622,8 +728,8 @@ def _pack(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     for i, a in enumerate(required_inputs(args)):
         s_ = list(shape_of(a))
         s_.insert(axis, 1)
-        parts.append(self.b.reshape(a, s_, f"{_hint(op)}_{i}"))
-    return self.b.concat(parts, axis, _hint(op))
+        parts.append(self.b.reshape(a, s_, f"{self.hint(op)}_{i}"))
+    return self.b.concat(parts, axis, self.hint(op))
 
 
 @handles("SHAPE")
@@ -637,10 +743,10 @@ def _batch_matmul(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -
     rank = lambda v: len(shape_of(v))  # noqa: E731
     swap = lambda v: list(range(rank(v) - 2)) + [rank(v) - 1, rank(v) - 2]  # noqa: E731
     if o is not None and o.adjX:
-        a = self.b.transpose(a, swap(a), f"{_hint(op)}_at")
+        a = self.b.transpose(a, swap(a), f"{self.hint(op)}_at")
     if o is not None and o.adjY:
-        b = self.b.transpose(b, swap(b), f"{_hint(op)}_bt")
-    return self.b.matmul(a, b, _hint(op))
+        b = self.b.transpose(b, swap(b), f"{self.hint(op)}_bt")
+    return self.b.matmul(a, b, self.hint(op))
 
 
 @handles("SPLIT")
@@ -650,7 +756,7 @@ def _split(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> list[
     shape = shape_of(x)
     axis = axis + len(shape) if axis < 0 else axis
     n = o.numSplits
-    return self.b.split(x, axis, [shape[axis] // n] * n, _hint(op))
+    return self.b.split(x, axis, [shape[axis] // n] * n, self.hint(op))
 
 
 @handles("DEQUANTIZE")
@@ -672,7 +778,7 @@ def _cast(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
 @handles("SELECT", "SELECT_V2")
 def _select(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     cond = constant_input(args[0], "condition")
-    return self.b.where(cond, required_input(args, 1), required_input(args, 2), _hint(op))
+    return self.b.where(cond, required_input(args, 1), required_input(args, 2), self.hint(op))
 
 
 @handles("LEAKY_RELU")
@@ -681,13 +787,13 @@ def _leaky(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value
     if not 0 <= alpha <= 1:
         raise NodeUnsupported(f"alpha={alpha}")
     x = required_input(args, 0)
-    return self.b.binary("max", x, self.b.binary("mul", x, alpha, f"{_hint(op)}_a"), _hint(op))
+    return self.b.binary("max", x, self.b.binary("mul", x, alpha, f"{self.hint(op)}_a"), self.hint(op))
 
 
 @handles("SQUARED_DIFFERENCE")
 def _squared_difference(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
-    d = self.b.binary("sub", required_input(args, 0), required_input(args, 1), f"{_hint(op)}_d")
-    return self.b.binary("mul", d, d, _hint(op))
+    d = self.b.binary("sub", required_input(args, 0), required_input(args, 1), f"{self.hint(op)}_d")
+    return self.b.binary("mul", d, d, self.hint(op))
 
 
 # Shape and mask arithmetic: folded when every input is a constant (the
@@ -731,8 +837,8 @@ def _minimum(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Val
     a, b = required_input(args, 0), required_input(args, 1)
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
         return np.minimum(a, b)
-    neg = lambda v: -v if isinstance(v, np.ndarray) else self.b.unary("neg", v, f"{_hint(op)}_neg")  # noqa: E731
-    return neg(self.b.binary("max", neg(a), neg(b), f"{_hint(op)}_max"))
+    neg = lambda v: -v if isinstance(v, np.ndarray) else self.b.unary("neg", v, f"{self.hint(op)}_neg")  # noqa: E731
+    return neg(self.b.binary("max", neg(a), neg(b), f"{self.hint(op)}_max"))
 
 
 @handles("SPLIT_V")
@@ -744,7 +850,7 @@ def _split_v(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> lis
     axis = axis + len(shape) if axis < 0 else axis
     if -1 in sizes:
         sizes[sizes.index(-1)] = shape[axis] - (sum(sizes) + 1)
-    return self.b.split(x, axis, sizes, _hint(op))
+    return self.b.split(x, axis, sizes, self.hint(op))
 
 
 @handles("UNPACK")
@@ -757,13 +863,13 @@ def _unpack(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> list
         s_ = [0] * len(shape)
         e_ = list(shape)
         s_[axis], e_[axis] = i, i + 1
-        part = self.b.slice(x, s_, e_, [1] * len(shape), f"{_hint(op)}_{i}")
-        outs.append(self.b.reshape(part, shape[:axis] + shape[axis + 1 :], f"{_hint(op)}_{i}_r"))
+        part = self.b.slice(x, s_, e_, [1] * len(shape), f"{self.hint(op)}_{i}")
+        outs.append(self.b.reshape(part, shape[:axis] + shape[axis + 1 :], f"{self.hint(op)}_{i}_r"))
     return outs
 
 
 @handles("HARD_SWISH")
 def _hard_swish(self: _TFLiteImporter, op: Operator, args: Args, o: Options) -> Value:
     x = required_input(args, 0)
-    gate = self.b.hard_sigmoid(x, 1.0 / 6.0, 0.5, f"{_hint(op)}_gate")
-    return self.b.binary("mul", x, gate, _hint(op))
+    gate = self.b.hard_sigmoid(x, 1.0 / 6.0, 0.5, f"{self.hint(op)}_gate")
+    return self.b.binary("mul", x, gate, self.hint(op))

@@ -127,8 +127,12 @@ class _Lowering:
     values: dict[SSAValue, SSAValue]
     unsupported: list[str]
 
-    def emit(self, op: Operation) -> SSAValue:
+    def emit(self, op: Operation, name: str | None = None) -> SSAValue:
+        """Append `op`; `name` becomes its result's name hint (else
+        `_lower_function` names it after the ml op it comes from)."""
         self.block.add_op(op)
+        if name:
+            op.results[0].name_hint = name
         return op.results[0]
 
     def rewire(self, kind: str, inputs: Sequence[SSAValue], shape: Sequence[int], index_map: np.ndarray, name: str) -> SSAValue:
@@ -137,11 +141,11 @@ class _Lowering:
             index_map, np.arange(int(np.prod(_shape(inputs[0]), dtype=np.int64)))
         )
         attr = None if identity else dense_attr(index_map.astype(np.int64), f"{name}_map")
-        return self.emit(gadget.RewireOp(kind, inputs, shape, attr))
+        return self.emit(gadget.RewireOp(kind, inputs, shape, attr), name)
 
     def fixed_constant(self, values: np.ndarray, name: str) -> SSAValue:
         """A constant of the circuit itself (a clamp bound, a count): in the vk, never a witness."""
-        return self.emit(gadget.ConstantOp(dense_attr(np.asarray(values, dtype=np.int64), name), "fixed"))
+        return self.emit(gadget.ConstantOp(dense_attr(np.asarray(values, dtype=np.int64), name), "fixed"), name)
 
     def zeros_like(self, value: SSAValue, name: str) -> SSAValue:
         """A zero tensor, wired from the zero cell (no rows)."""
@@ -170,6 +174,22 @@ class _Lowering:
 def _name(op: Operation) -> str:
     result = op.results[0] if op.results else None
     return result.name_hint if result is not None and result.name_hint else op.name.replace(".", "_")
+
+
+def _name_new_ops(block: Block, last: Operation | None, layer: str) -> None:
+    """Name every result the lowering of one ml op left unnamed after that op,
+    `<name>_<what>` (`conv1_add`, `softmax_lookup`, `fc_rewire_broadcast`), so a
+    placement says which of the source model's layers it proves. Names only:
+    nothing reads them but printers, the report and calibration's labels."""
+    op = block.first_op if last is None else last.next_op
+    while op is not None:
+        for r in op.results:
+            if not r.name_hint:
+                what = op.name.removeprefix("gadget.")
+                if isinstance(op, gadget.RewireOp):
+                    what = op.kind.data
+                r.name_hint = f"{layer}_{what}"
+        op = op.next_op
 
 
 Handler = Callable[[_Lowering, Operation, list[SSAValue]], SSAValue | None]
@@ -229,10 +249,10 @@ def _conv2d(lw: _Lowering, op: ml.Conv2dOp, args: list[SSAValue]) -> SSAValue:
     weights = lw.constant_array(op.weight)
     if weights is not None:
         arranged = weights.astype(np.int64).ravel()[wmap].reshape(groups, k, og)
-        wmat = lw.emit(gadget.ConstantOp(dense_attr(arranged, name + "_weight"), lw.weights))
+        wmat = lw.emit(gadget.ConstantOp(dense_attr(arranged, name + "_weight"), lw.weights), name + "_weight")
     else:
         wmat = lw.rewire("transpose", [w], (groups, k, og), wmap, name + "_weight")
-    dot = lw.emit(gadget.DotOp(cols, wmat, None, gadget.felt_tensor((groups, m, og))))
+    dot = lw.emit(gadget.DotOp(cols, wmat, None, gadget.felt_tensor((groups, m, og))), name + "_dot")
     n, _, oh, ow = _shape(op.result)
     # dot (G, N*OH*OW, Og) -> NCHW
     (didx,) = _index_tensors([(groups, m, og)])
@@ -283,7 +303,7 @@ def _max_pool(lw: _Lowering, op: ml.MaxPoolOp, args: list[SSAValue]) -> SSAValue
     first_real = windows[np.arange(groups), np.argmax(windows >= 0, axis=1)]
     windows = np.where(windows >= 0, windows, first_real[:, None])
     cols = lw.rewire("windows", [args[0]], windows.shape, windows.ravel(), _name(op) + "_windows")
-    pooled = lw.emit(gadget.ReduceMaxOp(cols, [1], gadget.felt_tensor((groups,))))
+    pooled = lw.emit(gadget.ReduceMaxOp(cols, [1], gadget.felt_tensor((groups,))), _name(op) + "_max")
     return lw.rewire("reshape", [pooled], _shape(op.result), np.arange(groups, dtype=np.int64), _name(op))
 
 
@@ -311,17 +331,17 @@ def _softmax(lw: _Lowering, op: ml.SoftmaxOp, args: list[SSAValue]) -> SSAValue:
     axis = op.get_axis() % rank
     reduced = tuple(1 if i == axis else d for i, d in enumerate(shape))
     x = args[0]
-    top = lw.emit(gadget.ReduceMaxOp(x, [axis], gadget.felt_tensor(reduced), True))
-    d = lw.emit(gadget.SubOp(x, lw.broadcast(top, shape, name + "_max"), gadget.felt_tensor(shape)))
+    top = lw.emit(gadget.ReduceMaxOp(x, [axis], gadget.felt_tensor(reduced), True), name + "_max")
+    d = lw.emit(gadget.SubOp(x, lw.broadcast(top, shape, name + "_max"), gadget.felt_tensor(shape)), name + "_shift")
     lo = exp_vanishes_below(s)
-    floor = lw.emit(gadget.ConstantOp(dense_attr(np.array([lo], dtype=np.int64), name + "_floor"), "fixed"))
-    clamped = lw.emit(gadget.MaximumOp(d, lw.broadcast(floor, shape, name + "_floor"), gadget.felt_tensor(shape)))
+    floor = lw.emit(gadget.ConstantOp(dense_attr(np.array([lo], dtype=np.int64), name + "_floor"), "fixed"), name + "_floor")
+    clamped = lw.emit(gadget.MaximumOp(d, lw.broadcast(floor, shape, name + "_floor"), gadget.felt_tensor(shape)), name + "_clamp")
     bits = (-lo).bit_length() + 1
     exp = gadget.LookupOp(clamped, "exp", bits, s, s)
     # d = x - max x <= 0 (the max is proven), so the table holds lo..0 only
     exp.set_table_range(lo, 0)
-    e = lw.emit(exp)
-    total = lw.emit(gadget.SumOp(e, [axis], gadget.felt_tensor(reduced), True))
+    e = lw.emit(exp, name + "_exp")
+    total = lw.emit(gadget.SumOp(e, [axis], gadget.felt_tensor(reduced), True), name + "_sum")
     return lw.emit(gadget.VarDivOp(e, lw.broadcast(total, shape, name + "_sum"), s))
 
 
@@ -647,10 +667,12 @@ def _lower_function(fn: func.FuncOp, table_bits: int, weights: str) -> func.Func
             dependents += 1  # reported once, as a count: the root causes are listed
             continue
         operands = [values[v] for v in op.operands if v in values]
+        last = block.last_op
         result = handler(lw, op, operands)
         if result is not None:
             result.name_hint = _name(op)
             values[op.results[0]] = result
+        _name_new_ops(block, last, _name(op))
     if unsupported:
         tail = f" (and {dependents} ops that depend on these)" if dependents else ""
         raise LoweringError(

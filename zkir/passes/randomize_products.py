@@ -40,7 +40,7 @@ def rows_saved(op: gadget.DotOp, choice: LayoutChoice) -> int:
     lhs, rhs = _shape(op.lhs), _shape(op.rhs)
     dot = DotGadget(choice.columns).rows({"lhs": lhs, "rhs": (*lhs[:-2], *rhs[-2:])})
     g = gadget.RandomizedDotOp.rhs_batches(lhs, rhs)
-    randomized = RandomizedDotGadget(choice.columns, choice.late_band_width()).rows({"lhs": lhs, "rhs": (g, *rhs[-2:])})
+    randomized = RandomizedDotGadget(choice.columns, rhs[-1], choice.late_band_width()).rows({"lhs": lhs, "rhs": (g, *rhs[-2:])})
     return dot - randomized
 
 

@@ -185,14 +185,23 @@ def bind(e: Expression, values: Sequence[int]) -> Expression:
         if not 0 <= e.index < len(values):
             raise ValueError(f"challenge {e.index} has no value ({len(values)} drawn)")
         return Constant(values[e.index])
-    if isinstance(e, Sum):
-        return Sum(bind(e.a, values), bind(e.b, values))
-    if isinstance(e, Product):
-        return Product(bind(e.a, values), bind(e.b, values))
+    # constants are folded as the challenges are bound: a power of a challenge
+    # becomes one Constant, not a product evaluated on every row
+    if isinstance(e, Sum | Product):
+        a, b = bind(e.a, values), bind(e.b, values)
+        if isinstance(a, Constant) and isinstance(b, Constant):
+            return Constant(a.value + b.value if isinstance(e, Sum) else a.value * b.value)
+        if isinstance(e, Product) and isinstance(a, Constant):
+            return Scaled(b, a.value)
+        if isinstance(e, Product) and isinstance(b, Constant):
+            return Scaled(a, b.value)
+        return Sum(a, b) if isinstance(e, Sum) else Product(a, b)
     if isinstance(e, Scaled):
-        return Scaled(bind(e.a, values), e.factor)
+        a = bind(e.a, values)
+        return Constant(a.value * e.factor) if isinstance(a, Constant) else Scaled(a, e.factor)
     if isinstance(e, Neg):
-        return Neg(bind(e.a, values))
+        a = bind(e.a, values)
+        return Constant(-a.value) if isinstance(a, Constant) else Neg(a)
     return e
 
 
