@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from zkir.backend_halo2.circuit_plan import CircuitPlan, Placed
     from zkir.backend_halo2.witness import Witness
+    from zkir.calibration import Accuracy
     from zkir.prover import SRS
     from zkir.prover.keygen import ProvingKey, VerifyingKey
     from zkir.statement import PublicTensor, Statement
@@ -76,7 +77,13 @@ class CompileOptions:
     input_shapes: Any = None
     calibration: str | None = None
     """A samples file (zkir.calibration.load_samples): lookup tables are sized to
-    the inputs the samples give, and BUILD/calibration.json holds the accuracy."""
+    the inputs the samples give, and BUILD/calibration.json holds the accuracy.
+    Unless `range_bits` is given, the samples also choose the range-check limb
+    bits (zkir.calibration.range_bits_needed)."""
+    scale_candidates: tuple[int, ...] = ()
+    """With `calibration`: compile at each of these scales and keep the one
+    zkir.calibration.choose_scale picks (`scale_bits` is then ignored); `zkir
+    compile --calibration` without --scale-bits passes SCALE_CANDIDATES."""
 
 
 @dataclass
@@ -163,6 +170,7 @@ _OPTION_TYPES: dict[str, Callable[[Any], bool]] = {
     "weights": lambda v: v in ("private", "fixed", "public"),
     "private_input": lambda v: isinstance(v, bool),
     "calibration": lambda v: v is None or isinstance(v, str),
+    "scale_candidates": lambda v: isinstance(v, (list, tuple)) and all(_is_int(x) for x in v),
 }
 """The types of CompileOptions' fields as settings.json holds them."""
 
@@ -304,11 +312,10 @@ def _calibrate(
     in_specs: list[Any],
     in_scales: list[int],
     options: CompileOptions,
-    build: Path,
     progress: Progress,
-) -> None:
+) -> tuple[Accuracy, list[list[np.ndarray]]]:
     """Record each lookup's input range on the samples (run through the gadget
-    program the circuit computes) and write the accuracy to calibration.json."""
+    program the circuit computes); the accuracy on them, and the samples quantized."""
     from zkir.calibration import CalibrationError, accuracy, record_lookup_ranges
 
     infos = [TensorInfo(s.name, list(s.shape), sc) for s, sc in zip(in_specs, in_scales)]
@@ -320,7 +327,50 @@ def _calibrate(
     ranges = record_lookup_ranges(module, quantized)
     report = accuracy(float_module, fixed_module, samples, options.scale_bits)
     report.table_ranges = {name: [lo, hi] for name, (lo, hi) in ranges.items()}
-    write_atomic(build / CALIBRATION_FILE, json.dumps(report.to_json(), indent=1))
+    return report, quantized
+
+
+def _choose_scale(model: str | Path, options: CompileOptions, progress: Progress) -> dict[str, Any]:
+    """Compile `model` at every scale of `options.scale_candidates` (in scratch
+    directories, the real compile_circuit) and pick one by
+    zkir.calibration.choose_scale; the choice for calibration.json.
+
+    The candidates are laid out without the layout search (with --columns, or 12),
+    which costs seconds where the search costs a minute or more a candidate; the
+    chosen scale is then compiled with the search. Every candidate is predicted on
+    the same kind of layout, so their order is the search's up to its gains."""
+    import tempfile
+    from dataclasses import replace
+
+    from zkir.calibration import Accuracy, ScaleCandidate, choose_scale
+
+    tried: list[ScaleCandidate] = []
+    failed: dict[str, str] = {}
+    columns = options.columns or 12
+    with tempfile.TemporaryDirectory(prefix="zkir-scale-") as scratch:
+        for s in dict.fromkeys(options.scale_candidates):
+            progress(f"trying --scale-bits {s} on the samples")
+            where = Path(scratch) / str(s)
+            try:
+                fixed_layout = replace(
+                    options, scale_bits=s, scale_candidates=(), layout_search=False, columns=columns
+                )
+                _, plan = compile_circuit(model, where, fixed_layout, _quiet)
+            except (ZkirError, OverflowError, ValueError) as e:
+                failed[str(s)] = str(e).splitlines()[0] if str(e) else type(e).__name__
+                continue
+            report = Accuracy.from_json(read_json(where / CALIBRATION_FILE))
+            tried.append(ScaleCandidate.of(s, plan.k, plan.rows_used(), Prediction.of(plan).prove_seconds, report))
+    if not tried:
+        first = next(iter(failed.items()), ("?", "no candidates"))
+        raise WorkflowError(f"no candidate scale compiles (--scale-bits {first[0]}: {first[1]})")
+    best, why = choose_scale(tried, layout=f" predicted on {columns} columns" if options.layout_search else "")
+    return {
+        "scale_bits": best.scale_bits,
+        "scale_why": why,
+        "scale_candidates": [asdict(c) for c in sorted(tried, key=lambda c: c.scale_bits)],
+        "scale_failed": failed,
+    }
 
 
 def import_model(model: str | Path, input_shapes: Any = None, notice: Progress | None = None) -> ModuleOp:
@@ -503,10 +553,16 @@ def compile_circuit(
             write_atomic(build / level, print_module(module))
 
     samples = None
+    choice: dict[str, Any] = {}
     if options.calibration:
+        from dataclasses import replace
+
         from zkir.calibration import load_samples
 
         samples = load_samples(options.calibration, [s.name for s in in_specs])
+        if options.scale_candidates:
+            choice = _choose_scale(model, options, progress)
+            options = replace(options, scale_bits=choice["scale_bits"], scale_candidates=())
     elif (build / CALIBRATION_FILE).exists():
         (build / CALIBRATION_FILE).unlink()  # an earlier compile's samples say nothing of this one
     # the last step sizes the tables, so calibration runs just before it
@@ -518,11 +574,27 @@ def compile_circuit(
         run(passes, level, write=level != gadget_level)
         if samples is not None and level != gadget_level:
             references.append(module.clone())
+    calibrated = None
     if samples is not None:
         float_module, fixed_module = references
-        _calibrate(module, float_module, fixed_module, samples, in_specs, in_scales, options, build, progress)
+        calibrated = _calibrate(module, float_module, fixed_module, samples, in_specs, in_scales, options, progress)
     run(bound_lookups, gadget_level)
     range_bits = options.range_bits or default_range_bits(module, options.scale_bits)
+    if calibrated is not None:
+        from zkir.calibration import range_bits_needed
+        from zkir.passes.bound_lookups import GadgetBoundLookupsPass
+
+        report, quantized = calibrated
+        if not options.range_bits:
+            default = range_bits
+            bound = bound_lookups[0]
+            assert isinstance(bound, GadgetBoundLookupsPass)  # as _front_passes lists it
+            range_bits, why = range_bits_needed(module, quantized, bound.margin)
+            choice |= {"range_bits": range_bits, "range_why": f"{why} (without samples: {default})"}
+        report.choice = choice
+        write_atomic(build / CALIBRATION_FILE, json.dumps(report.to_json(), indent=1))
+        if choice:
+            progress(report.choice_line())
     run(_layout_passes(options, range_bits, build), LEVELS[3])
     from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
 

@@ -103,7 +103,14 @@ def _compile_arguments(p: argparse.ArgumentParser) -> None:
     """The options of `zkir compile`, which `zkir calibrate` shares."""
     p.add_argument("-o", "--output", default="build", help="build directory (default: build)")
     p.add_argument("--input-shape", action="append", metavar="[NAME=]D1,D2,..", help="static input shape (repeatable)")
-    p.add_argument("--scale-bits", type=int, default=8, help="fixed-point fraction bits (default 8)")
+    p.add_argument(
+        "--scale-bits",
+        type=int,
+        default=None,
+        help="fixed-point fraction bits (default 8; with calibration samples, chosen from 6, 8, 10, 12: the "
+        "cheapest by predicted prove time whose max |float - fixed| on the samples is no worse than scale 8's and "
+        "at most 1%% of the largest output, else the most accurate)",
+    )
     p.add_argument(
         "--columns", type=int, default=0, help="advice columns of the layout (default: the layout search picks)"
     )
@@ -148,7 +155,9 @@ def _compile_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--range-bits",
         type=int,
-        help="limb bits of range checks (default: --scale-bits, 4 more for models with layer norm)",
+        help="limb bits of range checks, bounding values to twice as many bits (default: with calibration samples, "
+        "the fewest that hold every range-checked value they give, with the tables' 50%% margin; else --scale-bits, "
+        "4 more for models with layer norm)",
     )
     p.add_argument(
         "--weights",
@@ -161,10 +170,12 @@ def _compile_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _compile_options(args: argparse.Namespace, calibration: str | None) -> CompileOptions:
+    from zkir.calibration import DEFAULT_SCALE, SCALE_CANDIDATES
     from zkir.workflow import CompileOptions
 
     return CompileOptions(
-        scale_bits=args.scale_bits,
+        scale_bits=DEFAULT_SCALE if args.scale_bits is None else args.scale_bits,
+        scale_candidates=SCALE_CANDIDATES if calibration and args.scale_bits is None else (),
         columns=args.columns,
         layout_search=not args.no_layout_search,
         items_per_row=args.items_per_row,
