@@ -105,6 +105,7 @@ def measure(name: str, scale_bits: int, columns: int, randomize: bool = True, wo
         "compile_s": compile_s,
         "setup_s": setup_s,
         "prove_s": r.timings["prove"],
+        "load_s": r.timings.get("load", 0.0),
         "witness_s": r.timings["witness"],
         "verify_ms": v.timings["verify"] * 1000,
         "proof_bytes": r.proof_bytes,
@@ -165,7 +166,7 @@ def main() -> None:
                 f"{m['compile_s']:9.2f} {m['setup_s']:8.2f} {m['prove_s']:8.2f} {m['verify_ms']:9.1f} "
                 f"{m['proof_bytes']:8d} {m['peak_rss_mb']:8.0f} {m['max_abs_error']:8.4f}"
             )
-            print(f"{'':18s} prove phases (s): {m['phases']}")
+            print(f"{'':18s} key load {m.get('load_s', 0):.2f} s; prove phases (s): {m['phases']}")
         if len(runs) == 2:
             d, r = runs["dot"], runs["rand"]
             print(f"{'':18s} rand/dot: rows {r['rows'] / d['rows']:.2f}x, prove {r['prove_s'] / d['prove_s']:.2f}x, "

@@ -36,7 +36,7 @@ def _expressions(block: Block, columns: dict[str, Column]) -> list[Expression]:
         elif isinstance(op, plonk.ConstOp):
             values[op.result] = Constant(op.value.data)
         elif isinstance(op, plonk.ChallengeOp):
-            values[op.result] = Challenge(op.index.data)
+            values[op.result] = Challenge(op.index.data, op.power.data)
         elif isinstance(op, plonk.AddOp):
             values[op.result] = values[op.lhs] + values[op.rhs]
         elif isinstance(op, plonk.SubOp):

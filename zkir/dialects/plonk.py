@@ -311,23 +311,31 @@ class ChallengeOp(IRDLOperation):
     name = "plonk.challenge"
 
     index = prop_def(IntAttr)
+    power = prop_def(IntAttr)
+    """The value is the challenge to this power (one leaf, not a product tree)."""
     result = result_def(ExprType)
 
     traits = traits_def(Pure())
 
-    def __init__(self, index: int):
-        super().__init__(properties={"index": IntAttr(index)}, result_types=[ExprType()])
+    def __init__(self, index: int, power: int = 1):
+        super().__init__(properties={"index": IntAttr(index), "power": IntAttr(power)}, result_types=[ExprType()])
 
     def print(self, printer: Printer) -> None:
-        printer.print_string(f" {self.index.data}")
+        printer.print_string(f" {self.index.data}" + (f" power {self.power.data}" if self.power.data != 1 else ""))
 
     @classmethod
     def parse(cls, parser: Parser) -> ChallengeOp:
-        return cls(parser.parse_integer(allow_boolean=False))
+        index = parser.parse_integer(allow_boolean=False)
+        power = 1
+        if parser.parse_optional_keyword("power") is not None:
+            power = parser.parse_integer(allow_boolean=False, allow_negative=False)
+        return cls(index, power)
 
     def verify_(self) -> None:
         if not 0 <= self.index.data < MAX_CHALLENGES:
             raise VerifyException(f"{self.name}: index must be in [0, {MAX_CHALLENGES}), got {self.index.data}")
+        if not 1 <= self.power.data < 1 << 32:
+            raise VerifyException(f"{self.name}: power must be in [1, 2^32), got {self.power.data}")
 
 
 class _ExprBinaryOp(IRDLOperation):

@@ -244,7 +244,8 @@ class Gadget(ABC):
         return 0
 
     def late_gates(self, cell: CellFn, selector: SelectorFn, challenge: Any) -> list[tuple[str, list[Any]]]:
-        """Gates that read the circuit's challenge (an algebra value), as `gates`."""
+        """Gates that read the circuit's challenge (an algebra value; write its
+        powers as `challenge ** k`, one leaf each), as `gates`."""
         return []
 
     def lookups(self, cell: CellFn, selector: SelectorFn) -> list[LookupSpec]:
@@ -320,6 +321,9 @@ class _Degree:
         return _Degree(self.d + (o.d if isinstance(o, _Degree) else 0))
 
     __rmul__ = __mul__
+
+    def __pow__(self, exponent: int) -> _Degree:
+        return _Degree(self.d * exponent)
 
 
 class _DegreeCounter:

@@ -121,18 +121,6 @@ def _front_padded(values: np.ndarray, length: int) -> np.ndarray:
     return out
 
 
-def _power(x: Any, e: int) -> Any:
-    """x^e (e >= 1) in any algebra, by squaring."""
-    result, base = None, x
-    while e:
-        if e & 1:
-            result = base if result is None else result * base
-        e >>= 1
-        if e:
-            base = base * base
-    return result
-
-
 class RandomizedDotGadget(Gadget):
     """out[b, t, m] = lhs[b, t, d] @ rhs[g, d, m], checked at the challenge (module docstring)."""
 
@@ -200,10 +188,8 @@ class RandomizedDotGadget(Gadget):
         acc, _ = self._slots()
         q = self.columns
         polys = []
-        for role, w in (("hr", challenge), ("hs", _power(challenge, self.width))):
-            powers = [1, w]
-            for _ in range(q - 1):
-                powers.append(powers[-1] * w)
+        for role, step in (("hr", 1), ("hs", self.width)):  # w = r, or s = r^m
+            powers = [challenge ** (step * k) for k in range(q + 1)]
             horner = cell(acc, 0) - selector("chain") * powers[q] * cell(acc, -1)
             for j in range(q):
                 horner = horner - cell(j, 0) * powers[q - 1 - j]

@@ -43,6 +43,19 @@ class PlonkExpr:
     def __neg__(self) -> PlonkExpr:
         return self.builder.const(0) - self
 
+    def __pow__(self, exponent: int) -> Any:
+        """self^exponent: a challenge's power is one plonk.challenge op (a leaf
+        for the prover), anything else repeated products."""
+        if exponent == 0:
+            return 1
+        owner = self.value.owner
+        if isinstance(owner, plonk.ChallengeOp):
+            return self.builder.emit(plonk.ChallengeOp(owner.index.data, owner.power.data * exponent))
+        result = self
+        for _ in range(exponent - 1):
+            result = result * self
+        return result
+
 
 class ExprBuilder:
     """Appends expression ops to `block`, sharing queries and constants."""

@@ -118,12 +118,14 @@ class Challenge(Expression):
     `bind` replaces it by its value, so no evaluator can read a stale one."""
 
     index: int
+    power: int = 1
+    """The leaf is the challenge to this power (a power is one leaf, not a product tree)."""
 
     def degree(self) -> int:
         return 0
 
     def __repr__(self) -> str:
-        return f"challenge[{self.index}]"
+        return f"challenge[{self.index}]" + (f"^{self.power}" if self.power != 1 else "")
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,7 +186,7 @@ def bind(e: Expression, values: Sequence[int]) -> Expression:
     if isinstance(e, Challenge):
         if not 0 <= e.index < len(values):
             raise ValueError(f"challenge {e.index} has no value ({len(values)} drawn)")
-        return Constant(values[e.index])
+        return Constant(pow(int(values[e.index]), e.power, P))
     # constants are folded as the challenges are bound: a power of a challenge
     # becomes one Constant, not a product evaluated on every row
     if isinstance(e, Sum | Product):
@@ -319,7 +321,7 @@ def encode(e: Expression, out: bytearray) -> None:
         encode(e.a, out)
     elif isinstance(e, Challenge):
         out.append(_T_CHALLENGE)
-        out += e.index.to_bytes(4, "little")
+        out += e.index.to_bytes(4, "little") + e.power.to_bytes(4, "little")
     else:
         raise TypeError(f"not an expression: {e!r}")
 
@@ -359,5 +361,8 @@ def decode(r: ExprReader, depth: int = 0) -> Expression:
     if t == _T_NEG:
         return Neg(decode(r, depth + 1))
     if t == _T_CHALLENGE:
-        return Challenge(r.u32())
+        index, power = r.u32(), r.u32()
+        if power < 1:
+            raise ProofFormatError("challenge power 0")
+        return Challenge(index, power)
     raise ProofFormatError(f"bad expression tag {t}")
