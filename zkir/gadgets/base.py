@@ -335,6 +335,13 @@ class _DegreeCounter:
         return [p.d if isinstance(p, _Degree) else 0 for p in polys]
 
 
+@dataclass(frozen=True)
+class RangeTableParams(GadgetParams):
+    """A range-checked gadget's one parameter: its range table's bits (the layout's)."""
+
+    table_bits: int = from_layout("range_bits")
+
+
 class RangeCheckedGadget(Gadget):
     """Items of `width` cells side by side, bounded through one t-bit range table.
 

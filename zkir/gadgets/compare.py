@@ -26,7 +26,6 @@ which keeps every result 0 or 1.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,12 +33,11 @@ import numpy as np
 from zkir.gadgets.base import (
     Assignment,
     CellFn,
-    GadgetParams,
     LookupSpec,
     PortCells,
     RangeCheckedGadget,
+    RangeTableParams,
     SelectorFn,
-    from_layout,
     packed_rows,
 )
 
@@ -47,18 +45,13 @@ A, B, C, L0, L1 = range(5)
 WIDTH = 5
 
 
-@dataclass(frozen=True)
-class LessParams(GadgetParams):
-    table_bits: int = from_layout("range_bits")
-
-
 class LessGadget(RangeCheckedGadget):
     kind = "less"
-    Params = LessParams
+    Params = RangeTableParams
     width = WIDTH
 
     @classmethod
-    def evaluate(cls, params: LessParams, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+    def evaluate(cls, params: RangeTableParams, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
         return (np.asarray(inputs["lhs"]) < np.asarray(inputs["rhs"])).astype(np.int64)
 
     @property

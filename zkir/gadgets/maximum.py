@@ -9,7 +9,6 @@ convert-gadget-to-plonk.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,12 +16,11 @@ import numpy as np
 from zkir.gadgets.base import (
     Assignment,
     CellFn,
-    GadgetParams,
     LookupSpec,
     PortCells,
     RangeCheckedGadget,
+    RangeTableParams,
     SelectorFn,
-    from_layout,
     packed_rows,
 )
 
@@ -30,18 +28,13 @@ A, B, M, DA0, DA1, DB0, DB1 = range(7)
 WIDTH = 7
 
 
-@dataclass(frozen=True)
-class MaximumParams(GadgetParams):
-    table_bits: int = from_layout("range_bits")
-
-
 class MaximumGadget(RangeCheckedGadget):
     kind = "maximum"
-    Params = MaximumParams
+    Params = RangeTableParams
     width = WIDTH
 
     @classmethod
-    def evaluate(cls, params: MaximumParams, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+    def evaluate(cls, params: RangeTableParams, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
         return np.maximum(inputs["lhs"], inputs["rhs"])
 
     @property

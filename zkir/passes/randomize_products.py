@@ -12,7 +12,7 @@ which gadget-layout-search answers by costing layouts with and without it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xdsl.context import Context
 from xdsl.dialects import func
@@ -56,11 +56,9 @@ class RandomizeProduct(RewritePattern):
             new.result.name_hint = op.result.name_hint
 
 
-def randomize_products(fn: func.FuncOp, choice: LayoutChoice) -> int:
-    """Rewrite the dots of `fn` that are cheaper randomized; returns how many."""
-    before = sum(isinstance(op, gadget.RandomizedDotOp) for op in fn.walk())
+def randomize_products(fn: func.FuncOp, choice: LayoutChoice) -> None:
+    """Rewrite the dots of `fn` that are cheaper randomized."""
     PatternRewriteWalker(RandomizeProduct(choice), apply_recursively=False).rewrite_region(fn.body)
-    return sum(isinstance(op, gadget.RandomizedDotOp) for op in fn.walk()) - before
 
 
 def would_randomize(fn: func.FuncOp, choice: LayoutChoice) -> bool:
@@ -76,14 +74,15 @@ class GadgetRandomizeProductsPass(ModulePass):
     columns: int = 0
     """Gadget band width (default: the function's gadget.layout, else 12)."""
     challenge_columns: int = 0
-    """Phase-1 band width (default: the layout's, else columns // 2 + 1)."""
+    """Phase-1 band width (default: the layout's, else 3)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for fn in op.ops:
             if isinstance(fn, func.FuncOp):
                 choice = layout_of(fn, LayoutChoice())
-                if self.columns:
-                    choice = LayoutChoice(columns=self.columns, challenge_columns=self.challenge_columns)
-                elif self.challenge_columns:
-                    choice = LayoutChoice(columns=choice.columns, challenge_columns=self.challenge_columns)
+                choice = replace(
+                    choice,
+                    columns=self.columns or choice.columns,
+                    challenge_columns=self.challenge_columns or choice.challenge_columns,
+                )
                 randomize_products(fn, choice)

@@ -9,7 +9,7 @@ whole row vectors (mock prover, lookup witnesses) and at a single point
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence, Union
+from typing import Callable, Iterator, Protocol, Sequence, Union
 
 import numpy as np
 
@@ -168,17 +168,7 @@ class Neg(Expression):
 
 def challenges_of(e: Expression) -> set[int]:
     """The challenge indices an expression reads."""
-    out: set[int] = set()
-    stack = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Challenge):
-            out.add(x.index)
-        elif isinstance(x, (Sum, Product)):
-            stack += [x.a, x.b]
-        elif isinstance(x, (Scaled, Neg)):
-            stack.append(x.a)
-    return out
+    return {x.index for x in _leaves(e) if isinstance(x, Challenge)}
 
 
 def bind(e: Expression, values: Sequence[int]) -> Expression:
@@ -207,16 +197,21 @@ def bind(e: Expression, values: Sequence[int]) -> Expression:
     return e
 
 
-def _collect(e: Expression, out: set[Query]) -> None:
+def _leaves(e: Expression) -> Iterator[Expression]:
+    """Every leaf (query, challenge, constant) of an expression tree."""
     stack = [e]
     while stack:
         x = stack.pop()
-        if isinstance(x, Query):
-            out.add(x)
-        elif isinstance(x, (Sum, Product)):
+        if isinstance(x, (Sum, Product)):
             stack += [x.a, x.b]
         elif isinstance(x, (Scaled, Neg)):
             stack.append(x.a)
+        else:
+            yield x
+
+
+def _collect(e: Expression, out: set[Query]) -> None:
+    out.update(x for x in _leaves(e) if isinstance(x, Query))
 
 
 # ---------------------------------------------------------------- evaluation
