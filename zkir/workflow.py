@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from zkir.backend_halo2.circuit_plan import CircuitPlan, Placed
     from zkir.backend_halo2.witness import Witness
     from zkir.calibration import Accuracy
+    from zkir.dialects import plonk
     from zkir.prover import SRS
     from zkir.prover.keygen import ProvingKey, VerifyingKey
     from zkir.statement import PublicTensor, Statement
@@ -43,6 +44,10 @@ CALIBRATION_FILE = "calibration.json"
 """The accuracy on the calibration samples and the lookup ranges they gave."""
 LEVELS = ("1_ml.mlir", "2_ml_fixed.mlir", "3_gadget.mlir", "4_plonk.mlir")
 PROOF_MAGIC = b"ZKIRPRF1"
+SHARDS_DIR = "shards"
+"""A sharded build's shards, each a build of its own: BUILD/shards/<i>/ (zkir.sharding)."""
+LINK_TENSOR = "link "
+"""A link's name as a shard's settings and statement name it: 'link c<cut>_<j>'."""
 
 Progress = Callable[[str], None]
 
@@ -62,7 +67,12 @@ class CompileOptions:
     items_per_row: int = 0
     share_lookups: bool = True
     memory_budget_mb: int = 0
-    """The layout search's limit on predicted prover memory (0: none)."""
+    """Predicted prover memory allowed per circuit, in MB: the layout search keeps
+    under it and a model that no layout fits is cut into shards that do
+    (0: default_memory_budget_mb(), a third of this machine's RAM)."""
+    shards: int = 0
+    """Circuits to cut the model into (gadget-shard): 0 as few as the memory budget
+    needs (one when the whole model fits), 1 never cut, N exactly N."""
     randomize: bool = True
     """Let the layout search prove matrix products by a random linear combination
     (gadget.randomized_dot, a second prover phase) where that is cheaper."""
@@ -108,6 +118,10 @@ class Settings:
     lookups: int
     compile_seconds: float
     range_bits: int = 0
+    shards: list[dict[str, Any]] = field(default_factory=list)
+    """A sharded build's circuits, in order (empty: one circuit): each one's k,
+    rows, advice columns and the links it reads and writes; each is a build of
+    its own in BUILD/shards/<i>/ (zkir.sharding)."""
 
     def save(self, build: Path) -> None:
         write_atomic(build / SETTINGS, json.dumps(asdict(self), indent=2) + "\n")
@@ -155,8 +169,9 @@ _SETTINGS_FIELDS: dict[str, Callable[[Any], bool]] = {
     "lookups": lambda v: _is_int(v) and v >= 0,
     "compile_seconds": lambda v: (_is_int(v) or isinstance(v, float)) and v >= 0,
     "range_bits": lambda v: _is_int(v) and v >= 0,
+    "shards": lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
 }
-_OPTIONAL_SETTINGS = {"range_bits"}
+_OPTIONAL_SETTINGS = {"range_bits", "shards"}
 _OPTION_TYPES: dict[str, Callable[[Any], bool]] = {
     "scale_bits": _is_int,
     "columns": _is_int,
@@ -164,6 +179,7 @@ _OPTION_TYPES: dict[str, Callable[[Any], bool]] = {
     "items_per_row": _is_int,
     "share_lookups": lambda v: isinstance(v, bool),
     "memory_budget_mb": _is_int,
+    "shards": lambda v: _is_int(v) and v >= 0,
     "randomize": lambda v: isinstance(v, bool),
     "table_bits": _is_int,
     "range_bits": lambda v: v is None or _is_int(v),
@@ -255,23 +271,35 @@ def default_range_bits(gadget_module: ModuleOp, scale_bits: int) -> int:
 LAYOUT_TABLE = "layout_candidates.txt"
 
 
-def _layout_passes(options: CompileOptions, range_bits: int, build: Path) -> tuple[ModulePass, ...]:
-    """The passes from gadgets to a verified plonk circuit, as `options` ask."""
+def default_memory_budget_mb() -> int:
+    """A third of this machine's RAM (8 GB of 24 GiB): what one circuit's prover
+    may take when --memory-budget is not given (4 GB if the OS does not say)."""
+    return _physical_memory() // 3 // 2**20 or 4096
+
+
+def _layout_passes(options: CompileOptions, range_bits: int, build: Path, shards: int = 1) -> tuple[ModulePass, ...]:
+    """The passes from gadgets to verified plonk circuits (`shards` of them), as `options` ask."""
     from zkir.lowering.gadget_to_plonk import ConvertGadgetToPlonkPass
     from zkir.passes.layout_search import GadgetLayoutSearchPass
     from zkir.passes.plonk_verify_layout import PlonkVerifyLayoutPass
+    from zkir.passes.shard import GadgetShardPass
 
     inputs = "private" if options.private_input else "public"
     if options.layout_search:
         search = GadgetLayoutSearchPass(
             columns=(options.columns,) if options.columns else (),
             range_bits=(range_bits,),
-            memory_budget=options.memory_budget_mb,
+            memory_budget=options.memory_budget_mb or default_memory_budget_mb(),
             table=str(build / LAYOUT_TABLE),
             inputs=inputs,
             randomize=options.randomize,
         )
-        return search, ConvertGadgetToPlonkPass(inputs=inputs), PlonkVerifyLayoutPass()
+        cut: tuple[ModulePass, ...] = ()
+        if shards > 1:
+            cut = (GadgetShardPass(shards=shards, range_bits=range_bits, inputs=inputs),)
+        return *cut, search, ConvertGadgetToPlonkPass(inputs=inputs), PlonkVerifyLayoutPass()
+    if shards > 1:
+        raise WorkflowError("sharding needs the layout search (drop --no-layout-search)")
     lower = ConvertGadgetToPlonkPass(
         columns=options.columns or 12,
         range_bits=range_bits,
@@ -432,8 +460,8 @@ def predicted_peak_memory(plan: CircuitPlan) -> float:
     return model.memory_bytes(CircuitFeatures.of(plan.cs, plan.k))
 
 
-MEMORY_ADVICE = ("compile with a smaller --table-bits or --scale-bits (a --memory-budget for setup and prove, "
-                 "and sharding, are future work)")
+MEMORY_ADVICE = ("compile with a --memory-budget this machine has (the model is then cut into shards that fit) "
+                 "or more --shards, or a smaller --table-bits or --scale-bits")
 
 
 def memory_shortfall(plan: CircuitPlan) -> str:
@@ -444,6 +472,13 @@ def memory_shortfall(plan: CircuitPlan) -> str:
         return ""
     return (f"proving this circuit (k={plan.k}) is predicted to need {need / 2**30:.1f} GiB, more than "
             f"the {have / 2**30:.1f} GiB this machine has ({source})")
+
+
+def refuse_sharded(settings: Settings, build: Path, command: str) -> None:
+    """A sharded build's steps are zkir.sharding's (`zkir setup|prove|verify` call them)."""
+    if settings.shards:
+        raise WorkflowError(f"{build} holds {len(settings.shards)} shards: use zkir.sharding.{command} "
+                            f"(as zkir {command} does)")
 
 
 def refuse_without_memory(plan: CircuitPlan, force: bool, command: str) -> None:
@@ -595,10 +630,23 @@ def compile_circuit(
         write_atomic(build / CALIBRATION_FILE, json.dumps(report.to_json(), indent=1))
         if choice:
             progress(report.choice_line())
-    run(_layout_passes(options, range_bits, build), LEVELS[3])
-    from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
+    from zkir.passes.layout_search import LayoutSearchError
 
-    plan = CircuitPlan(find_circuit(module))
+    uncut = module.clone() if not options.shards and options.layout_search else None
+    try:
+        run(_layout_passes(options, range_bits, build, options.shards or 1), LEVELS[3])
+    except LayoutSearchError as e:
+        if uncut is None or "no layout fits in" not in str(e):
+            raise
+        module = uncut
+        run(_layout_passes(options, range_bits, build, _fewest_shards(module, options, range_bits, progress)), LEVELS[3])
+    from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuits
+
+    circuits = find_circuits(module)
+    if len(circuits) > 1:
+        return _write_shards(build, circuits, model, options, in_specs, out_specs, in_scales, out_scales,
+                            range_bits, time.perf_counter() - start, progress)
+    plan = CircuitPlan(circuits[0])
     inputs = [TensorInfo(s.name, list(s.shape), sc) for s, sc in zip(in_specs, in_scales)]
     outputs = [TensorInfo(s.name, list(s.shape), sc) for s, sc in zip(out_specs, out_scales)]
     for info, place in zip(inputs + outputs, plan.io_places()):
@@ -623,6 +671,120 @@ def compile_circuit(
     if short:
         progress(f"warning: {short}; setup and prove will refuse it without --force: {MEMORY_ADVICE}")
     return settings, plan
+
+
+def shard_dir(build: Path, index: int) -> Path:
+    return Path(build) / SHARDS_DIR / str(index)
+
+
+def _fewest_shards(module: ModuleOp, options: CompileOptions, range_bits: int, progress: Progress) -> int:
+    """When no one circuit fits the memory budget: the fewest shards whose every
+    shard has a layout that does (zkir.passes.shard.fewest_shards)."""
+    from zkir.cost.model import CostModel
+    from zkir.interpreter.program import main_function
+    from zkir.passes.shard import ShardError, fewest_shards
+
+    budget = options.memory_budget_mb or default_memory_budget_mb()
+    progress(f"no one circuit fits the memory budget ({budget} MB): cutting the model into shards")
+    notes: list[str] = []
+    try:
+        count = fewest_shards(main_function(module), budget, CostModel.load(), range_bits, options.private_input,
+                              start=2, progress=notes)
+    except ShardError as e:
+        raise WorkflowError(str(e)) from None
+    for note in notes:
+        progress(note)
+    progress(f"{count} shards")
+    return count
+
+
+def _link_of(placed: Placed) -> str | None:
+    from xdsl.dialects.builtin import StringAttr
+
+    attr = placed.op.param("link")
+    return attr.data if isinstance(attr, StringAttr) else None
+
+
+def _write_shards(
+    build: Path,
+    circuits: list[plonk.CircuitOp],
+    model: str | Path,
+    options: CompileOptions,
+    in_specs: list[Any],
+    out_specs: list[Any],
+    in_scales: list[int],
+    out_scales: list[int],
+    range_bits: int,
+    seconds: float,
+    progress: Progress,
+) -> tuple[Settings, CircuitPlan]:
+    """Each circuit of a sharded compile as the build BUILD/shards/<i>/, and the
+    top-level settings.json listing them; returns it and shard 0's plan."""
+    import shutil
+
+    from xdsl.dialects.builtin import ModuleOp
+
+    from zkir.backend_halo2.circuit_plan import CircuitPlan
+    from zkir.ir_io import print_module
+
+    if (build / SHARDS_DIR).exists():
+        shutil.rmtree(build / SHARDS_DIR)  # an earlier compile's shards and keys
+    model_inputs = [TensorInfo(s.name, list(s.shape), sc) for s, sc in zip(in_specs, in_scales)]
+    model_outputs = [TensorInfo(s.name, list(s.shape), sc) for s, sc in zip(out_specs, out_scales)]
+    option_values = {k: v for k, v in asdict(options).items() if k != "input_shapes"}
+    summary: list[dict[str, Any]] = []
+    first: CircuitPlan | None = None
+    for i, circuit in enumerate(circuits):
+        sub = shard_dir(build, i)
+        sub.mkdir(parents=True, exist_ok=True)
+        write_atomic(sub / LEVELS[3], print_module(ModuleOp([circuit.clone()])))
+        plan = CircuitPlan(circuit)
+        first = first or plan
+        ins, outs = [p for p in plan.io_places() if p.kind == IORole.INPUT], [p for p in plan.io_places() if p.kind == IORole.OUTPUT]
+        given_in, given_out = iter(model_inputs), iter(model_outputs)
+
+        def info(placed: Placed, role: IORole, model_infos: Any) -> TensorInfo:
+            link = _link_of(placed)
+            if link is None:
+                t = next(model_infos)
+                t = TensorInfo(t.name, list(t.shape), t.scale)
+            else:
+                t = TensorInfo(LINK_TENSOR + link, list(placed.op.port_shapes()[role.port]), 0)
+            if placed.columns[0].kind == "instance":
+                t.rows = [placed.row, placed.row + placed.structure.rows]
+            return t
+
+        inputs = [info(p, IORole.INPUT, given_in) for p in ins]
+        outputs = [info(p, IORole.OUTPUT, given_out) for p in outs]
+        Settings(
+            model=str(model), options=option_values, inputs=inputs, outputs=outputs, k=plan.k,
+            rows=plan.rows_used(), advice_columns=plan.cs.num_advice, fixed_columns=plan.cs.num_fixed,
+            lookups=len(plan.cs.lookups), compile_seconds=round(seconds, 3), range_bits=range_bits,
+        ).save(sub)
+        summary.append({
+            "k": plan.k, "rows": plan.rows_used(), "advice_columns": plan.cs.num_advice,
+            "lookups": len(plan.cs.lookups),
+            "links_in": [t.name[len(LINK_TENSOR):] for t in inputs if t.name.startswith(LINK_TENSOR)],
+            "links_out": [t.name[len(LINK_TENSOR):] for t in outputs if t.name.startswith(LINK_TENSOR)],
+            "predicted_mb": round(predicted_peak_memory(plan) / 2**20),
+        })
+        if i == 0:
+            model_inputs = inputs
+        if i == len(circuits) - 1:
+            model_outputs = outputs
+        progress(f"shard {i}: k={plan.k}, {plan.rows_used()} rows, {plan.cs.num_advice} advice columns, "
+                 f"links in {len(summary[-1]['links_in'])}, out {len(summary[-1]['links_out'])}")
+    assert first is not None
+    settings = Settings(
+        model=str(model), options=option_values, inputs=model_inputs, outputs=model_outputs,
+        k=max(s["k"] for s in summary), rows=sum(s["rows"] for s in summary),
+        advice_columns=max(s["advice_columns"] for s in summary), fixed_columns=first.cs.num_fixed,
+        lookups=sum(s["lookups"] for s in summary),
+        compile_seconds=round(seconds, 3), range_bits=range_bits, shards=summary,
+    )
+    settings.save(build)
+    progress(f"{len(circuits)} shards at k={settings.k}, {settings.rows} rows in all")
+    return settings, first
 
 
 def run_model(
@@ -690,10 +852,11 @@ def setup(
     `plan`: the plan of this build's circuit when the caller has it already
     (compile_circuit's); else it is built from 4_plonk.mlir. Refuses a circuit
     predicted not to fit this machine's memory unless `force`."""
-    from zkir.prover import SRS, keygen, pk_to_bytes, vk_to_bytes
+    from zkir.prover import keygen, pk_to_bytes, vk_to_bytes
 
     build = Path(build)
     settings = Settings.load(build)
+    refuse_sharded(settings, build, "setup")
     if insecure_test_srs and srs_file is not None:
         raise WorkflowError("give either an SRS file or the insecure test SRS, not both")
     times: dict[str, float] = {}
@@ -704,18 +867,7 @@ def setup(
     refuse_without_memory(plan, force, "set up")
     times["plan"] = time.perf_counter() - t
     t = time.perf_counter()
-    if insecure_test_srs:
-        progress(f"using the INSECURE test SRS for 2^{settings.k} rows: its tau is public, anyone can forge "
-                 "proofs, and verifiers refuse these keys unless told --allow-insecure-srs")
-        srs = SRS.insecure_from_seed(settings.k)
-    elif srs_file is None:
-        progress(f"sampling a fresh SRS for 2^{settings.k} rows from the OS CSPRNG; its secret is discarded, "
-                 "but whoever runs this setup could forge proofs: for keys others can trust, use a "
-                 "ceremony SRS (zkir srs new/contribute, or zkir srs import-ethereum) with --srs")
-        srs = SRS.generate(settings.k)
-    else:
-        progress(f"loading SRS {srs_file}")
-        srs = _load_srs(Path(srs_file), settings.k)
+    srs = obtain_srs(settings.k, srs_file, insecure_test_srs, progress)
     write_srs = srs_file is None or Path(srs_file).resolve() != (build / "srs.bin").resolve()
     times["srs"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -738,6 +890,23 @@ def setup(
     times["pk_bytes"] = len(pk_bytes)
     times["weight_bytes"] = 4 * weight_count(plan)
     return times
+
+
+def obtain_srs(k: int, srs_file: str | Path | None, insecure_test_srs: bool, progress: Progress) -> SRS:
+    """The SRS setup makes keys from: `srs_file`, else a fresh one, else (tests) the insecure one."""
+    from zkir.prover import SRS
+
+    if insecure_test_srs:
+        progress(f"using the INSECURE test SRS for 2^{k} rows: its tau is public, anyone can forge "
+                 "proofs, and verifiers refuse these keys unless told --allow-insecure-srs")
+        return SRS.insecure_from_seed(k)
+    if srs_file is None:
+        progress(f"sampling a fresh SRS for 2^{k} rows from the OS CSPRNG; its secret is discarded, "
+                 "but whoever runs this setup could forge proofs: for keys others can trust, use a "
+                 "ceremony SRS (zkir srs new/contribute, or zkir srs import-ethereum) with --srs")
+        return SRS.generate(k)
+    progress(f"loading SRS {srs_file}")
+    return _load_srs(Path(srs_file), k)
 
 
 def weight_count(plan: CircuitPlan) -> int:
@@ -845,20 +1014,28 @@ def prove(
     plan: CircuitPlan | None = None,
     key: LoadedKey | None = None,
     force: bool = False,
+    *,
+    raw_inputs: bool = False,
+    shared_tails: Mapping[str, np.ndarray] | None = None,
 ) -> ProveResult:
     """A proof of the model's output on `inputs`, written to `proof_path`.
 
     `plan`: the plan of this build's circuit when the caller has it already;
     else it is built from 4_plonk.mlir. `key`: where a key loaded by an
-    earlier call is kept (and this call's is left)."""
+    earlier call is kept (and this call's is left). `raw_inputs`: `inputs` are
+    already the fixed-point integers, one array per input in order (a shard's
+    links). `shared_tails`: advice column name -> the tail its commitment
+    shares with another proof's (zkir.prover.links; zkir.sharding draws them)."""
     from zkir.backend_halo2.witness import compute_witness
+    from zkir.prover import Column
     from zkir.prover import prove as prove_circuit
 
     build = Path(build)
     settings = Settings.load(build)
+    refuse_sharded(settings, build, "prove")
     if not (build / "pk.bin").exists():
         raise WorkflowError(f"{build}: no proving key (run zkir setup)")
-    quantized = quantize_inputs(settings, inputs)
+    quantized = [np.asarray(x, dtype=np.int64) for x in inputs] if raw_inputs else quantize_inputs(settings, inputs)
     timings: dict[str, float] = {}
     if plan is None:
         plan = _plan(build)
@@ -885,8 +1062,15 @@ def prove(
     phases: dict[str, float] = {}
     t = time.perf_counter()
     late = witness.late_advice if witness.late_columns else None
+    tails = None
+    if shared_tails:
+        index = {pk.vk.cs.name_of(Column("advice", i)): i for i in range(pk.vk.cs.num_advice)}
+        missing = sorted(set(shared_tails) - set(index))
+        if missing:
+            raise WorkflowError(f"{build}: the circuit has no advice column {missing[0]} to link")
+        tails = {index[name]: tail for name, tail in shared_tails.items()}
     proof = prove_circuit(pk, witness.advice, witness.instance, late_advice=late, timings=phases,
-                          on_phase=lambda phase, detail: progress(f"{phase}: {detail}"))
+                          on_phase=lambda phase, detail: progress(f"{phase}: {detail}"), shared_tails=tails)
     timings["prove"] = time.perf_counter() - t
     timings.update({f"prove_{k}": v for k, v in phases.items() if k != "total"})
     data = proof_file_bytes(pk.vk.digest, witness.instance, proof)
@@ -1006,6 +1190,11 @@ def read_proof_file(path: Path) -> ProofFile:
         data = Path(path).read_bytes()
     except FileNotFoundError:
         raise WorkflowError(f"{path}: no such proof file") from None
+    return parse_proof_file(data, path)
+
+
+def parse_proof_file(data: bytes, path: Path | str) -> ProofFile:
+    """read_proof_file of bytes already read (`path` names them in errors)."""
     if data[: len(PROOF_MAGIC)] != PROOF_MAGIC:
         raise WorkflowError(f"{path}: not a zkir proof file (bad magic)")
     if len(data) < len(PROOF_MAGIC) + 4:
@@ -1014,7 +1203,7 @@ def read_proof_file(path: Path) -> ProofFile:
     start = len(PROOF_MAGIC) + 4
     if start + size > len(data):
         raise WorkflowError(f"{path}: proof file truncated (public values cut short)")
-    digest, instance = _proof_header(data[start : start + size], path)
+    digest, instance = _proof_header(data[start : start + size], Path(path))
     return ProofFile(digest, instance, data[start + size :])
 
 
@@ -1104,7 +1293,6 @@ def verify(
     settings.json. `inputs` (input.json values) must then equal the proof's
     public inputs."""
     from zkir.prover import VerificationError
-    from zkir.prover import verify as verify_proof
     from zkir.statement import circuit_digest
 
     build = Path(build)
@@ -1126,33 +1314,50 @@ def verify(
     t = time.perf_counter()
     try:
         pf = read_proof_file(Path(proof_path))
-        if pf.vk_digest != vk.digest.hex():
-            raise VerificationError("this proof is for another circuit or key (its verifying-key digest differs)")
-        statement.check_instance(pf.instance)
-        verify_proof(vk, pf.instance, pf.proof, allow_insecure_srs=allow_insecure_srs)
-        raw_outputs = statement.values(pf.instance, IORole.OUTPUT)
+        check_proof(vk, statement, pf, allow_insecure_srs)
         raw_inputs = statement.values(pf.instance, IORole.INPUT)
-        if expected is not None:
-            for info, want in zip(public_inputs, expected):
-                got = raw_inputs[info.name]
-                if got.shape != want.shape or np.any(got != want):
-                    differ = int(np.sum(got != want)) if got.shape == want.shape else got.size
-                    raise VerificationError(
-                        f"public input '{info.name}' of the proof is not the given input "
-                        f"({differ} of {want.size} values differ)"
-                    )
-
-        def shown(role: IORole, raws: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
-            infos = _infos(statement.public(role))
-            return _tensors(infos, [raws[i.name] for i in infos])
-
-        outputs, shown_inputs = shown(IORole.OUTPUT, raw_outputs), shown(IORole.INPUT, raw_inputs)
+        check_inputs(raw_inputs, public_inputs, expected)
+        outputs = shown_tensors(statement, IORole.OUTPUT, statement.values(pf.instance, IORole.OUTPUT))
+        shown_inputs = shown_tensors(statement, IORole.INPUT, raw_inputs)
     except VerificationError as e:
         failed = str(e)
     timings["verify"] = time.perf_counter() - t
     return VerifyResult(
         failed is None, failed, outputs, shown_inputs, timings, statement.model, statement.private_inputs
     )
+
+
+def check_proof(vk: VerifyingKey, statement: Statement, pf: ProofFile, allow_insecure_srs: bool) -> None:
+    """Raise VerificationError unless `pf` is a valid proof for this key and statement."""
+    from zkir.prover import VerificationError
+    from zkir.prover import verify as verify_proof
+
+    if pf.vk_digest != vk.digest.hex():
+        raise VerificationError("this proof is for another circuit or key (its verifying-key digest differs)")
+    statement.check_instance(pf.instance)
+    verify_proof(vk, pf.instance, pf.proof, allow_insecure_srs=allow_insecure_srs)
+
+
+def check_inputs(raw_inputs: dict[str, np.ndarray], public_inputs: list[TensorInfo], expected: list[np.ndarray] | None) -> None:
+    """Raise VerificationError unless the proof's public inputs are the `expected` ones (None: any)."""
+    from zkir.prover import VerificationError
+
+    if expected is None:
+        return
+    for info, want in zip(public_inputs, expected):
+        got = raw_inputs[info.name]
+        if got.shape != want.shape or np.any(got != want):
+            differ = int(np.sum(got != want)) if got.shape == want.shape else got.size
+            raise VerificationError(
+                f"public input '{info.name}' of the proof is not the given input "
+                f"({differ} of {want.size} values differ)"
+            )
+
+
+def shown_tensors(statement: Statement, role: IORole, raws: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
+    """The public tensors of `role` as a verifier shows them (values, raw, scale)."""
+    infos = _infos(statement.public(role))
+    return _tensors(infos, [raws[i.name] for i in infos])
 
 
 def export_verifier(build: str | Path, out: str | Path) -> Path:
@@ -1208,19 +1413,26 @@ def mock(
     `tamper(witness)` may change the witness first (the soundness tests use it).
     `outputs`, when given, receives the circuit's outputs (as `prove` reports them).
     """
-    from zkir.backend_halo2.witness import compute_witness, mock_prover
+    from zkir.backend_halo2.witness import compute_witness
 
     build = Path(build)
     settings = Settings.load(build)
+    refuse_sharded(settings, build, "mock")
     plan = _plan(build)
     witness = compute_witness(plan, quantize_inputs(settings, inputs))
     if outputs is not None:
         outputs.update(_tensors(settings.outputs, witness.outputs))
     if tamper is not None:
         tamper(witness)
-    failures = mock_prover(plan, witness, plan.pinned_advice()).verify()
+    return mock_failures(plan, witness)
+
+
+def mock_failures(plan: CircuitPlan, witness: Witness) -> list[MockFailure]:
+    """The mock prover's failures on `witness`, each naming its placement."""
+    from zkir.backend_halo2.witness import mock_prover
+
     out = []
-    for f in failures:
+    for f in mock_prover(plan, witness, plan.pinned_advice()).verify():
         place = _weight_placement(plan, f.name, f.row) if f.kind == "pinned" else plan.placement_at(f.row)
         out.append(
             MockFailure(f.kind, f.name, f.row, place.name if place else None, place.kind if place else None, dict(f.cells))

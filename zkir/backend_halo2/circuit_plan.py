@@ -134,11 +134,16 @@ def _components(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
             parent[touched] = jumped
 
 
+def find_circuits(module: ModuleOp) -> list[plonk.CircuitOp]:
+    """The module's circuits, in order (several: the shards of one model)."""
+    found = [op for op in module.walk() if isinstance(op, plonk.CircuitOp)]
+    if not found:
+        raise BackendError("the module holds no plonk.circuit (run convert-gadget-to-plonk)")
+    return found
+
+
 def find_circuit(module: ModuleOp) -> plonk.CircuitOp:
-    for op in module.walk():
-        if isinstance(op, plonk.CircuitOp):
-            return op
-    raise BackendError("the module holds no plonk.circuit (run convert-gadget-to-plonk)")
+    return find_circuits(module)[0]
 
 
 class CircuitPlan:

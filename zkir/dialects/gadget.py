@@ -20,9 +20,11 @@ from typing import ClassVar
 import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     DenseResourceAttr,
+    DictionaryAttr,
     IntAttr,
     IntegerAttr,
     IntegerType,
@@ -186,6 +188,26 @@ def layout_of(fn: func.FuncOp, default: LayoutChoice) -> LayoutChoice:
 
 def set_layout(fn: func.FuncOp, choice: LayoutChoice) -> None:
     fn.attributes[LAYOUT_ATTR] = LayoutAttr(choice)
+
+
+LINK_ATTR = "gadget.link"
+"""The argument or result attribute (a string) naming a tensor that crosses a cut
+between shards (gadget-shard): laid out in link columns of its own, which the
+producing and the consuming shard's proofs commit identically."""
+
+
+def link_names(fn: func.FuncOp) -> tuple[list[str | None], list[str | None]]:
+    """The link name of each argument and each result of `fn` (None: a model input or output)."""
+
+    def names(attrs: ArrayAttr[DictionaryAttr] | None, count: int) -> list[str | None]:
+        out: list[str | None] = []
+        for i in range(count):
+            entry = attrs.data[i].data.get(LINK_ATTR) if attrs is not None and i < len(attrs.data) else None
+            out.append(entry.data if isinstance(entry, StringAttr) else None)
+        return out
+
+    ty = fn.function_type
+    return names(fn.arg_attrs, len(ty.inputs.data)), names(fn.res_attrs, len(ty.outputs.data))
 
 
 MAX_SPLIT_LOW_BITS = 8

@@ -22,7 +22,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from zkir.dialects import gadget, plonk
-from zkir.dialects.gadget import LayoutChoice, set_layout
+from zkir.dialects.gadget import LayoutChoice, link_names, set_layout
 from zkir.cost.model import CircuitFeatures, CostModel
 from zkir.errors import ZkirError
 from zkir.files import write_atomic
@@ -305,15 +305,17 @@ class GadgetLayoutSearchPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         model = CostModel.load(self.cost_model or None)
         reports = []
-        for fn in op.ops:
-            if not isinstance(fn, func.FuncOp):
-                continue
-            fn_choices = enumerate_choices(
-                tuple(self.columns) or COLUMNS, tuple(self.range_bits) or (8,), fn=fn if self.randomize else None
-            )
-            best, candidates = search(
-                fn, fn_choices, model, self.memory_budget, self.inputs == "private", self.split_tables
-            )
+        functions = [fn for fn in op.ops if isinstance(fn, func.FuncOp)]
+        found = {fn: self._search(fn, model) for fn in functions}
+        if any(name is not None for fn in functions for names in link_names(fn) for name in names):
+            # shards (gadget-shard): linked commitments are comparable only at one k,
+            # so the shards that chose a smaller k are laid out again at the largest
+            k = max(best.choice.k for best, _ in found.values())
+            for fn, (best, candidates) in found.items():
+                if best.choice.k != k:
+                    best, again = self._search(fn, model, k)
+                    found[fn] = best, candidates + again
+        for fn, (best, candidates) in found.items():
             if best.choice.challenge_columns:
                 randomize_products(fn, best.choice)
             set_layout(fn, best.choice)
@@ -327,3 +329,12 @@ class GadgetLayoutSearchPass(ModulePass):
                 sys.stderr.write(text)
             else:
                 write_atomic(self.table, text)
+
+    def _search(self, fn: func.FuncOp, model: CostModel, k: int = 0) -> tuple[Candidate, list[Candidate]]:
+        """The search over this pass's choices for `fn` (at exactly 2^k rows when k is set)."""
+        fn_choices = enumerate_choices(
+            tuple(self.columns) or COLUMNS, tuple(self.range_bits) or (8,), fn=fn if self.randomize else None
+        )
+        if k:
+            fn_choices = [replace(c, k=k) for c in fn_choices]
+        return search(fn, fn_choices, model, self.memory_budget, self.inputs == "private", self.split_tables)

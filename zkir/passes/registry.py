@@ -21,6 +21,7 @@ _PASSES: dict[str, str] = {
     "convert-gadget-to-plonk": "zkir.lowering.gadget_to_plonk:ConvertGadgetToPlonkPass",
     "gadget-layout-search": "zkir.passes.layout_search:GadgetLayoutSearchPass",
     "gadget-randomize-products": "zkir.passes.randomize_products:GadgetRandomizeProductsPass",
+    "gadget-shard": "zkir.passes.shard:GadgetShardPass",
     "plonk-verify-layout": "zkir.passes.plonk_verify_layout:PlonkVerifyLayoutPass",
 }
 

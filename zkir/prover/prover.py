@@ -14,7 +14,7 @@ Round structure (each commitment is absorbed by the Blake2b transcript):
 from __future__ import annotations
 
 import time
-from typing import Callable, Literal, Sequence
+from typing import Callable, Literal, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +22,7 @@ import numpy.typing as npt
 from . import field as F
 from . import lookup as lk
 from . import permutation as perm
-from . import pinned, protocol
+from . import links, pinned, protocol
 from .constraint_system import ConstraintSystem
 from .errors import CircuitError, SynthesisError
 from .expression import Column, Expression, Query, evaluate_vec
@@ -169,7 +169,8 @@ def _quotient_numerator(pk: ProvingKey, cs: ConstraintSystem, ext: dict, theta: 
 
 def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike | None], instance: Sequence[npt.ArrayLike] = (), *,
           late_advice: LateAdvice | None = None, check: bool = True, seed: int | None = None,
-          timings: dict | None = None, on_phase: PhaseHook | None = None) -> bytes:
+          timings: dict | None = None, on_phase: PhaseHook | None = None,
+          shared_tails: Mapping[int, np.ndarray] | None = None) -> bytes:
     """Prove that `advice` satisfies the circuit of `pk` with public `instance`.
 
     advice/instance: one integer array (or field vector) per column, at most
@@ -179,7 +180,11 @@ def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike | None], instance: Sequ
     (with the drawn challenges) and raises SynthesisError on a violated
     constraint; check=False proves anyway (the proof will then be rejected) —
     used by soundness tests.  seed: make the blinding deterministic (tests only).
-    on_phase: told as each phase starts (PhaseHook)."""
+    on_phase: told as each phase starts (PhaseHook).  shared_tails: phase-0
+    advice column -> field vector (t >= n - usable entries) written over the
+    column's last t rows instead of fresh blinding, so that another proof given the
+    same values and tail commits the column identically (linked commitments
+    between shard proofs: zkir.prover.links says why that is sound and hiding)."""
     phase: PhaseHook = on_phase or (lambda _phase, _detail: None)
     t_start = time.perf_counter()
     tm = {"witness": 0.0, "commitments": 0.0, "lookups": 0.0, "permutation": 0.0,
@@ -195,6 +200,8 @@ def prove(pk: ProvingKey, advice: Sequence[npt.ArrayLike | None], instance: Sequ
         raise CircuitError(f"the circuit has {len(phase1)} phase-1 advice columns: pass late_advice")
     inst = prepare_instance(cs, instance, u)
     columns = prepare_advice(cs, advice, n, u, rng)
+    if shared_tails:
+        links.apply_tails(cs, columns, shared_tails, n, u)
     inst_full = []
     for iv in inst:
         col = F.zeros(n)

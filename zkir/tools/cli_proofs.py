@@ -143,7 +143,16 @@ def _compile_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         default=0,
         metavar="MB",
-        help="the layout search keeps predicted prover memory under this (default: no limit)",
+        help="predicted prover memory allowed per circuit: the layout search keeps under it, and a model no "
+        "one circuit fits is cut into shards that do (default: a third of this machine's RAM)",
+    )
+    p.add_argument(
+        "--shards",
+        type=int,
+        default=0,
+        metavar="N",
+        help="cut the model into N consecutive circuits proven separately and linked by their commitments "
+        "(default: as few as the memory budget needs, one when the whole model fits; 1: never cut)",
     )
     p.add_argument(
         "--table-bits",
@@ -181,6 +190,7 @@ def _compile_options(args: argparse.Namespace, calibration: str | None) -> Compi
         items_per_row=args.items_per_row,
         share_lookups=args.lookups == "shared",
         memory_budget_mb=args.memory_budget,
+        shards=args.shards,
         randomize=not args.no_randomize,
         table_bits=args.table_bits,
         range_bits=args.range_bits,
@@ -206,12 +216,13 @@ def _compile_cmd(p: argparse.ArgumentParser) -> Runner:
         from zkir.workflow import compile_model
 
         s = compile_model(args.model, args.output, _compile_options(args, args.calibration), _progress(args))
+        cut = f"{len(s.shards)} shards at " if s.shards else ""
         _emit(
             args,
-            f"compiled {args.model} -> {args.output}/ (k={s.k}, {s.rows} rows, "
+            f"compiled {args.model} -> {args.output}/ ({cut}k={s.k}, {s.rows} rows, "
             f"{s.advice_columns} advice columns, {s.lookups} lookups, {s.compile_seconds:.2f} s)",
             {"build": args.output, "k": s.k, "rows": s.rows, "advice_columns": s.advice_columns,
-             "lookups": s.lookups, "compile_s": s.compile_seconds},
+             "lookups": s.lookups, "compile_s": s.compile_seconds, "shards": s.shards},
         )
         return 0
 
@@ -233,16 +244,19 @@ def _setup_cmd(p: argparse.ArgumentParser) -> Runner:
         "its keys are marked and zkir verify refuses them without --allow-insecure-srs",
     )
     _force(p, "set up")
+    _workers(p, "key generation")
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
-        from zkir.workflow import setup
+        from zkir.sharding import setup
 
         times = setup(args.build, args.srs, _progress(args), insecure_test_srs=args.insecure_test_srs,
-                      force=args.force)
+                      force=args.force, workers=args.workers, ray_address=args.ray_address)
+        keys = (f"{len(times['shards'])} shards' keys written to {args.build}/shards/*/, the key bundle to "
+                f"{args.build}/vk.bin" if "shards" in times else f"keys written to {args.build}/pk.bin and {args.build}/vk.bin")
         _emit(
             args,
-            f"keys written to {args.build}/pk.bin and {args.build}/vk.bin "
+            f"{keys} "
             f"(srs {times['srs']:.2f} s, keygen {times['keygen']:.2f} s); pk.bin is {_size(times['pk_bytes'])}, "
             f"{times['pk_bytes'] / max(times['weight_bytes'], 1):.0f}x the model's weights "
             f"({_size(times['weight_bytes'])} as float32)",
@@ -275,15 +289,17 @@ def _prove_cmd(p: argparse.ArgumentParser) -> Runner:
         "proof.bin gets proof-0.bin, proof-1.bin, ... beside it, numbered in input order",
     )
     _force(p, "prove")
+    _workers(p, "the shard proofs")
     _common(p)
     p.epilog = "With --json: one JSON object per proof, one a line, in input order."
 
     def run(args: argparse.Namespace) -> int:
-        from zkir.workflow import prove_batch
+        from zkir.sharding import prove_batch
 
         inputs = _prove_inputs(args)
         paths = proof_paths(args.output, len(inputs))
-        for r in prove_batch(args.build, inputs, paths, _progress(args), force=args.force):
+        for r in prove_batch(args.build, inputs, paths, _progress(args), force=args.force, workers=args.workers,
+                             ray_address=args.ray_address):
             _emit(
                 args,
                 f"proof written to {r.proof} ({r.proof_bytes} bytes, {r.timings['prove']:.2f} s); outputs:\n"
@@ -293,6 +309,23 @@ def _prove_cmd(p: argparse.ArgumentParser) -> Runner:
         return 0
 
     return run
+
+
+def _workers(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"a sharded build: run {what} on N workers at once (a local Ray instance when Ray is installed, "
+        "pip install 'zkir[ray]'; else local processes); default 1, in this process",
+    )
+    p.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help=f"a sharded build: run {what} on the Ray cluster at ADDR (e.g. ray://head:10001 or auto); "
+        "every node must reach the build directory at the same path",
+    )
 
 
 def _prove_inputs(args: argparse.Namespace) -> list[Any]:
@@ -334,7 +367,7 @@ def _verify_cmd(p: argparse.ArgumentParser) -> Runner:
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
-        from zkir.workflow import verify
+        from zkir.sharding import verify
 
         expected = input_arrays(read_inputs(args.input)) if args.input else None
         v = verify(args.build, args.proof, allow_insecure_srs=args.allow_insecure_srs, inputs=expected)
@@ -367,7 +400,7 @@ def _export_verifier_cmd(p: argparse.ArgumentParser) -> Runner:
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
-        from zkir.workflow import export_verifier
+        from zkir.sharding import export_verifier
 
         out = export_verifier(args.build, args.output)
         _emit(
@@ -387,7 +420,8 @@ def _mock_cmd(p: argparse.ArgumentParser) -> Runner:
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
-        from zkir.workflow import float_error, mock
+        from zkir.sharding import mock
+        from zkir.workflow import float_error
 
         inputs = input_arrays(read_inputs(args.input))
         outputs: dict[str, dict[str, Any]] = {}
@@ -426,8 +460,20 @@ def _report_cmd(p: argparse.ArgumentParser) -> Runner:
     _common(p)
 
     def run(args: argparse.Namespace) -> int:
-        from zkir.workflow import explain
+        from pathlib import Path
 
+        from zkir.workflow import Settings, explain
+
+        shards = Settings.load(Path(args.build)).shards
+        if shards:
+            lines = [f"{len(shards)} shards at k={shards[0]['k']}, linked by their commitments "
+                     f"(zkir report {args.build}/shards/<i> explains each):",
+                     f"{'shard':>5} {'rows':>8} {'advice':>6} {'lookups':>7} {'predicted MB':>12}  links in / out"]
+            lines += [f"{i:>5} {s['rows']:>8} {s['advice_columns']:>6} {s['lookups']:>7} {s['predicted_mb']:>12}  "
+                      f"{', '.join(s['links_in']) or '-'} / {', '.join(s['links_out']) or '-'}"
+                      for i, s in enumerate(shards)]
+            _emit(args, "\n".join(lines), {"shards": shards})
+            return 0
         r = explain(args.build, hints=not args.no_hints, progress=_progress(args))
         s, now, rows = r["settings"], r["predicted"], r["layers"]
         lines = [

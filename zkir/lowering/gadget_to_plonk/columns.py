@@ -2,7 +2,8 @@
 
 Bands are `a.<i>` (gadget advice), `c.<i>` (phase-1 advice, committed after
 the challenge: randomized products), `w.<i>` (private weights), `f.<i>` (fixed
-weights), `instance.0` and `zero.0`; a gadget's selectors are `<gadget key>.<role>`
+weights), `link_<name>.<i>` (a tensor crossing a cut between shards),
+`instance.0` and `zero.0`; a gadget's selectors are `<gadget key>.<role>`
 and a table's columns `<table>.<part>`. Selector roles (q, chain, c<j>) and table
 parts (tag, in, out, row, col, value, seg, base, offset, slope) never coincide, and placement names never
 hold a dot, so no column can be named like another column or a placement.
@@ -16,6 +17,25 @@ WEIGHT_BAND = "w"
 FIXED_BAND = "f"
 INSTANCE = "instance.0"
 ZERO = "zero.0"
+
+
+LINK_ROWS_MARGIN = 64
+"""Rows a link column leaves free at the bottom of 2^k (half of them below 2^7):
+more than any circuit's blinding rows, so one link layout fits the usable rows
+of every shard."""
+
+
+def link_band(name: str) -> str:
+    return f"link_{name}"
+
+
+def link_width(size: int, k: int) -> int:
+    """Columns of a link tensor of `size` elements at k (k = 0, not chosen yet:
+    as if it were 2^16 rows): the same in the producing and the consuming shard,
+    which share k."""
+    rows = 1 << (k or 16)
+    height = rows - LINK_ROWS_MARGIN if rows > 2 * LINK_ROWS_MARGIN else rows // 2
+    return max(1, -(-size // height))
 
 
 def band_column(band: str, index: int) -> str:

@@ -20,13 +20,13 @@ zkir.gadgets.tables.TableRegistry).
 from __future__ import annotations
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import TensorType
+from xdsl.dialects.builtin import StringAttr, TensorType
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.pattern_rewriter import PatternRewriteWalker
 from xdsl.utils.exceptions import PassFailedException
 
 from zkir.dialects import gadget, plonk
-from zkir.dialects.gadget import GadgetOpInterface, LayoutChoice
+from zkir.dialects.gadget import GadgetOpInterface, LayoutChoice, link_names
 from zkir.errors import ZkirError
 from zkir.gadgets.base import Gadget, GadgetParams
 from zkir.gadgets.io import IO_KINDS, IORole
@@ -40,6 +40,8 @@ from zkir.lowering.gadget_to_plonk.columns import (
     INSTANCE,
     WEIGHT_BAND,
     ZERO,
+    link_band,
+    link_width,
     placement_name,
     selector_column,
     table_columns,
@@ -74,6 +76,8 @@ class _Lowering:
         self.fixed = Band(FIXED_BAND, "fixed", 0)
         self.instance = Band("instance", "instance", 1)
         self.zero = Band("zero", "fixed", 1, stacks=False)
+        self.links: list[Band] = []
+        """One band per tensor crossing a cut between shards (zkir.prover.links)."""
         self.reservations = Reservations()
         self.wiring = Wiring(self.zero_source)
         self.constraints = Constraints(choice.share_lookups)
@@ -91,15 +95,6 @@ class _Lowering:
             name, i = f"{base}_{i}", i + 1
         self.names.add(name)
         return name
-
-    def build_gadget(self, cls: type[Gadget], params: GadgetParams) -> Gadget:
-        """The gadget for this layout, narrowed to `items_per_row` items when it
-        looks cells up."""
-        g = cls.build(self.choice.columns, params)
-        cap, width = self.choice.items_per_row, g.item_cells()
-        if cap and width and self.choice.columns // width > cap:
-            g = cls.build(cap * width, params)
-        return g
 
     def place(
         self,
@@ -137,6 +132,14 @@ class _Lowering:
         g = gadget_for(role, self.choice.columns if band is self.gadgets else band.width or 1, {})
         return self.place(self.unique(hint), role, g, {role.port: shape}, params or {}, band)
 
+    def link(self, link: str, role: IORole, shape: tuple[int, ...]) -> str:
+        """A tensor crossing a cut, alone in its link columns (element e at row
+        e // width, slot e % width): laid out alike in both shards it links."""
+        band = Band(link_band(link), "advice", link_width(numel(shape), self.choice.k))
+        self.links.append(band)
+        g = gadget_for(role, band.width, {})
+        return self.place(self.unique(f"link_{link}"), role, g, {role.port: shape}, {"link": StringAttr(link)}, band)
+
     def zero_source(self) -> str:
         if ZERO_CELL not in self.wiring.port_shapes:
             self.place(ZERO_CELL, IORole.ZERO, gadget_for(IORole.ZERO, 1, {}), {"out": (1,)}, {}, self.zero)
@@ -172,27 +175,9 @@ class _Lowering:
 
     def gadget_op(self, op: GadgetOpInterface, hint: str) -> None:
         kind = op.gadget_kind()
-        cls = gadget_class(kind)
-        try:
-            params = cls.Params.of_op(op.gadget_params(), self.choice)
-        except (TypeError, ValueError) as e:
-            raise PlonkLoweringError(f"convert-gadget-to-plonk: {op.name}: {e}") from None
-        g = self.build_gadget(cls, params)
+        g, params, shapes = gadget_instance(op, self.choice)
         ports = op.input_ports()
-        shapes = {port: p.shape for port, p in ports.items()}
         out = op.output_port_shape()
-        if out is not None:
-            shapes["out"] = out
-        structure = g.assign(g.structure_inputs({p: s for p, s in shapes.items() if p != "out"}))
-        unknown = [p for p in ports if p not in structure.ports]
-        if unknown:
-            raise PlonkLoweringError(
-                f"convert-gadget-to-plonk: {op.name} has an operand for port '{unknown[0]}', "
-                f"which the {kind} gadget does not take (not laid out yet)"
-            )
-        for port in (*g.padding_ports, *g.internal_wires.keys(), *g.internal_wires.values()):
-            if port in structure.ports:
-                shapes[port] = structure.ports[port].shape
         # an op without a result only constrains its inputs: a check
         name = self.unique(hint if out is not None else f"{hint}_check")
         self.place(name, kind, g, shapes, params.to_attrs(), self.gadgets)
@@ -209,14 +194,49 @@ class _Lowering:
             self.backings[op.results[0]] = self.wiring.source(name, "out", out)
 
 
+def gadget_instance(op: GadgetOpInterface, choice: LayoutChoice) -> tuple[Gadget, GadgetParams, dict[str, tuple[int, ...]]]:
+    """The gadget `op` is laid out as under `choice`, its params and its port
+    shapes (padding and internal ports included): what `rows` is asked of."""
+    kind = op.gadget_kind()
+    cls = gadget_class(kind)
+    try:
+        params = cls.Params.of_op(op.gadget_params(), choice)
+    except (TypeError, ValueError) as e:
+        raise PlonkLoweringError(f"convert-gadget-to-plonk: {op.name}: {e}") from None
+    g = cls.build(choice.columns, params)
+    cap, width = choice.items_per_row, g.item_cells()
+    if cap and width and choice.columns // width > cap:  # narrowed to items_per_row items
+        g = cls.build(cap * width, params)
+    ports = op.input_ports()
+    shapes = {port: p.shape for port, p in ports.items()}
+    out = op.output_port_shape()
+    if out is not None:
+        shapes["out"] = out
+    structure = g.assign(g.structure_inputs({p: s for p, s in shapes.items() if p != "out"}))
+    unknown = [p for p in ports if p not in structure.ports]
+    if unknown:
+        raise PlonkLoweringError(
+            f"convert-gadget-to-plonk: {op.name} has an operand for port '{unknown[0]}', "
+            f"which the {kind} gadget does not take (not laid out yet)"
+        )
+    for port in (*g.padding_ports, *g.internal_wires.keys(), *g.internal_wires.values()):
+        if port in structure.ports:
+            shapes[port] = structure.ports[port].shape
+    return g, params, shapes
+
+
 def lower_function(fn: func.FuncOp, choice: LayoutChoice, private_inputs: bool) -> plonk.CircuitOp:
     """The circuit of `fn` laid out as `choice` says (rewrites `fn`'s reductions
     into maximum trees in place: pass a clone to keep it)."""
     PatternRewriteWalker(ExpandReduceMax()).rewrite_region(fn.body)
     lw = _Lowering(choice)
-    for i, arg in enumerate(fn.body.block.args):
+    arg_links, result_links = link_names(fn)
+    for i, (arg, link) in enumerate(zip(fn.body.block.args, arg_links)):
         shape = _shape(arg)
-        name = lw.hold(arg.name_hint or f"input{i}", IORole.INPUT, shape, lw.gadgets if private_inputs else lw.instance)
+        if link is not None:
+            name = lw.link(link, IORole.INPUT, shape)
+        else:
+            name = lw.hold(arg.name_hint or f"input{i}", IORole.INPUT, shape, lw.gadgets if private_inputs else lw.instance)
         lw.backings[arg] = lw.wiring.source(name, "out", shape)
     outputs: list[SSAValue] = []
     for op in fn.body.block.ops:
@@ -232,8 +252,11 @@ def lower_function(fn: func.FuncOp, choice: LayoutChoice, private_inputs: bool) 
             lw.gadget_op(op, hint)
         else:
             raise PlonkLoweringError(f"convert-gadget-to-plonk: no gadget implements {op.name} yet")
-    for i, value in enumerate(outputs):
-        name = lw.hold(f"output{i}", IORole.OUTPUT, _shape(value), lw.instance)
+    for i, (value, link) in enumerate(zip(outputs, result_links)):
+        if link is not None:
+            name = lw.link(link, IORole.OUTPUT, _shape(value))
+        else:
+            name = lw.hold(f"output{i}", IORole.OUTPUT, _shape(value), lw.instance)
         lw.wiring.wire(lw.backings[value], name, "in")
     lw.place_reserved()
     lw.constraints.finish()
@@ -241,7 +264,7 @@ def lower_function(fn: func.FuncOp, choice: LayoutChoice, private_inputs: bool) 
 
 
 def _assemble(name: str, lw: _Lowering, k: int) -> plonk.CircuitOp:
-    bands = (lw.gadgets, lw.fixed, lw.weights, lw.instance)
+    bands = (lw.gadgets, lw.fixed, lw.weights, lw.instance, *lw.links)
     needed = max(
         [b.rows for b in bands] + [1]
         # one row past each table stays all zero: switched-off lookups send zeros
@@ -261,6 +284,8 @@ def _assemble(name: str, lw: _Lowering, k: int) -> plonk.CircuitOp:
     columns += [plonk.ColumnOp(c, "advice", equality=True, phase=1) for c in lw.late.columns()]
     if lw.weights.rows:
         columns += [plonk.ColumnOp(c, "advice", equality=True) for c in lw.weights.columns()]
+    for band in lw.links:
+        columns += [plonk.ColumnOp(c, "advice", equality=True) for c in band.columns()]
     columns.append(plonk.ColumnOp(INSTANCE, "instance", equality=True))
     if ZERO_CELL in lw.wiring.port_shapes:
         columns.append(plonk.ColumnOp(ZERO, "fixed", equality=True))
