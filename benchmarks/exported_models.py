@@ -108,6 +108,49 @@ def mobilenet() -> Exported:
     return Exported("MobileNetV2 0.35 32x32", m, [tf.TensorSpec((1, 32, 32, 3), tf.float32, name="x")], [feed])
 
 
+RESNET18_WIDTH = 16
+"""resnet18_cifar's default first width (see its docstring)."""
+
+
+def resnet18_cifar(width: int = RESNET18_WIDTH) -> Exported:
+    """A ResNet-18-style CIFAR net (benchmarks/sharded.py): ResNet-18's topology
+    for 32x32x3 images at a width multiplier. A 3x3 convolution to `width`
+    channels, then 4 stages of 2 basic blocks (two 3x3 convolutions and a
+    residual) at width x (1, 2, 4, 8), stride 2 from stage 2 with a 1x1
+    projection shortcut where the shape changes, global average pooling, dense 10.
+
+    width=64 is ResNet-18 itself (11M weights, 0.56 G multiply-adds); the
+    default 16 (stages 16, 32, 64, 128: 0.7M weights, 35M multiply-adds) is what
+    this machine kind (2 cores, 24 GiB) proves in tens of minutes. No batch norm:
+    at inference it is an affine map folded into the convolution before it, so
+    with random weights it changes nothing zkir proves."""
+    import keras
+    import tensorflow as tf
+
+    _seeded()
+    init = keras.initializers.HeNormal(seed=0)  # keeps activations in range through 17 layers
+
+    def conv(h, filters: int, size: int, stride: int = 1, relu: bool = True):
+        return keras.layers.Conv2D(filters, size, strides=stride, padding="same", kernel_initializer=init,
+                                   activation="relu" if relu else None)(h)
+
+    x = keras.Input((32, 32, 3), name="x")
+    h = conv(x, width, 3)
+    for stage, mult in enumerate((1, 2, 4, 8)):
+        filters = width * mult
+        for block in range(2):
+            stride = 2 if stage > 0 and block == 0 else 1
+            skip = h if stride == 1 and h.shape[-1] == filters else conv(h, filters, 1, stride, relu=False)
+            y = conv(conv(h, filters, 3, stride), filters, 3, relu=False)
+            h = keras.layers.ReLU()(keras.layers.Add()([y, skip]))
+    h = keras.layers.GlobalAveragePooling2D()(h)
+    out = keras.layers.Dense(10)(h)
+    m = keras.Model(x, out)
+    feed = np.random.default_rng(7).uniform(0, 1, (1, 32, 32, 3)).astype(np.float32)
+    name = "ResNet-18" if width == 64 else f"ResNet-18-style (width {width})"
+    return Exported(name, m, [tf.TensorSpec((1, 32, 32, 3), tf.float32, name="x")], [feed])
+
+
 def dlrm() -> Exported:
     """Dense features through a bottom MLP, two categorical features through
     embeddings, concatenated into a top MLP: DLRM's shape, small."""

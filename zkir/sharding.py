@@ -37,7 +37,7 @@ import os
 import struct
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,10 +63,12 @@ from zkir.workflow import (
     quantize_inputs,
     shard_dir,
     shown_tensors,
+    split_framed,
 )
 
 if TYPE_CHECKING:
     from zkir.backend_halo2.circuit_plan import CircuitPlan
+    from zkir.backend_halo2.witness import Witness
     from zkir.prover.keygen import VerifyingKey
     from zkir.statement import Statement
     from zkir.workflow import Progress
@@ -188,21 +190,14 @@ def _split(data: bytes, magic: bytes, what: str, path: Path) -> tuple[dict[str, 
     """(JSON header, the bytes after it) of a bundle file; WorkflowError if it is not one."""
     from zkir.files import FileFormatError, parse_json
 
-    if data[: len(magic)] != magic:
-        raise WorkflowError(f"{path}: not a zkir {what} (bad magic)")
-    if len(data) < len(magic) + 4:
-        raise WorkflowError(f"{path}: {what} truncated (in its header)")
-    (size,) = struct.unpack_from("<I", data, len(magic))
-    start = len(magic) + 4
-    if start + size > len(data):
-        raise WorkflowError(f"{path}: {what} truncated (in its header)")
+    text, rest = split_framed(data, magic, what, path)
     try:
-        header = parse_json(data[start : start + size], f"{path}: {what} header", integers_only=False)
+        header = parse_json(text, f"{path}: {what} header", integers_only=False)
     except FileFormatError as e:
         raise WorkflowError(str(e)) from None
     if not isinstance(header, dict):
         raise WorkflowError(f"{path}: malformed {what} header (not a JSON object)")
-    return header, data[start + size :]
+    return header, rest
 
 
 def _parts(body: bytes, sizes: Any, count: int, what: str, path: Path) -> list[bytes]:
@@ -312,13 +307,12 @@ def _prove_shard(job: tuple[str, list[np.ndarray], dict[str, np.ndarray], bool])
 
 @dataclass
 class ShardWitness:
-    """What the main process computed of one shard: its inputs, its usable rows."""
+    """What the main process keeps of one shard's witness: its inputs and outputs, its rows."""
 
     inputs: list[np.ndarray]
     outputs: list[np.ndarray]
     n: int
     usable: int
-    link_columns: list[str]
 
 
 def _shard_plan(build: Path, index: int) -> CircuitPlan:
@@ -327,23 +321,26 @@ def _shard_plan(build: Path, index: int) -> CircuitPlan:
     return _plan(shard_dir(build, index))
 
 
-def _witnesses(build: Path, settings: Settings, first_inputs: list[np.ndarray], progress: Progress) -> list[ShardWitness]:
-    """The whole model's witness, shard by shard: each shard's outputs are the next one's inputs."""
+def _shard_witnesses(build: Path, settings: Settings, values: list[np.ndarray]) -> Iterator[tuple[int, CircuitPlan, Witness]]:
+    """Every shard's plan and witness in order, each shard's outputs the next one's inputs."""
     from zkir.backend_halo2.witness import OutOfRangeError, compute_witness
-    from zkir.prover import Column
 
-    out = []
-    values = first_inputs
     for i in range(len(settings.shards)):
         plan = _shard_plan(build, i)
         try:
             witness = compute_witness(plan, values)
         except OutOfRangeError as e:
             raise WorkflowError(f"shard {i}: {e}") from None
-        cs = plan.cs
-        names = [cs.name_of(Column("advice", c)) for c in range(cs.num_advice)]
-        out.append(ShardWitness(values, witness.outputs, 1 << plan.k, plan.usable,
-                                [n for n in names if n.startswith(LINK_COLUMN)]))
+        yield i, plan, witness
+        values = witness.outputs
+
+
+def _witnesses(build: Path, settings: Settings, first_inputs: list[np.ndarray], progress: Progress) -> list[ShardWitness]:
+    """The whole model's witness, shard by shard, as the provers need it."""
+    out = []
+    values = first_inputs
+    for i, plan, witness in _shard_witnesses(build, settings, first_inputs):
+        out.append(ShardWitness(values, witness.outputs, 1 << plan.k, plan.usable))
         values = witness.outputs
         progress(f"witness: shard {i + 1} of {len(settings.shards)}")
     return out
@@ -536,7 +533,6 @@ def mock(build: str | Path, inputs: Mapping[str, Any] | Any, outputs: dict[str, 
          ) -> list[MockFailure]:
     """zkir.workflow.mock, of every shard in order for a sharded build (each
     failure's placement named 'shard <i>: <placement>')."""
-    from zkir.backend_halo2.witness import OutOfRangeError, compute_witness
     from zkir.workflow import _tensors, mock_failures
     from zkir.workflow import mock as mock_one
 
@@ -545,19 +541,12 @@ def mock(build: str | Path, inputs: Mapping[str, Any] | Any, outputs: dict[str, 
     if not settings.shards:
         return mock_one(build, inputs, outputs=outputs)
     failures: list[MockFailure] = []
-    values = quantize_inputs(settings, inputs)
-    for i in range(len(settings.shards)):
-        plan = _shard_plan(build, i)
-        try:
-            witness = compute_witness(plan, values)
-        except OutOfRangeError as e:
-            raise WorkflowError(f"shard {i}: {e}") from None
+    for i, plan, witness in _shard_witnesses(build, settings, quantize_inputs(settings, inputs)):
         for f in mock_failures(plan, witness):
             f.placement = f"shard {i}: {f.placement}"
             failures.append(f)
-        values = witness.outputs
     if outputs is not None:
-        outputs.update(_tensors(settings.outputs, values))
+        outputs.update(_tensors(settings.outputs, witness.outputs))
     return failures
 
 

@@ -1195,16 +1195,24 @@ def read_proof_file(path: Path) -> ProofFile:
 
 def parse_proof_file(data: bytes, path: Path | str) -> ProofFile:
     """read_proof_file of bytes already read (`path` names them in errors)."""
-    if data[: len(PROOF_MAGIC)] != PROOF_MAGIC:
-        raise WorkflowError(f"{path}: not a zkir proof file (bad magic)")
-    if len(data) < len(PROOF_MAGIC) + 4:
-        raise WorkflowError(f"{path}: proof file truncated (in its header)")
-    (size,) = struct.unpack_from("<I", data, len(PROOF_MAGIC))
-    start = len(PROOF_MAGIC) + 4
+    header, rest = split_framed(data, PROOF_MAGIC, "proof file", path, "public values cut short")
+    digest, instance = _proof_header(header, Path(path))
+    return ProofFile(digest, instance, rest)
+
+
+def split_framed(data: bytes, magic: bytes, what: str, path: Path | str, short: str = "in its header") -> tuple[bytes, bytes]:
+    """(header, the bytes after it) of a file framed as zkir frames its files:
+    magic, a u32 length, a header of that length. WorkflowError (bad input,
+    exit 2) naming `what` when `data` is not such a file."""
+    if data[: len(magic)] != magic:
+        raise WorkflowError(f"{path}: not a zkir {what} (bad magic)")
+    if len(data) < len(magic) + 4:
+        raise WorkflowError(f"{path}: {what} truncated (in its header)")
+    (size,) = struct.unpack_from("<I", data, len(magic))
+    start = len(magic) + 4
     if start + size > len(data):
-        raise WorkflowError(f"{path}: proof file truncated (public values cut short)")
-    digest, instance = _proof_header(data[start : start + size], Path(path))
-    return ProofFile(digest, instance, data[start + size :])
+        raise WorkflowError(f"{path}: {what} truncated ({short})")
+    return data[start : start + size], data[start + size :]
 
 
 _INT64 = (-(1 << 63), 1 << 63)
