@@ -682,14 +682,14 @@ def _fewest_shards(module: ModuleOp, options: CompileOptions, range_bits: int, p
     shard has a layout that does (zkir.passes.shard.fewest_shards)."""
     from zkir.cost.model import CostModel
     from zkir.interpreter.program import main_function
-    from zkir.passes.shard import ShardError, fewest_shards
+    from zkir.passes.shard import BUDGET_COLUMNS, ShardError, fewest_shards
 
     budget = options.memory_budget_mb or default_memory_budget_mb()
     progress(f"no one circuit fits the memory budget ({budget} MB): cutting the model into shards")
     notes: list[str] = []
     try:
         count = fewest_shards(main_function(module), budget, CostModel.load(), range_bits, options.private_input,
-                              start=2, progress=notes)
+                              start=2, progress=notes, columns=(options.columns,) if options.columns else BUDGET_COLUMNS)
     except ShardError as e:
         raise WorkflowError(str(e)) from None
     for note in notes:

@@ -201,3 +201,22 @@ def test_the_single_circuit_steps_refuse_a_sharded_build(build, tmp_path):
         W.prove(build, _input(), tmp_path / "p.bin")
     with pytest.raises(W.WorkflowError, match="holds 3 shards"):
         W.setup(build)
+
+
+def test_a_model_no_layout_fits_the_budget_is_cut_into_shards_that_fit(tmp_path):
+    from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuit
+    from zkir.ir_io import read_module
+
+    def predicted_mb(build: Path) -> float:
+        return W.predicted_peak_memory(CircuitPlan(find_circuit(read_module(build / W.LEVELS[3])))) / 2**20
+
+    whole = predicted_mb(_compile(tmp_path / "whole", 1))
+    budget = int(whole) - 1
+    options = W.CompileOptions(columns=12, memory_budget_mb=budget, input_shapes=[1, 64])
+    settings = W.compile_model(MLP / "model.onnx", tmp_path / "cut", options)
+    assert len(settings.shards) >= 2
+    assert all(predicted_mb(tmp_path / "cut" / "shards" / str(i)) <= budget for i in range(len(settings.shards)))
+    least = min(predicted_mb(tmp_path / "cut" / "shards" / str(i)) for i in range(len(settings.shards)))
+    with pytest.raises(W.WorkflowError, match="even one gadget op a shard needs more than"):
+        W.compile_model(MLP / "model.onnx", tmp_path / "tiny",
+                        W.CompileOptions(columns=12, memory_budget_mb=int(least) - 2, input_shapes=[1, 64]))

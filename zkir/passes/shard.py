@@ -15,7 +15,8 @@ layout (a product at the cheaper of its dot and randomized forms); each cut lies
 within 15% of the even split of that weight, where the fewest elements cross
 (every crossing element is a cell in two proofs' link columns). How many shards:
 `shards`, or with a `memory-budget` the fewest whose every shard has a layout the
-cost model predicts within the budget. One shard is the program unchanged.
+cost model predicts within the budget, or one more if that is predicted to prove
+faster in all. One shard is the program unchanged.
 """
 
 from __future__ import annotations
@@ -211,32 +212,44 @@ def _clone_into(block: Block, steps: list[Operation], outs: list[SSAValue], mapp
         need(v)
 
 
+def _predict(functions: list[func.FuncOp], budget_mb: float, model: CostModel, range_bits: int,
+             private_inputs: bool, columns: tuple[int, ...]) -> tuple[float, float]:
+    """(the largest predicted memory of any shard, the predicted seconds of all)
+    at each shard's cheapest layout of a few band widths within the budget."""
+    worst, seconds = 0.0, 0.0
+    for shard in functions:
+        choices = [c for c in enumerate_choices(columns, (range_bits,), (0,), fn=shard) if c.share_lookups]
+        try:
+            best, _ = search(shard, choices, model, budget_mb, private_inputs)
+        except LayoutSearchError as e:
+            worst = max(worst, _least_memory(str(e)) or 2 * budget_mb)
+            continue
+        worst, seconds = max(worst, best.memory_mb), seconds + best.seconds
+    return worst, seconds
+
+
 def fewest_shards(fn: func.FuncOp, budget_mb: float, model: CostModel, range_bits: int, private_inputs: bool,
-                  start: int = 1, progress: list[str] | None = None) -> int:
-    """The fewest shards (from `start` on) whose every shard has a layout the
-    cost model predicts within `budget_mb`."""
+                  start: int = 1, progress: list[str] | None = None, columns: tuple[int, ...] = BUDGET_COLUMNS) -> int:
+    """How many shards (from `start` on): of the fewest whose every shard has a
+    layout the cost model predicts within `budget_mb` and one more (smaller
+    shards may drop to a smaller k), the one predicted to prove fastest in all."""
     program = Program.of(fn, range_bits)
     count = max(1, min(start, len(program.steps)))
+    fitting: dict[int, float] = {}
     while True:
         functions = [fn] if count == 1 else split(program, program.cuts(count))
-        worst = 0.0
-        for shard in functions:
-            choices = enumerate_choices(BUDGET_COLUMNS, (range_bits,), (0,), fn=shard)
-            choices = [c for c in choices if c.share_lookups]
-            try:
-                best, _ = search(shard, choices, model, budget_mb, private_inputs)
-            except LayoutSearchError as e:
-                need = _least_memory(str(e))
-                worst = max(worst, need or 2 * budget_mb)
-                continue
-            worst = max(worst, best.memory_mb)
+        worst, seconds = _predict(functions, budget_mb, model, range_bits, private_inputs, columns)
         if worst <= budget_mb:
-            return count
+            fitting[count] = seconds
+            if progress is not None:
+                progress.append(f"{count} shards fit, predicted {seconds:.1f} s in all")
+        if len(fitting) == 2 or (fitting and count >= len(program.steps)):
+            return min(fitting, key=lambda c: fitting[c])
         if count >= len(program.steps):
             raise ShardError(f"gadget-shard: even one gadget op a shard needs more than {budget_mb:.0f} MB")
-        grown = math.ceil(count * worst / budget_mb)
+        grown = count + 1 if fitting else math.ceil(count * worst / budget_mb)
         count = min(len(program.steps), max(count + 1, grown))
-        if progress is not None:
+        if progress is not None and not fitting:
             progress.append(f"trying {count} shards (cut in fewer, a shard needed about {worst:.0f} MB)")
 
 
@@ -264,6 +277,8 @@ class GadgetShardPass(ModulePass):
     """As convert-gadget-to-plonk's option: where model inputs go."""
     cost_model: str = ""
     """Constants file for the predictions (default: as gadget-layout-search)."""
+    columns: tuple[int, ...] = BUDGET_COLUMNS
+    """Band widths the budget's predictions try (as the layout search will, or a few)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         functions = [f for f in op.ops if isinstance(f, func.FuncOp)]
@@ -275,7 +290,8 @@ class GadgetShardPass(ModulePass):
             if not self.memory_budget:
                 return
             model = CostModel.load(self.cost_model or None)
-            count = fewest_shards(fn, self.memory_budget, model, self.range_bits, self.inputs == "private")
+            count = fewest_shards(fn, self.memory_budget, model, self.range_bits, self.inputs == "private",
+                                  columns=tuple(self.columns))
         if count == 1:
             return
         program = Program.of(fn, self.range_bits)
