@@ -69,7 +69,7 @@ class CompileOptions:
     memory_budget_mb: int = 0
     """Predicted prover memory allowed per circuit, in MB: the layout search keeps
     under it and a model that no layout fits is cut into shards that do
-    (0: default_memory_budget_mb(), a third of this machine's RAM)."""
+    (0: default_memory_budget_mb(), a quarter of this machine's RAM)."""
     shards: int = 0
     """Circuits to cut the model into (gadget-shard): 0 as few as the memory budget
     needs (one when the whole model fits), 1 never cut, N exactly N."""
@@ -272,9 +272,11 @@ LAYOUT_TABLE = "layout_candidates.txt"
 
 
 def default_memory_budget_mb() -> int:
-    """A third of this machine's RAM (8 GB of 24 GiB): what one circuit's prover
-    may take when --memory-budget is not given (4 GB if the OS does not say)."""
-    return _physical_memory() // 3 // 2**20 or 4096
+    """A quarter of this machine's RAM (6 GiB of 24): what one circuit's prover
+    may take when --memory-budget is not given (4 GiB if the OS does not say).
+    A quarter, not all: the cost model's prediction is an estimate, and keys,
+    witness and the other steps' processes take their share."""
+    return _physical_memory() // 4 // 2**20 or 4096
 
 
 def _layout_passes(options: CompileOptions, range_bits: int, build: Path, shards: int = 1) -> tuple[ModulePass, ...]:

@@ -144,7 +144,7 @@ def _compile_arguments(p: argparse.ArgumentParser) -> None:
         default=0,
         metavar="MB",
         help="predicted prover memory allowed per circuit: the layout search keeps under it, and a model no "
-        "one circuit fits is cut into shards that do (default: a third of this machine's RAM)",
+        "one circuit fits is cut into shards that do (default: a quarter of this machine's RAM)",
     )
     p.add_argument(
         "--shards",
