@@ -271,6 +271,12 @@ def default_range_bits(gadget_module: ModuleOp, scale_bits: int) -> int:
 LAYOUT_TABLE = "layout_candidates.txt"
 
 
+SHARD_COLUMNS = (16, 32, 64)
+"""The band widths the layout search tries per shard (one circuit: all of
+layout_search.COLUMNS): a sharded model is large, and every width is a lowering
+of every shard."""
+
+
 def default_memory_budget_mb() -> int:
     """A quarter of this machine's RAM (6 GiB of 24): what one circuit's prover
     may take when --memory-budget is not given (4 GiB if the OS does not say).
@@ -288,8 +294,9 @@ def _layout_passes(options: CompileOptions, range_bits: int, build: Path, shards
 
     inputs = "private" if options.private_input else "public"
     if options.layout_search:
+        widths = (options.columns,) if options.columns else SHARD_COLUMNS if shards > 1 else ()
         search = GadgetLayoutSearchPass(
-            columns=(options.columns,) if options.columns else (),
+            columns=widths,
             range_bits=(range_bits,),
             memory_budget=options.memory_budget_mb or default_memory_budget_mb(),
             table=str(build / LAYOUT_TABLE),
@@ -634,14 +641,23 @@ def compile_circuit(
             progress(report.choice_line())
     from zkir.passes.layout_search import LayoutSearchError
 
-    uncut = module.clone() if not options.shards and options.layout_search else None
-    try:
-        run(_layout_passes(options, range_bits, build, options.shards or 1), LEVELS[3])
-    except LayoutSearchError as e:
-        if uncut is None or "no layout fits in" not in str(e):
-            raise
-        module = uncut
-        run(_layout_passes(options, range_bits, build, _fewest_shards(module, options, range_bits, progress)), LEVELS[3])
+    auto = not options.shards and options.layout_search
+    floor = _memory_floor(module, options, range_bits) if auto else 0.0
+    budget = options.memory_budget_mb or default_memory_budget_mb()
+    if floor > budget:
+        progress(f"one circuit would need more than {floor:.0f} MB, the budget is {budget} MB")
+        shards = _fewest_shards(module, options, range_bits, progress, start=max(2, math.ceil(floor / budget)))
+        run(_layout_passes(options, range_bits, build, shards), LEVELS[3])
+    else:
+        uncut = module.clone() if auto else None
+        try:
+            run(_layout_passes(options, range_bits, build, options.shards or 1), LEVELS[3])
+        except LayoutSearchError as e:
+            if uncut is None or "no layout fits in" not in str(e):
+                raise
+            module = uncut
+            shards = _fewest_shards(module, options, range_bits, progress)
+            run(_layout_passes(options, range_bits, build, shards), LEVELS[3])
     from zkir.backend_halo2.circuit_plan import CircuitPlan, find_circuits
 
     circuits = find_circuits(module)
@@ -679,7 +695,18 @@ def shard_dir(build: Path, index: int) -> Path:
     return Path(build) / SHARDS_DIR / str(index)
 
 
-def _fewest_shards(module: ModuleOp, options: CompileOptions, range_bits: int, progress: Progress) -> int:
+def _memory_floor(module: ModuleOp, options: CompileOptions, range_bits: int) -> float:
+    """MB less than any one-circuit layout could need (zkir.passes.shard.memory_floor_mb):
+    above the budget, compile cuts without searching layouts of the whole."""
+    from zkir.cost.model import CostModel
+    from zkir.interpreter.program import main_function
+    from zkir.passes.shard import memory_floor_mb
+
+    return memory_floor_mb(main_function(module), CostModel.load(), range_bits)
+
+
+def _fewest_shards(module: ModuleOp, options: CompileOptions, range_bits: int, progress: Progress,
+                   start: int = 2) -> int:
     """When no one circuit fits the memory budget: the fewest shards whose every
     shard has a layout that does (zkir.passes.shard.fewest_shards)."""
     from zkir.cost.model import CostModel
@@ -691,7 +718,7 @@ def _fewest_shards(module: ModuleOp, options: CompileOptions, range_bits: int, p
     notes: list[str] = []
     try:
         count = fewest_shards(main_function(module), budget, CostModel.load(), range_bits, options.private_input,
-                              start=2, progress=notes, columns=(options.columns,) if options.columns else BUDGET_COLUMNS)
+                              start=start, progress=notes, columns=(options.columns,) if options.columns else BUDGET_COLUMNS)
     except ShardError as e:
         raise WorkflowError(str(e)) from None
     for note in notes:

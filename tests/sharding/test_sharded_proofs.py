@@ -220,3 +220,25 @@ def test_a_model_no_layout_fits_the_budget_is_cut_into_shards_that_fit(tmp_path)
     with pytest.raises(W.WorkflowError, match="even one gadget op a shard needs more than"):
         W.compile_model(MLP / "model.onnx", tmp_path / "tiny",
                         W.CompileOptions(columns=12, memory_budget_mb=int(least) - 2, input_shapes=[1, 64]))
+
+
+def test_the_memory_floor_is_below_every_layout_and_skips_a_futile_search(tmp_path):
+    from zkir.cost.model import CostModel
+    from zkir.interpreter.program import main_function
+    from zkir.ir_io import read_module
+    from zkir.passes.shard import memory_floor_mb
+
+    from zkir.passes.layout_search import COLUMNS, enumerate_choices, search
+
+    build = tmp_path / "b"
+    W.compile_model(MLP / "model.onnx", build, W.CompileOptions(columns=12, input_shapes=[1, 64]))
+    fn = main_function(read_module(build / W.LEVELS[2]))
+    floor = memory_floor_mb(fn, CostModel.load(), 8)
+    _, candidates = search(fn, enumerate_choices(COLUMNS, (8,), fn=fn), CostModel.load())
+    assert floor <= min(c.memory_mb for c in candidates if c.fits)
+    said: list[str] = []
+    with pytest.raises(W.WorkflowError, match="even one gadget op"):
+        W.compile_model(MLP / "model.onnx", tmp_path / "c", W.CompileOptions(
+            columns=12, memory_budget_mb=int(floor) - 1, input_shapes=[1, 64]), said.append)
+    assert any("one circuit would need more than" in line for line in said)
+    assert not any(line.startswith("gadget-layout-search") for line in said)

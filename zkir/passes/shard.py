@@ -61,12 +61,12 @@ def _is_free(op: Operation) -> bool:
     return isinstance(op, gadget.ConstantOp | gadget.RewireOp)
 
 
-def weight(op: Operation, range_bits: int = 8) -> int:
-    """Rows of `op` at the reference layout (REFERENCE, these range bits)."""
-    choice = LayoutChoice(REFERENCE.columns, range_bits, challenge_columns=REFERENCE.challenge_columns)
+def weight(op: Operation, range_bits: int = 8, columns: int = REFERENCE.columns) -> int:
+    """Rows of `op` at the reference layout (REFERENCE, these range bits; or as wide as `columns`)."""
+    choice = LayoutChoice(columns, range_bits, challenge_columns=REFERENCE.challenge_columns)
     if isinstance(op, gadget.ReduceMaxOp):
         # a tree of maximum gadgets over its input: about one item per element
-        return max(1, -(-_numel(op.operands[0]) // 4))
+        return max(1, -(-_numel(op.operands[0]) * REFERENCE.columns // (4 * columns)))
     if not isinstance(op, GadgetOpInterface):
         return 0
     try:
@@ -226,6 +226,24 @@ def _predict(functions: list[func.FuncOp], budget_mb: float, model: CostModel, r
             continue
         worst, seconds = max(worst, best.memory_mb), seconds + best.seconds
     return worst, seconds
+
+
+WIDEST = 64
+"""The widest band the layout search tries (layout_search.COLUMNS)."""
+
+
+def memory_floor_mb(fn: func.FuncOp, model: CostModel, range_bits: int) -> float:
+    """Less than any one-circuit layout of `fn` is predicted to need: its gadget
+    rows at the widest band (no weights, no tables, no lookups) at the least
+    k that holds them. Above the budget, searching layouts of the whole is
+    futile, and for a large model that search is the longest step of compile."""
+    from zkir.cost.model import CircuitFeatures
+
+    rows = sum(weight(op, range_bits, WIDEST) for op in Program.of(fn, range_bits).steps)
+    k = max(rows + 8, 1).bit_length()
+    least = CircuitFeatures(k=k, ext_log=1, advice=WIDEST, fixed=1, instance=1, equality=WIDEST, lookups=0,
+                            chunks=1, pieces=1, opening_points=1, openings=WIDEST, gate_ops=0, lookup_ops=0)
+    return model.memory_bytes(least) / 2**20
 
 
 def fewest_shards(fn: func.FuncOp, budget_mb: float, model: CostModel, range_bits: int, private_inputs: bool,
