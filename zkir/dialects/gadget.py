@@ -799,6 +799,9 @@ class SumOp(_ReduceOp, GadgetOpInterface):
     name = "gadget.sum"
     GADGET_KIND: ClassVar[str] = "sum"
 
+    def gadget_params(self) -> dict[str, ParamValue]:
+        return {"terms": self.reduction_layout()[0][1]}
+
     def input_ports(self) -> dict[str, InputPort]:
         shape, index = self.reduction_layout()
         return {"input": InputPort(self.input, shape, index)}

@@ -10,11 +10,12 @@ arbitrary terms in them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from zkir.gadgets.base import Assignment, CellFn, Gadget, PortCells, SelectorFn
+from zkir.gadgets.base import Assignment, CellFn, Gadget, GadgetParams, PortCells, SelectorFn
 
 
 def _item_rows(length: int, per_row: int) -> int:
@@ -115,12 +116,37 @@ class DotGadget(Gadget):
         )
 
 
+@dataclass(frozen=True)
+class SumParams(GadgetParams):
+    terms: int = 0
+    """Terms of each sum (0: not known). Sums this short lie side by side in a row
+    (lanes), as many as the band holds; longer ones accumulate over rows."""
+
+
 class SumGadget(Gadget):
-    """out[g] = sum_l input[g, l]: the reduced axes come last (the wiring moves them)."""
+    """out[g] = sum_l input[g, l]: the reduced axes come last (the wiring moves them).
+
+    Short sums (an average pool's 4 terms) would leave most of a wide row empty
+    if each took a row: when at least two fit, `lanes` of them share a row, each
+    lane `terms` term cells and its sum, under one selector. A lane's gate is
+    the whole sum, so a lane proves its sum alone; lanes past the last group are
+    padding wired to zero (port `zeros`), as are the unused terms of the
+    accumulating form, so no prover can hide terms there.
+    """
 
     kind = "sum"
+    Params = SumParams
     selector_roles = ("q", "chain")
     padding_ports = ("zeros",)
+
+    def __init__(self, columns: int, terms: int = 0):
+        super().__init__(columns)
+        self.terms = terms
+        self.lanes = columns // (terms + 1) if terms else 0
+        if self.lanes < 2:
+            self.terms, self.lanes = 0, 0
+        if self.lanes:
+            self.selector_roles = ("q",)
 
     @classmethod
     def evaluate(cls, params: Any, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -131,10 +157,23 @@ class SumGadget(Gadget):
         return 2
 
     @property
+    def key(self) -> str:
+        return f"sum_lanes{self.lanes}x{self.terms}" if self.lanes else self.kind
+
+    @property
     def per_row(self) -> int:
         return self.columns - 1
 
     def gates(self, cell: CellFn, selector: SelectorFn) -> list[tuple[str, list[Any]]]:
+        if self.lanes:
+            polys = []
+            for lane in range(self.lanes):
+                base = lane * (self.terms + 1)
+                total = cell(base + self.terms, 0)
+                for j in range(self.terms):
+                    total = total - cell(base + j, 0)
+                polys.append(selector("q") * total)
+            return [("sum_lanes", polys)]
         acc = self.columns - 1
         total = cell(acc, 0) - selector("chain") * cell(acc, -1)
         for j in range(self.per_row):
@@ -144,11 +183,20 @@ class SumGadget(Gadget):
     def rows(self, shapes: Mapping[str, tuple[int, ...]]) -> int:
         shape = shapes["input"]
         groups = int(np.prod(shape[:-1], dtype=np.int64))
+        if self._packed(shape[-1]):
+            return max(1, -(-groups // self.lanes))
         return groups * _item_rows(shape[-1], self.per_row)
+
+    def _packed(self, length: int) -> bool:
+        if self.lanes and length != self.terms:
+            raise ValueError(f"a sum gadget of {self.terms}-term lanes given sums of {length} terms")
+        return bool(self.lanes)
 
     def assign(self, inputs: Mapping[str, np.ndarray]) -> Assignment:
         values = np.asarray(inputs["input"], dtype=np.int64)
         length = values.shape[-1]
+        if self._packed(length):
+            return self._assign_lanes(values)
         groups = values.size // max(length, 1)
         p, r = self.per_row, _item_rows(length, self.per_row)
         terms = np.zeros((groups, r * p), dtype=np.int64)
@@ -176,4 +224,35 @@ class SumGadget(Gadget):
                 ),
             },
             outputs={"out": out},
+        )
+
+    def _assign_lanes(self, values: np.ndarray) -> Assignment:
+        """Group g in lane g % lanes of row g // lanes: terms, then their sum."""
+        t, lanes, width = self.terms, self.lanes, self.terms + 1
+        groups = values.size // t
+        rows = max(1, -(-groups // lanes))
+        flat = values.reshape(groups, t)
+        out = flat.sum(axis=1)
+        cells = np.zeros((rows * lanes, width), dtype=np.int64)
+        cells[:groups, :t] = flat
+        cells[:groups, t] = out
+        table = np.zeros((rows, self.columns), dtype=np.int64)
+        table[:, : lanes * width] = cells.reshape(rows, lanes * width)
+        g = np.arange(groups, dtype=np.int64)
+        base = (g % lanes) * width
+        row = g // lanes
+        spare = np.arange(groups, rows * lanes, dtype=np.int64)  # the empty lanes of the last row
+        spare_slots = ((spare % lanes) * width)[:, None] + np.arange(width, dtype=np.int64)
+        spare_rows = np.broadcast_to((spare // lanes)[:, None], spare_slots.shape)
+        return Assignment(
+            cells=table,
+            selectors={"q": np.ones(rows, dtype=np.int64)},
+            ports={
+                "input": PortCells.dense(values.shape, (base[:, None] + np.arange(t)).reshape(values.shape),
+                                         np.broadcast_to(row[:, None], (groups, t)).reshape(values.shape)),
+                "out": PortCells.dense(out.reshape(values.shape[:-1]).shape, base + t, row),
+                "zeros": PortCells((spare_slots.size,), np.arange(spare_slots.size, dtype=np.int64),
+                                   spare_slots.ravel(), spare_rows.ravel()),
+            },
+            outputs={"out": out.reshape(values.shape[:-1])},
         )
