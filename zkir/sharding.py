@@ -49,7 +49,6 @@ from zkir.gadgets.io import IORole
 from zkir.workflow import (
     LEVELS,
     LINK_TENSOR,
-    SHARDS_DIR,
     MockFailure,
     ProofFile,
     ProveResult,
@@ -90,11 +89,6 @@ def _threads(workers: int, ray_address: str | None, threads_per_worker: int) -> 
     if threads_per_worker or ray_address or workers < 2:
         return threads_per_worker
     return max(1, (os.cpu_count() or 1) // workers)
-
-
-def is_sharded(build: str | Path) -> bool:
-    path = Path(build)
-    return path.is_dir() and (path / SHARDS_DIR).is_dir() and bool(Settings.load(path).shards)
 
 
 def _cut_of(link: str) -> int:
@@ -139,8 +133,7 @@ def setup(
     t = time.perf_counter()
     srs = obtain_srs(settings.k, srs_file, insecure_test_srs, progress)
     srs_bytes = srs.to_bytes()
-    for old in ("vk.bin",):
-        (build / old).unlink(missing_ok=True)  # a bundle of earlier keys must never outlive them
+    (build / "vk.bin").unlink(missing_ok=True)  # a bundle of earlier keys must never outlive them
     write_atomic(build / "srs.bin", srs_bytes)
     for i in range(len(settings.shards)):
         target = shard_dir(build, i) / "srs.bin"

@@ -664,6 +664,10 @@ def compile_circuit(
     if len(circuits) > 1:
         return _write_shards(build, circuits, model, options, in_specs, out_specs, in_scales, out_scales,
                             range_bits, time.perf_counter() - start, progress)
+    if (build / SHARDS_DIR).exists():
+        import shutil
+
+        shutil.rmtree(build / SHARDS_DIR)  # an earlier compile's shards and their keys
     plan = CircuitPlan(circuits[0])
     inputs = [TensorInfo(s.name, list(s.shape), sc) for s, sc in zip(in_specs, in_scales)]
     outputs = [TensorInfo(s.name, list(s.shape), sc) for s, sc in zip(out_specs, out_scales)]

@@ -242,3 +242,10 @@ def test_the_memory_floor_is_below_every_layout_and_skips_a_futile_search(tmp_pa
             columns=12, memory_budget_mb=int(floor) - 1, input_shapes=[1, 64]), said.append)
     assert any("one circuit would need more than" in line for line in said)
     assert not any(line.startswith("gadget-layout-search") for line in said)
+
+
+def test_compiling_again_without_shards_drops_the_old_shards(tmp_path):
+    build = _compile(tmp_path / "b", 2)
+    assert (build / "shards" / "1").is_dir()
+    _compile(build, 1)
+    assert not (build / "shards").exists() and W.Settings.load(build).shards == []

@@ -136,7 +136,7 @@ class SumGadget(Gadget):
 
     kind = "sum"
     Params = SumParams
-    selector_roles = ("q", "chain")
+    selector_roles: tuple[str, ...] = ("q", "chain")
     padding_ports = ("zeros",)
 
     def __init__(self, columns: int, terms: int = 0):
