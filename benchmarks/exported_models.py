@@ -108,7 +108,7 @@ def mobilenet() -> Exported:
     return Exported("MobileNetV2 0.35 32x32", m, [tf.TensorSpec((1, 32, 32, 3), tf.float32, name="x")], [feed])
 
 
-RESNET18_WIDTH = 16
+RESNET18_WIDTH = 32
 """resnet18_cifar's default first width (see its docstring)."""
 
 

@@ -45,8 +45,9 @@ Progress = Callable[[str], None]
 BACKENDS = ("auto", "ray", "processes", "inline")
 
 # The variables that cap a worker's threads: zkir's prover (zkir/prover/kzg.py,
-# poly.py), numba's parallel loops, OpenMP/BLAS under numpy.
-THREAD_VARS = ("ZKIR_PROVER_THREADS", "NUMBA_NUM_THREADS", "OMP_NUM_THREADS")
+# poly.py), numba's parallel loops, OpenMP/BLAS under numpy, rayon in arkworks' MSMs
+# (read when its pool starts: in this process only the first job's setting holds).
+THREAD_VARS = ("ZKIR_PROVER_THREADS", "NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "RAYON_NUM_THREADS")
 
 _RAY_MISSING = "Ray is not installed: pip install 'zkir[ray]'"
 _MAX_LISTED = 8  # running jobs named on a progress line
@@ -251,8 +252,9 @@ def run_jobs(
     with workers == 1 every job is handed to Ray at once and the cluster's free
     CPUs decide how many run; workers >= 2 caps that.
 
-    threads_per_worker > 0 sets ZKIR_PROVER_THREADS, NUMBA_NUM_THREADS and
-    OMP_NUM_THREADS to it where the jobs run. `progress` receives one line per
+    threads_per_worker > 0 sets ZKIR_PROVER_THREADS, NUMBA_NUM_THREADS,
+    OMP_NUM_THREADS and RAYON_NUM_THREADS (arkworks' multi-scalar
+    multiplications) to it where the jobs run. `progress` receives one line per
     change ("2 of 4 done, 2 running (shard 2, shard 3)"); callers prefix their
     noun. A failing job stops the run: the others are cancelled (running ones
     killed) and its error is raised, its message prefixed by its label.

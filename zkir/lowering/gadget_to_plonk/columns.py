@@ -29,11 +29,16 @@ def link_band(name: str) -> str:
     return f"link_{name}"
 
 
+LINK_ROWS_UNSET = 10
+"""log2 of a link column's rows while k is not chosen yet (the layout search's
+free round): short, so that a link never sets a shard's k."""
+
+
 def link_width(size: int, k: int) -> int:
-    """Columns of a link tensor of `size` elements at k (k = 0, not chosen yet:
-    as if it were 2^16 rows): the same in the producing and the consuming shard,
-    which share k."""
-    rows = 1 << (k or 16)
+    """Columns of a link tensor of `size` elements at k: the same in the producing
+    and the consuming shard, which share k (k = 0, not chosen yet: columns of
+    2^LINK_ROWS_UNSET rows)."""
+    rows = 1 << (k or LINK_ROWS_UNSET)
     height = rows - LINK_ROWS_MARGIN if rows > 2 * LINK_ROWS_MARGIN else rows // 2
     return max(1, -(-size // height))
 
