@@ -8,7 +8,7 @@ fi
 . .venv/bin/activate
 python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 python -m pip install -q -e ".[test,tf]" 2>&1 | grep -v "^WARNING: Location" || true
-python -c "import zkir, xdsl, numba, py_arkworks_bls12381, onnx, importlinter" || {
+python -c "import zkir, xdsl, numba, py_arkworks_bls12381, pymcl, onnx, importlinter" || {
   echo "zkir setup: the install failed (see pip's output above)" >&2
   exit 1
 }
