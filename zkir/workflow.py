@@ -79,8 +79,10 @@ class CompileOptions:
     table_bits: int = 16
     """Input bits of nonlinearity lookup tables (ReLU after a rescale needs none)."""
     range_bits: int | None = None
-    """Limb bits of range checks (default scale_bits); bounds values to 2*range_bits
-    bits. Layer norm's variances (scale 2s) want 12 at scale 8."""
+    """Limb bits of range checks (default scale_bits, or the largest rescale's
+    shift); bounds values to 2*range_bits bits. Layer norm's variances (scale 2s)
+    want 12 at scale 8. When given, ml-quantize reads an average pool's window
+    sums at a finer scale only where the rescale after them fits these bits."""
     weights: str = "private"
     """private (advice), fixed (in the verifying key) or public (instance)."""
     private_input: bool = False
@@ -259,13 +261,16 @@ def _scales(fn: FuncOp) -> tuple[list[int], list[int]]:
 
 def default_range_bits(gadget_module: ModuleOp, scale_bits: int) -> int:
     """Range-check limb bits when none are asked for: the scale, or 4 more when the
-    model takes square roots of variances, which sit at twice the scale.
+    model takes square roots of variances, which sit at twice the scale; and no
+    fewer than the largest rescale's shift, whose remainder is one limb (a product
+    of an average pool's window sums, 2^k finer, rescales by 2^(s+k)).
     (A first rule; the layout search issue is where this becomes a choice.)"""
     from zkir.dialects import gadget
 
-    if any(isinstance(op, gadget.SqrtOp) for op in gadget_module.walk()):
-        return scale_bits + 4
-    return scale_bits
+    ops = list(gadget_module.walk())
+    bits = scale_bits + 4 if any(isinstance(op, gadget.SqrtOp) for op in ops) else scale_bits
+    shifts = [op.get_divisor().bit_length() - 1 for op in ops if isinstance(op, gadget.RescaleOp)]
+    return max([bits, *shifts])
 
 
 LAYOUT_TABLE = "layout_candidates.txt"
@@ -329,7 +334,7 @@ def _front_passes(options: CompileOptions) -> list[tuple[tuple[ModulePass, ...],
 
     return [
         ((MLCanonicalizePass(),), LEVELS[0]),
-        ((MLQuantizePass(scale_bits=options.scale_bits),), LEVELS[1]),
+        ((MLQuantizePass(scale_bits=options.scale_bits, rescale_bits=options.range_bits or 0),), LEVELS[1]),
         (
             (
                 ConvertMLToGadgetPass(table_bits=options.table_bits, weights=options.weights),

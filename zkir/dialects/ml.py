@@ -1134,6 +1134,9 @@ class _PoolOp(IRDLOperation):
             self.name,
         )
         expect_shape(dst.get_shape(), shape, self.name)
+        self._check_elements(src, dst)
+
+    def _check_elements(self, src: TensorType, dst: TensorType) -> None:
         _same_element(src, dst, self.name)
 
 
@@ -1164,7 +1167,12 @@ class MaxPoolOp(_PoolOp):
 
 @irdl_op_definition
 class AvgPoolOp(_PoolOp):
-    """Window mean; count_include_pad = 0 divides by the in-bounds count."""
+    """Window mean; count_include_pad = 0 divides by the in-bounds count.
+
+    In fixed point the result may sit at a finer scale than the input, s_out =
+    s_in + k: out = round(sum * 2^k / count). When every window counts 2^k this is
+    the window sum itself, exact, and needs no division in the circuit (ml-quantize
+    chooses it for the products that rescale anyway)."""
 
     name = "ml.avg_pool"
 
@@ -1192,6 +1200,24 @@ class AvgPoolOp(_PoolOp):
 
     def get_count_include_pad(self) -> bool:
         return bool(self.count_include_pad.value.data)
+
+    def _check_elements(self, src: TensorType, dst: TensorType) -> None:
+        a, b = src.element_type, dst.element_type
+        if isinstance(a, FixedType) and isinstance(b, FixedType):
+            if b.scale.data < a.scale.data:
+                raise VerifyException(
+                    f"{self.name}: result scale {b.scale.data} is below the input scale {a.scale.data}"
+                )
+            return
+        _same_element(src, dst, self.name)
+
+    def scale_shift(self) -> int:
+        """s_out - s_in: the bits the result is finer than the input (0 for floats)."""
+        a = tensor_type(self.input, "input", self.name).element_type
+        b = tensor_type(self.result, "result", self.name).element_type
+        if isinstance(a, FixedType) and isinstance(b, FixedType):
+            return b.scale.data - a.scale.data
+        return 0
 
 
 # -- data movement -------------------------------------------------------------

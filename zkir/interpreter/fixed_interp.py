@@ -14,7 +14,9 @@ A tensor of type `!ml.fixed<bits, s>` holds the integers round(x * 2^s). Per op:
   the operand scales (a conv2d bias is stored at that summed scale).
 * rescale: divide by 2^(s_in - s_out), rounding half up
   (zkir.interpreter.rounding.rescale, the one rounding rule).
-* reduce_mean, avg_pool: integer sum, then div_round by the element count.
+* reduce_mean, avg_pool: integer sum, then div_round by the element count;
+  an avg_pool whose result is k bits finer than its input divides sum * 2^k,
+  which is the sum itself, exact, when every window counts 2^k.
 * sigmoid, tanh, gelu, erf, exp, sqrt, rsqrt, reciprocal: the integer
   reference function of zkir.interpreter.nonlinear at the operand's scale.
 * softmax (axis): d = x - max(x); e = exp(d); out = div_round(e * 2^s, sum(e)).
@@ -146,7 +148,13 @@ def _avg_pool(op: ml.AvgPoolOp, a: list[np.ndarray]) -> np.ndarray:
     sums, counts = K.pool_sums_and_counts(
         a[0], kernel, strides, pads, op.get_count_include_pad()
     )
-    return div_round(sums, counts)
+    shift = op.scale_shift()
+    if shift == 0:
+        return div_round(sums, counts)
+    if np.all(counts == 1 << shift):  # the mean at 2^shift finer: the sum, exact
+        return sums
+    _guard(op, _absmax(sums) * 2.0**shift)
+    return div_round(sums << shift, counts)
 
 
 def fixed_softmax(x: np.ndarray, axis: int, scale: int) -> np.ndarray:

@@ -507,6 +507,9 @@ def _reduce_mean(lw: _Lowering, op: ml.ReduceMeanOp, args: list[SSAValue]) -> SS
 
 @_handles(ml.AvgPoolOp)
 def _avg_pool(lw: _Lowering, op: ml.AvgPoolOp, args: list[SSAValue]) -> SSAValue:
+    """Window sums (a rewire into windows, then `sum`), divided by the counts; a
+    result 2^k finer than the input whose every window counts 2^k is the sums
+    themselves (no division), else sum * 2^k is divided."""
     kernel, strides, pads = op.get_kernel(), op.get_strides(), op.get_pads()
     shape, out = _shape(op.input), _shape(op.result)
     (idx,) = _index_tensors([shape])
@@ -518,7 +521,14 @@ def _avg_pool(lw: _Lowering, op: ml.AvgPoolOp, args: list[SSAValue]) -> SSAValue
         np.zeros((1, 1) + tuple(shape[2:]), dtype=np.int64), kernel, strides, pads, op.get_count_include_pad()
     )
     counts = np.broadcast_to(counts, out).ravel()
-    mean = lw.divide(sums, counts if len(set(counts.tolist())) > 1 else counts[:1], _name(op))
+    shift = op.scale_shift()
+    if shift and np.all(counts == 1 << shift):
+        mean = sums
+    else:
+        if shift:
+            factor = _constant_like(lw, 1 << shift, (groups,), _name(op) + "_scale")
+            sums = lw.emit(gadget.MulOp(sums, factor, gadget.felt_tensor((groups,))))
+        mean = lw.divide(sums, counts if len(set(counts.tolist())) > 1 else counts[:1], _name(op))
     return lw.rewire("reshape", [mean], out, np.arange(groups, dtype=np.int64), _name(op))
 
 

@@ -10,6 +10,14 @@ v, with `ml.reciprocal(v)`. Integer and boolean tensors (indices, masks,
 comparison results) are unchanged, and so is every op computing one (a
 comparison reads its real operands at scale s); a cast of an integer to a real
 becomes exact at scale s.
+
+An average pool whose every window counts 2^k, when only products take it
+(through shape ops), divides nothing: its result is the window sum, read at
+scale s + k (exact), and the products multiply it at that scale, so the rescale
+they need anyway divides by 2^k more, with no rounding at the pool. Only while
+that rescale shifts by at most `rescale-bits` (the circuit's range-check limb
+bits, when known: a rescale's remainder is one limb; 0 sets no bound); other
+pools keep the rounded division at scale s.
 The fixed-point meaning of every op is zkir.interpreter.fixed_interp's.
 """
 
@@ -37,6 +45,7 @@ from zkir.dialects import ml
 from zkir.dialects.ml import FixedType
 from zkir.dialects.resources import dense_attr
 from zkir.errors import ZkirError
+from zkir.interpreter.kernels import pool_sums_and_counts
 from zkir.interpreter.rounding import quantize
 
 PRODUCT_BITS = 64
@@ -58,12 +67,15 @@ def saturating_quantize(array: np.ndarray, element: FixedType) -> np.ndarray:
 
 @dataclass(frozen=True)
 class MLQuantizePass(ModulePass):
-    """Float ml -> fixed-point ml at scale `scale_bits`, activations in `bits` bits."""
+    """Float ml -> fixed-point ml at scale `scale_bits`, activations in `bits` bits;
+    no product's rescale shifts by more than `rescale_bits` for an average pool's
+    finer scale (0: no bound)."""
 
     name = "ml-quantize"
 
     scale_bits: int = 8
     bits: int = 32
+    rescale_bits: int = 0
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if not 1 <= self.scale_bits <= 24:
@@ -76,7 +88,7 @@ class MLQuantizePass(ModulePass):
                         raise QuantizeError(
                             f"ml-quantize: @{fn.sym_name.data} is already in fixed point"
                         )
-            _FunctionQuantizer(self.scale_bits, self.bits).run(fn)
+            _FunctionQuantizer(self.scale_bits, self.bits, self.rescale_bits).run(fn)
 
 
 def _is_float_tensor(ty: Attribute) -> TypeGuard[TensorType]:
@@ -105,6 +117,7 @@ def _rule(*classes: type[Operation]) -> Callable[[_Rule], _Rule]:
 class _FunctionQuantizer:
     s: int
     bits: int
+    rescale_bits: int = 0
     block: Block = field(default_factory=Block)
     # float SSA value -> (new value, its scale) ; scale None for integer tensors
     vals: dict[SSAValue, tuple[SSAValue, int | None]] = field(default_factory=dict)
@@ -112,6 +125,9 @@ class _FunctionQuantizer:
     at_s: dict[SSAValue, SSAValue] = field(default_factory=dict)
     uses: dict[SSAValue, int] = field(default_factory=dict)
     const_cache: dict[tuple[SSAValue, int | None], SSAValue] = field(default_factory=dict)
+    # float values held exactly at a scale finer than s (an average pool's window
+    # sums): a product takes them at that scale instead of rescaling them first
+    exact: set[SSAValue] = field(default_factory=set)
 
     # -- types -----------------------------------------------------------------
 
@@ -170,6 +186,20 @@ class _FunctionQuantizer:
 
     def set(self, old: SSAValue, new: SSAValue, scale: int | None) -> None:
         self.vals[old] = (new, scale)
+
+    def factors(self, *operands: SSAValue) -> list[tuple[SSAValue, int]]:
+        """A product's operands and their scales: exact finer values as they are
+        (the product's rescale to s absorbs the extra bits) while that rescale
+        shifts by at most rescale_bits, anything else at scale s."""
+        finer: dict[SSAValue, tuple[SSAValue, int]] = {}
+        for v in operands:
+            new, scale = self.vals.get(v, (v, None))
+            if v in self.exact and scale is not None:
+                finer[v] = (new, scale)
+        shift = self.s + sum(scale - self.s for _, scale in finer.values())
+        if self.rescale_bits and shift > self.rescale_bits:
+            finer = {}
+        return [finer[v] if v in finer else (self.at(v), self.s) for v in operands]
 
     # -- the walk ----------------------------------------------------------------
 
@@ -246,20 +276,22 @@ class _FunctionQuantizer:
         self,
         op: ml.MulOp | ml.MatmulOp | ml.DivOp,
         cls: type[ml.MulOp] | type[ml.MatmulOp],
-        lhs: SSAValue,
-        rhs: SSAValue,
+        lhs: tuple[SSAValue, int],
+        rhs: tuple[SSAValue, int],
     ) -> None:
+        """The exact product, at the sum of the operand scales."""
         shape = self._shape(op.result)
-        out = self.emit(cls(lhs, rhs, self.fixed(shape, 2 * self.s)), op.result)
-        self.set(op.result, out, 2 * self.s)
+        scale = lhs[1] + rhs[1]
+        out = self.emit(cls(lhs[0], rhs[0], self.fixed(shape, scale)), op.result)
+        self.set(op.result, out, scale)
 
     @_rule(ml.MulOp)
     def q_mul(self, op: ml.MulOp) -> None:
-        self._product(op, ml.MulOp, self.at(op.lhs), self.at(op.rhs))
+        self._product(op, ml.MulOp, *self.factors(op.lhs, op.rhs))
 
     @_rule(ml.MatmulOp)
     def q_matmul(self, op: ml.MatmulOp) -> None:
-        self._product(op, ml.MatmulOp, self.at(op.lhs), self.at(op.rhs))
+        self._product(op, ml.MatmulOp, *self.factors(op.lhs, op.rhs))
 
     @_rule(ml.DivOp)
     def q_div(self, op: ml.DivOp) -> None:
@@ -269,16 +301,16 @@ class _FunctionQuantizer:
         else:
             r = self.at(op.rhs)
             rhs = self.emit(ml.ReciprocalOp(r), op.rhs)
-        self._product(op, ml.MulOp, self.at(op.lhs), rhs)
+        self._product(op, ml.MulOp, self.factors(op.lhs)[0], (rhs, self.s))
 
     @_rule(ml.Conv2dOp)
     def q_conv2d(self, op: ml.Conv2dOp) -> None:
-        x = self.at(op.input)
-        w = self.at(op.weight)
+        (x, xs), (w, ws) = self.factors(op.input, op.weight)
+        scale = xs + ws
         bias = None
         if op.bias is not None:
             if op.bias in self.consts:
-                bias = self.const_of(op.bias, 2 * self.s)
+                bias = self.const_of(op.bias, scale)
             else:
                 raise QuantizeError("ml-quantize: ml.conv2d with a run-time bias")
         shape = self._shape(op.result)
@@ -286,20 +318,34 @@ class _FunctionQuantizer:
             x,
             w,
             bias,
-            self.fixed(shape, 2 * self.s),
+            self.fixed(shape, scale),
             op.get_strides(),
             op.get_pads(),
             op.get_dilations(),
             op.get_group(),
         )
-        self.set(op.result, self.emit(new, op.result), 2 * self.s)
+        self.set(op.result, self.emit(new, op.result), scale)
 
     # -- ops at scale s ----------------------------------------------------------
 
     def _same(self, op: Operation, operand_names: Sequence[str] = ("input",)) -> None:
-        """Clone the op on operands at scale s with the result at scale s."""
+        """Clone the op on operands at scale s with the result at scale s (a shape
+        op keeps an exact finer operand's scale: it moves values, so they stay exact)."""
         res = op.results[0]
         res_ty = res.type
+        if isinstance(op, _MOVES_VALUES) and op.operands[0] in self.exact and _is_float_tensor(res_ty):
+            new_op, scale = self.vals[op.operands[0]]
+            assert scale is not None
+            rest = [self.scaled(v)[0] if v in self.consts else self.vals[v][0] for v in op.operands[1:]]
+            moved = op.__class__.create(
+                operands=[new_op, *rest],
+                result_types=[self.fixed(res_ty.get_shape(), scale)],
+                properties=dict(op.properties),
+                attributes=dict(op.attributes),
+            )
+            self.set(res, self.emit(moved, res), scale)
+            self.exact.add(res)
+            return
         new_ty = self.fixed(res_ty.get_shape()) if _is_float_tensor(res_ty) else res_ty
         operands = []
         for v in op.operands:
@@ -314,6 +360,28 @@ class _FunctionQuantizer:
             attributes=dict(op.attributes),
         )
         self.set(res, self.emit(new, res), self.s if _is_float_tensor(res_ty) else None)
+
+    @_rule(ml.AvgPoolOp)
+    def q_avg_pool(self, op: ml.AvgPoolOp) -> None:
+        """A pool whose every window counts 2^k (k >= 1) and whose consumers are
+        products: the window sums at scale s + k, exact, instead of a division
+        (see the module docstring)."""
+        k = pool_window_bits(op)
+        fits = not self.rescale_bits or self.s + k <= self.rescale_bits
+        if not k or not fits or not _only_products_take(op.result):
+            self._same(op)
+            return
+        scale = self.s + k
+        new = ml.AvgPoolOp(
+            self.at(op.input),
+            op.get_kernel(),
+            op.get_strides(),
+            op.get_pads(),
+            op.get_count_include_pad(),
+            self.fixed(self._shape(op.result), scale),
+        )
+        self.set(op.result, self.emit(new, op.result), scale)
+        self.exact.add(op.result)
 
     @_rule(ml.CastOp)
     def q_cast(self, op: ml.CastOp) -> None:
@@ -374,10 +442,46 @@ class _FunctionQuantizer:
         self.q_sqrt(op, ml.RsqrtOp)
 
 
+def pool_window_bits(op: ml.AvgPoolOp) -> int:
+    """k when every window of the pool counts 2^k elements (with its padding
+    convention: the kernel area, or the in-bounds count), else 0."""
+    ty = op.input.type
+    assert isinstance(ty, TensorType)
+    zeros = np.zeros((1, 1, *ty.get_shape()[2:]), dtype=np.int64)
+    _, counts = pool_sums_and_counts(zeros, op.get_kernel(), op.get_strides(), op.get_pads(), op.get_count_include_pad())
+    n = int(counts.flat[0]) if counts.size else 0
+    if n < 2 or n & (n - 1) or np.any(counts != n):
+        return 0
+    return n.bit_length() - 1
+
+
+# Shape ops through which an exact finer value keeps its scale (they only move
+# values; a pad's value is rounded at its operand's scale, as the interpreter does).
+_MOVES_VALUES = (ml.ReshapeOp, ml.TransposeOp, ml.SliceOp, ml.PadOp, ml.ExpandOp, ml.TileOp)
+
+
+def _only_products_take(v: SSAValue) -> bool:
+    """Every use of the float value `v` (through shape ops) is a factor of a
+    product, whose rescale can absorb a finer scale (a division's numerator
+    included: it becomes a product)."""
+    if not v.uses:
+        return False
+    for use in v.uses:
+        user = use.operation
+        if isinstance(user, ml.MulOp | ml.MatmulOp) or (isinstance(user, ml.Conv2dOp) and use.index < 2):
+            continue
+        if isinstance(user, ml.DivOp) and use.index == 0:
+            continue
+        if isinstance(user, _MOVES_VALUES) and use.index == 0 and _only_products_take(user.results[0]):
+            continue
+        return False
+    return True
+
+
 # Ops whose fixed-point form is the same op on operands at scale s, result at s.
 _rule(
     ml.ReluOp, ml.SigmoidOp, ml.TanhOp, ml.GeluOp, ml.ErfOp, ml.ExpOp, ml.ReciprocalOp, ml.NegOp,
-    ml.ClipOp, ml.MaximumOp, ml.ReduceMaxOp, ml.SoftmaxOp, ml.MaxPoolOp, ml.AvgPoolOp,
+    ml.ClipOp, ml.MaximumOp, ml.ReduceMaxOp, ml.SoftmaxOp, ml.MaxPoolOp,
     ml.ReshapeOp, ml.TransposeOp, ml.PadOp, ml.SliceOp, ml.LayerNormOp, ml.GatherOp, ml.WhereOp,
     ml.ExpandOp, ml.TileOp,
 )(_FunctionQuantizer._same)
