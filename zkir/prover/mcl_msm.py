@@ -2,9 +2,9 @@
 
 Why: a commitment to a column of random-looking field elements (grand products,
 logUp running sums, quotient pieces, opening witnesses) is an MSM of 2^k
-full-size scalars, and those MSMs were most of the prove time. mcl's Pippenger
-(GLV, and AVX-512 IFMA where the CPU has it) does one 2^13 MSM in about a third
-of arkworks' time on this machine kind (benchmarks/msm.py measures both).
+full-size scalars, and those MSMs were most of the prove time. mcl does one
+2^13 MSM in 0.41-0.48x arkworks' time on this machine kind (benchmarks/msm.py
+measures both at 2^10, 2^13 and 2^16).
 arkworks stays for small scalars (witness values), where it skips the empty
 windows and mcl does not.
 
