@@ -44,6 +44,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from zkir.child_steps import peak_rss_bytes, reset_peak_rss
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 GPT2 = ROOT / "examples" / "gpt2_tiny"
@@ -94,17 +96,8 @@ def _status_kb(field: str) -> int:
     return 0
 
 
-def reset_peak() -> None:
-    """VmHWM back to the current RSS (Linux >= 4.0), so the next reading is the next step's."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-
-
 def peak_mb() -> float:
-    return _status_kb("VmHWM") / 1024
+    return peak_rss_bytes() / 2**20
 
 
 class RssSampler:
@@ -181,7 +174,7 @@ def prove_once(build: Path, x: Any, w: int, count: int, rep: int, backend: str, 
 
     proof = build / f"proof_w{w}_{rep}.bin"
     run: dict[str, Any] = {"load_avg": os.getloadavg()[0]}
-    reset_peak()
+    reset_peak_rss()
     t = time.perf_counter()
     with RssSampler() as sampler:
         if count > 1:
@@ -246,7 +239,7 @@ def measure(name: str, shards: int, workers: list[int], args: argparse.Namespace
     build = args.work / f"build_{name}_{shards}"
     options = W.CompileOptions(shards=shards, columns=0, memory_budget_mb=args.memory_budget)
     try:
-        reset_peak()
+        reset_peak_rss()
         t = time.perf_counter()
         settings, plan = W.compile_circuit(model, build, options, progress)
         figures["compile_s"] = time.perf_counter() - t
@@ -265,7 +258,7 @@ def measure(name: str, shards: int, workers: list[int], args: argparse.Namespace
             figures["status"] = "compiled"
             return
         count = len(figures["shards"])
-        reset_peak()
+        reset_peak_rss()
         t = time.perf_counter()
         setup = S.setup(build, progress=progress, workers=args.setup_workers if count > 1 else 1,
                         backend=args.backend if count > 1 else "auto")

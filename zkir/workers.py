@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from zkir.child_steps import peak_rss_bytes
+from zkir.child_steps import peak_rss_bytes, reset_peak_rss
 from zkir.errors import ZkirError
 
 T = TypeVar("T")
@@ -104,19 +104,10 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _reset_peak_rss() -> None:
-    """Reset this process's VmHWM to its current RSS (Linux >= 4.0; best effort)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-
-
 def _run_one(job: Callable[[Any], Any], arg: Any, worker: str) -> JobResult[Any] | _Failure:
     """Run one job where it is; never raises for the job's own errors, so every
     backend sees a failure the same way (no pickled tracebacks, no Ray wrappers)."""
-    _reset_peak_rss()
+    reset_peak_rss()
     start = time.perf_counter()
     try:
         value = job(arg)
